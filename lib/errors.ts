@@ -1,0 +1,85 @@
+/**
+ * The small, typed error set. Checks return failures as data; these are thrown only for bad
+ * arguments, bad configuration and bugs, and caught at the edge (CLI, runner).
+ */
+
+export class RunbookKitError extends Error {
+  /** Stable machine-readable code, e.g. `RBK_CONFIG`. */
+  readonly code: string
+  constructor(message: string, code = 'RBK_ERROR', options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** One problem found in a configuration file. */
+export interface ConfigProblem {
+  /** Path inside the document, e.g. `checks[3].expect.status`; empty for the whole document. */
+  path: string
+  /** What was expected, e.g. `must be integer`. */
+  message: string
+}
+
+/** A configuration file (target, runbook settings) is missing, unparsable or invalid. */
+export class ConfigError extends RunbookKitError {
+  readonly file: string | undefined
+  readonly problems: ConfigProblem[]
+  constructor(message: string, opts: { file?: string; problems?: ConfigProblem[]; cause?: unknown } = {}) {
+    super(message, 'RBK_CONFIG', { cause: opts.cause })
+    this.file = opts.file
+    this.problems = opts.problems ?? []
+  }
+
+  /** Multi-line description: file, then one line per problem with its path. */
+  describe(): string {
+    const head = this.file ? `${this.file}: ${this.message}` : this.message
+    if (this.problems.length === 0) return head
+    return [head, ...this.problems.map((p) => `  - ${p.path || '(document)'}: ${p.message}`)].join('\n')
+  }
+}
+
+/** A function was called with an argument it cannot work with (a programming or usage error). */
+export class InvalidArgumentError extends RunbookKitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'RBK_INVALID_ARGUMENT', options)
+  }
+}
+
+/** Bad command-line usage: unknown option, unknown fault name, missing argument. Exit 2. */
+export class UsageError extends RunbookKitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'RBK_USAGE', options)
+  }
+}
+
+export type TimeoutPhase = 'connect' | 'handshake' | 'headers' | 'body' | 'overall' | 'query' | 'watch' | string
+
+/** A network operation did not finish in time; `phase` says which part. */
+export class TimeoutError extends RunbookKitError {
+  readonly phase: TimeoutPhase
+  readonly timeoutMs: number
+  constructor(phase: TimeoutPhase, timeoutMs: number, options?: { cause?: unknown }) {
+    super(`${phase} timed out after ${timeoutMs} ms`, 'RBK_TIMEOUT', options)
+    this.phase = phase
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** The run was cancelled (SIGINT/SIGTERM or a caller's AbortSignal). */
+export class InterruptedError extends RunbookKitError {
+  constructor(message = 'interrupted', options?: { cause?: unknown }) {
+    super(message, 'RBK_INTERRUPTED', options)
+  }
+}
+
+/** Human one-liner for any thrown value, without a stack. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ConfigError) return err.describe()
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code
+    const base = err.message || err.name
+    return typeof code === 'string' && !base.includes(code) && !code.startsWith('RBK_') ? `${base} (${code})` : base
+  }
+  return String(err)
+}

@@ -1,0 +1,72 @@
+import type { CheckResult, Status } from '../result.ts'
+
+/** Overall verdict of a run. */
+export type RunVerdict = 'passed' | 'failed' | 'interrupted' | 'config-error'
+
+export interface RunMeta {
+  /** Unique id of this run, e.g. `smoke-sandbox-20261121T233000Z-ab12`. */
+  runId: string
+  /** What ran: `smoke`, `runbook`, `check`. */
+  kind: 'smoke' | 'runbook' | 'check'
+  /** Suite or runbook name, e.g. `sandbox` or `deploy`. */
+  suite: string
+  /** Target name, e.g. `staging`. */
+  target: string
+  /** Target file path as given or resolved. */
+  targetFile?: string
+  startedAt: string
+  finishedAt: string
+  durationMs: number
+  /** Who ran it: `$USER`, or the CI actor. */
+  operator: string
+  host: string
+  gitCommit?: string
+  /** runbook-kit version. */
+  version: string
+  /** Link to the CI job when run in CI (GitHub Actions, GitLab CI, Jenkins, Buildkite). */
+  ciJobUrl?: string
+  /** Command line, redacted. */
+  command: string
+  verdict: RunVerdict
+  exitCode: number
+  /** For `config-error` (or a fatal error): what went wrong, already redacted. */
+  error?: string
+  /** Sandbox faults in force, when the target is the built-in sandbox. */
+  faults?: string[]
+}
+
+/** One command a runbook step ran (or would have run in a dry run). */
+export interface CommandRecord {
+  /** Command line, redacted. */
+  command: string
+  exitCode: number | null
+  durationMs: number
+  /** Last lines of stderr, redacted. */
+  stderrTail?: string
+  dryRun?: boolean
+}
+
+/** One runbook step. The smoke suite has none. */
+export interface StepRecord {
+  index: number
+  title: string
+  status: Status | 'rolled-back' | 'dry-run'
+  message: string
+  startedAt: string
+  durationMs: number
+  estimate?: string
+  destructive?: boolean
+  commands: CommandRecord[]
+  /** Ids of the check results recorded inside this step. */
+  checks: string[]
+  /** Manual confirmations: who confirmed what, when. */
+  confirmations?: { question: string; answer: string; by: string; at: string }[]
+}
+
+export interface RunReport {
+  schemaVersion: 1
+  meta: RunMeta
+  summary: Record<Status, number> & { total: number }
+  results: CheckResult[]
+  steps: StepRecord[]
+}

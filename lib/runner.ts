@@ -1,0 +1,155 @@
+import { eventually } from './eventually.ts'
+import { errorMessage, InterruptedError } from './errors.ts'
+import type { Attempt, CheckResult } from './result.ts'
+
+/** A check ready to run: identity plus a function that observes and judges. */
+export interface CheckSpec<E = Record<string, unknown>> {
+  /** Stable slug, unique within a run. */
+  id: string
+  title: string
+  /** Kind of check (`http`, `tls`, ...), used in JUnit classnames. */
+  kind: string
+  /** Runs the check once. Must honour `signal` (timeout or interrupt). */
+  run: (signal: AbortSignal) => Promise<CheckResult<E>>
+  /** Per-attempt timeout in ms; overrides the runner's default. */
+  timeoutMs?: number
+  /** Retry a failing check until it passes or `timeoutMs` passes. */
+  eventually?: { timeoutMs: number; intervalMs?: number }
+  /** When set, the check is not run and is reported as skipped with this reason. */
+  skip?: string
+}
+
+export type RunnerEvent =
+  | { kind: 'start'; id: string; title: string; checkKind: string; attempt: number }
+  | { kind: 'retry'; id: string; title: string; attempt: Attempt; nextInMs: number }
+  | { kind: 'finish'; result: CheckResult }
+
+export interface RunOptions {
+  /** Maximum checks in flight. Default 50 (checks wait on the network, not the CPU). */
+  concurrency?: number
+  /** Default per-attempt timeout in ms. Default 30000. */
+  timeoutMs?: number
+  /** Aborting it stops in-flight checks and marks them (and queued ones) as interrupted. */
+  signal?: AbortSignal
+  onEvent?: (event: RunnerEvent) => void
+}
+
+export interface RunOutcome {
+  /** In the order the checks were given, whatever order they finished in. */
+  results: CheckResult[]
+  interrupted: boolean
+  startedAt: string
+  finishedAt: string
+  durationMs: number
+}
+
+export const RUNNER_DEFAULTS = Object.freeze({ concurrency: 50, timeoutMs: 30_000 })
+
+/** Runs checks concurrently (bounded), each with its own timeout and optional retries. Never throws for a check's sake. */
+export async function runChecks(specs: readonly CheckSpec<any>[], options: RunOptions = {}): Promise<RunOutcome> {
+  const opts = { ...RUNNER_DEFAULTS, ...options }
+  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${opts.concurrency}`)
+  const seen = new Set<string>()
+  for (const s of specs) {
+    if (seen.has(s.id)) throw new RangeError(`duplicate check id "${s.id}"`)
+    seen.add(s.id)
+  }
+  const started = Date.now()
+  const results: (CheckResult | undefined)[] = new Array(specs.length)
+  const emit = (e: RunnerEvent) => {
+    try {
+      opts.onEvent?.(e)
+    } catch {
+      // a broken display must not break the run
+    }
+  }
+  let next = 0
+  const worker = async () => {
+    while (next < specs.length && !opts.signal?.aborted) {
+      const index = next++
+      const spec = specs[index]!
+      const result = await runOne(spec, opts.timeoutMs, opts.signal, emit)
+      results[index] = result
+      emit({ kind: 'finish', result })
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency, specs.length) }, worker))
+  const interrupted = Boolean(opts.signal?.aborted)
+  const now = new Date().toISOString()
+  const final = specs.map((spec, i) => {
+    const r = results[i]
+    if (r) return r
+    const queued: CheckResult = {
+      id: spec.id,
+      title: spec.title,
+      kind: spec.kind,
+      status: 'skip',
+      message: 'not run: the run was interrupted',
+      evidence: {},
+      startedAt: now,
+      durationMs: 0,
+      attempts: 0,
+      interrupted: true,
+    }
+    emit({ kind: 'finish', result: queued })
+    return queued
+  })
+  return {
+    results: final,
+    interrupted,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationMs: Date.now() - started,
+  }
+}
+
+async function runOne(spec: CheckSpec<any>, defaultTimeoutMs: number, runSignal: AbortSignal | undefined, emit: (e: RunnerEvent) => void): Promise<CheckResult> {
+  if (spec.skip !== undefined) {
+    return { id: spec.id, title: spec.title, kind: spec.kind, status: 'skip', message: spec.skip, evidence: {}, startedAt: new Date().toISOString(), durationMs: 0, attempts: 0 }
+  }
+  const timeoutMs = spec.timeoutMs ?? defaultTimeoutMs
+  const attemptOnce = async (attempt: number): Promise<CheckResult> => {
+    emit({ kind: 'start', id: spec.id, title: spec.title, checkKind: spec.kind, attempt })
+    return attemptWithTimeout(spec, timeoutMs, runSignal)
+  }
+  const result = spec.eventually
+    ? await eventually(attemptOnce, {
+        timeoutMs: spec.eventually.timeoutMs,
+        intervalMs: spec.eventually.intervalMs,
+        signal: runSignal,
+        onRetry: (attempt, nextInMs) => emit({ kind: 'retry', id: spec.id, title: spec.title, attempt, nextInMs }),
+      })
+    : await attemptOnce(1)
+  return { ...result, id: spec.id, title: result.title || spec.title, kind: result.kind ?? spec.kind }
+}
+
+/** One attempt, bounded by its timeout even if the check ignores its signal. */
+async function attemptWithTimeout(spec: CheckSpec<any>, timeoutMs: number, runSignal: AbortSignal | undefined): Promise<CheckResult> {
+  const started = Date.now()
+  const timeout = AbortSignal.timeout(timeoutMs)
+  const signal = runSignal ? AbortSignal.any([runSignal, timeout]) : timeout
+  const base = { id: spec.id, title: spec.title, kind: spec.kind, startedAt: new Date(started).toISOString(), attempts: 1 }
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted')
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    const outcome = await Promise.race([spec.run(signal), aborted])
+    if (outcome !== 'aborted' && !(runSignal?.aborted && outcome.status !== 'pass')) return outcome
+    if (runSignal?.aborted) {
+      return { ...base, status: 'error', message: 'interrupted while running', evidence: outcome === 'aborted' ? {} : outcome.evidence, durationMs: Date.now() - started, interrupted: true }
+    }
+    return { ...base, status: 'fail', message: `timed out after ${timeoutMs} ms`, evidence: { timeoutMs }, durationMs: Date.now() - started }
+  } catch (err) {
+    if (runSignal?.aborted) {
+      return { ...base, status: 'error', message: 'interrupted while running', evidence: {}, durationMs: Date.now() - started, interrupted: true }
+    }
+    if (timeout.aborted && !(err instanceof InterruptedError)) {
+      return { ...base, status: 'fail', message: `timed out after ${timeoutMs} ms (${errorMessage(err)})`, evidence: { timeoutMs }, durationMs: Date.now() - started }
+    }
+    return { ...base, status: 'error', message: `check crashed: ${errorMessage(err)}`, evidence: {}, durationMs: Date.now() - started }
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort)
+  }
+}
