@@ -45,6 +45,11 @@ export interface CheckKind<C extends CommonCheckFields = any> {
   description: string
   properties: Record<string, unknown>
   required?: string[]
+  /**
+   * For `runbook-kit check <kind> <arg>`: the property the positional argument fills (e.g. `url`, `host`).
+   * Every other property is reachable as `--name value` (camelCase names also accepted as kebab-case).
+   */
+  positional?: string
   /** Default title when the entry has none. */
   title(entry: C, ctx: BuildContext): string
   /** Turns a validated entry into a runnable check. `timeoutMs`/`eventually`/`skip` are filled in by the engine. */
