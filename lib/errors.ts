@@ -66,6 +66,20 @@ export class TimeoutError extends RunbookKitError {
   }
 }
 
+/**
+ * A network connection failed or broke: refused, reset, closed early, DNS failure, TLS certificate
+ * rejected. `code` is the underlying code (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`,
+ * `CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`, ...), not an `RBK_` code.
+ */
+export class HttpConnectionError extends RunbookKitError {
+  /** `host:port` the connection was for, when known. */
+  readonly address: string | undefined
+  constructor(message: string, code: string, opts: { address?: string; cause?: unknown } = {}) {
+    super(message, code, { cause: opts.cause })
+    this.address = opts.address
+  }
+}
+
 /** The run was cancelled (SIGINT/SIGTERM or a caller's AbortSignal). */
 export class InterruptedError extends RunbookKitError {
   constructor(message = 'interrupted', options?: { cause?: unknown }) {

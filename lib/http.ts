@@ -1,0 +1,254 @@
+import { Agent, buildConnector, errors as undiciErrors, request } from 'undici'
+import { HttpConnectionError, InterruptedError, InvalidArgumentError, TimeoutError } from './errors.ts'
+
+/**
+ * The one HTTP client of runbook-kit: a single request over undici with a timeout per phase,
+ * a bounded body read and errors mapped to the typed error set. It never follows redirects.
+ */
+
+export interface HttpRequestOptions {
+  /** Absolute `http:` or `https:` URL. */
+  url: string
+  /** HTTP method. Default `GET`. */
+  method?: string
+  /** Request headers. */
+  headers?: Record<string, string>
+  /** Request body. */
+  body?: string | Buffer
+  /** ms to open the connection, TLS handshake included (phase `connect`). Default 5000. */
+  connectTimeout?: number
+  /** ms from sending the request until the response headers arrive (phase `headers`). Default 10000. */
+  headersTimeout?: number
+  /** ms of inactivity while reading the body (phase `body`). Default 10000. */
+  bodyTimeout?: number
+  /** PEM CA bundle contents (not a path) trusted for https instead of the system roots. Default: system roots. */
+  ca?: string | Buffer
+  /** TLS SNI and certificate host name to check. Default: the URL's host. */
+  servername?: string
+  /** Reject certificates that do not verify. Default true. */
+  rejectUnauthorized?: boolean
+  /** Read at most this many body bytes; `truncated` says if more came. 0 reads nothing. Default 1 MiB. */
+  maxBodyBytes?: number
+  /** Aborting it stops the request; the promise rejects with InterruptedError. */
+  signal?: AbortSignal
+}
+
+export interface HttpResponse {
+  status: number
+  /** Lower-case names; repeated headers joined with `, `. */
+  headers: Record<string, string>
+  /** At most `maxBodyBytes`. */
+  body: Buffer
+  /** True when the server sent more than `maxBodyBytes` (the rest was not read). */
+  truncated: boolean
+  /** Body bytes received (more than `body.length` when truncated: reading stops after the first chunk past the limit). */
+  bytes: number
+  /** ms from the start of the request until the response headers arrived. */
+  latencyMs: number
+  /** ms from the start of the request until the body was read. */
+  totalMs: number
+}
+
+export const HTTP_DEFAULTS = Object.freeze({
+  method: 'GET',
+  connectTimeout: 5000,
+  headersTimeout: 10_000,
+  bodyTimeout: 10_000,
+  rejectUnauthorized: true,
+  maxBodyBytes: 1024 * 1024,
+})
+
+/**
+ * Sends one request and reads the response. Throws TimeoutError (phase `connect`, `headers` or
+ * `body`), HttpConnectionError (refused, reset, closed mid-body, DNS, TLS certificate) or
+ * InterruptedError (the caller's signal aborted). Bad options throw InvalidArgumentError.
+ */
+export async function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
+  const opts = { ...HTTP_DEFAULTS, ...stripUndefined(options) }
+  const url = parseHttpUrl(opts.url)
+  for (const name of ['connectTimeout', 'headersTimeout', 'bodyTimeout'] as const) {
+    const v = opts[name]
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`${name} must be a positive number of ms, got ${String(v)}`)
+  }
+  if (!Number.isInteger(opts.maxBodyBytes) || opts.maxBodyBytes < 0) throw new InvalidArgumentError(`maxBodyBytes must be a non-negative integer, got ${String(opts.maxBodyBytes)}`)
+  if (typeof opts.method !== 'string' || !/^[A-Za-z]+$/.test(opts.method)) throw new InvalidArgumentError(`invalid HTTP method "${String(opts.method)}"`)
+  const address = `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`
+
+  const connectOptions: buildConnector.BuildOptions = { timeout: opts.connectTimeout, rejectUnauthorized: opts.rejectUnauthorized }
+  if (opts.ca !== undefined) connectOptions.ca = opts.ca
+  if (opts.servername !== undefined) connectOptions.servername = opts.servername
+  const connector = buildConnector(connectOptions)
+
+  // undici's own phase timers tick at ~1 s resolution, so a 300 ms headers timeout would fire
+  // after a second. Our timers are exact; undici's stay armed as a backstop.
+  const ctl = new AbortController()
+  let timedOut: TimeoutError | undefined
+  let timer: NodeJS.Timeout | undefined
+  const arm = (phase: 'connect' | 'headers' | 'body', ms: number) => {
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      timedOut = new TimeoutError(phase, ms)
+      ctl.abort(timedOut)
+    }, ms)
+  }
+  const disarm = () => clearTimeout(timer)
+  const signal = opts.signal ? AbortSignal.any([opts.signal, ctl.signal]) : ctl.signal
+
+  // One agent per request: a probe measures a fresh connection, and destroying the agent
+  // afterwards guarantees no socket outlives the call.
+  const agent = new Agent({
+    connect: (connectOpts, callback) => {
+      arm('connect', opts.connectTimeout)
+      connector(connectOpts, (err, socket) => {
+        if (err) disarm()
+        else arm('headers', opts.headersTimeout)
+        // undici's callback type is a union of (err, null) and (null, socket)
+        ;(callback as (e: Error | null, s: unknown) => void)(err, socket)
+      })
+    },
+    headersTimeout: opts.headersTimeout,
+    bodyTimeout: opts.bodyTimeout,
+  })
+
+  const started = performance.now()
+  let phase: 'request' | 'body' = 'request'
+  let bytes = 0
+  try {
+    const res = await request(url, {
+      dispatcher: agent,
+      method: opts.method.toUpperCase() as 'GET',
+      headers: opts.headers,
+      body: opts.body,
+      signal,
+    })
+    const latencyMs = Math.round(performance.now() - started)
+    phase = 'body'
+    arm('body', opts.bodyTimeout)
+    const chunks: Buffer[] = []
+    let kept = 0
+    let truncated = false
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      arm('body', opts.bodyTimeout)
+      bytes += chunk.length
+      const room = opts.maxBodyBytes - kept
+      if (chunk.length > room) {
+        if (room > 0) chunks.push(chunk.subarray(0, room))
+        kept += room
+        truncated = true
+        break
+      }
+      chunks.push(chunk)
+      kept += chunk.length
+    }
+    disarm()
+    if (truncated) res.body.destroy()
+    return {
+      status: res.statusCode,
+      headers: flattenHeaders(res.headers),
+      body: Buffer.concat(chunks, kept),
+      truncated,
+      bytes,
+      latencyMs,
+      totalMs: Math.round(performance.now() - started),
+    }
+  } catch (err) {
+    throw mapError(err, { phase, bytes, address, opts, signal: opts.signal, timedOut })
+  } finally {
+    disarm()
+    // destroy, not close: close would wait for a server that never answers.
+    agent.destroy().catch(() => {})
+  }
+}
+
+/** Parses and checks an http(s) URL; InvalidArgumentError otherwise. */
+export function parseHttpUrl(value: string): URL {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch (cause) {
+    throw new InvalidArgumentError(`invalid URL "${value}"`, { cause })
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`URL must be http: or https:, got "${value}"`)
+  return url
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}
+
+const TLS_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+])
+
+/** The first string `code` on the error, its causes or (AggregateError from happy eyeballs) its members. */
+function findCode(err: unknown, depth = 0): string | undefined {
+  if (!err || typeof err !== 'object' || depth > 5) return undefined
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && code !== 'UND_ERR') return code
+  const inner = (err as { errors?: unknown }).errors
+  if (Array.isArray(inner)) for (const e of inner) {
+    const c = findCode(e, depth + 1)
+    if (c) return c
+  }
+  return findCode((err as { cause?: unknown }).cause, depth + 1)
+}
+
+interface ErrorContext {
+  phase: 'request' | 'body'
+  bytes: number
+  address: string
+  opts: { connectTimeout: number; headersTimeout: number; bodyTimeout: number }
+  signal: AbortSignal | undefined
+  timedOut: TimeoutError | undefined
+}
+
+function mapError(err: unknown, ctx: ErrorContext): Error {
+  if (ctx.signal?.aborted) {
+    const reason = ctx.signal.reason as { message?: string } | undefined
+    return new InterruptedError(`request aborted${reason?.message ? `: ${reason.message}` : ''}`, { cause: err })
+  }
+  if (ctx.timedOut) return new TimeoutError(ctx.timedOut.phase, ctx.timedOut.timeoutMs, { cause: err })
+  if (err instanceof undiciErrors.ConnectTimeoutError) return new TimeoutError('connect', ctx.opts.connectTimeout, { cause: err })
+  if (err instanceof undiciErrors.HeadersTimeoutError) return new TimeoutError('headers', ctx.opts.headersTimeout, { cause: err })
+  if (err instanceof undiciErrors.BodyTimeoutError) return new TimeoutError('body', ctx.opts.bodyTimeout, { cause: err })
+  if (err instanceof InvalidArgumentError) return err
+  if (err instanceof undiciErrors.InvalidArgumentError) return new InvalidArgumentError(err.message, { cause: err })
+  const code = findCode(err) ?? 'ECONNECTION'
+  const detail = err instanceof Error ? err.message : String(err)
+  const { address } = ctx
+  if (ctx.phase === 'body') {
+    return new HttpConnectionError(`connection closed while reading the body after ${ctx.bytes} bytes (${detail})`, code, { address, cause: err })
+  }
+  const host = address.slice(0, address.lastIndexOf(':'))
+  let message: string
+  if (code === 'ECONNREFUSED') message = `connection refused to ${address}`
+  else if (code === 'ECONNRESET') message = `connection reset by ${address}`
+  else if (code === 'UND_ERR_SOCKET') message = `connection closed by ${address} before the response headers (${detail})`
+  else if (code === 'ENOTFOUND') message = `host not found: ${host}`
+  else if (code === 'EAI_AGAIN') message = `DNS lookup failed (temporary) for ${host}`
+  else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') message = `${address} is unreachable`
+  else if (code === 'ETIMEDOUT') message = `connection to ${address} timed out (${code})`
+  else if (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')) message = `TLS error from ${address}: ${detail}`
+  else if (code.startsWith('HPE_')) message = `invalid HTTP response from ${address}: ${detail}`
+  else message = `request to ${address} failed: ${detail}`
+  return new HttpConnectionError(message, code, { address, cause: err })
+}
