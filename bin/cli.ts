@@ -11,6 +11,7 @@ export interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   smoke: async () => (await import('./commands/smoke.ts')).command,
   sandbox: async () => (await import('./commands/sandbox.ts')).command,
+  check: async () => (await import('./commands/check.ts')).command,
 }
 
 function usage(): string {

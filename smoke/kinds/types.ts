@@ -50,6 +50,11 @@ export interface CheckKind<C extends CommonCheckFields = any> {
    * Every other property is reachable as `--name value` (camelCase names also accepted as kebab-case).
    */
   positional?: string
+  /**
+   * Short option names for `runbook-kit check <kind>`, mapped to a (dotted) property path, e.g.
+   * `{ status: 'expect.status', 'min-days': 'minDays' }`.
+   */
+  aliases?: Record<string, string>
   /** Default title when the entry has none. */
   title(entry: C, ctx: BuildContext): string
   /** Turns a validated entry into a runnable check. `timeoutMs`/`eventually`/`skip` are filled in by the engine. */

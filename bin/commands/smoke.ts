@@ -1,0 +1,119 @@
+import { parseArgs } from 'node:util'
+import { UsageError } from '../../lib/errors.ts'
+import { redactor } from '../../lib/redact.ts'
+import { RUNNER_DEFAULTS } from '../../lib/runner.ts'
+import { closingLine, TerminalReporter } from '../../lib/terminal.ts'
+import { runSmoke } from '../../smoke/run.ts'
+import type { Command } from '../cli.ts'
+
+const HELP = `Usage: runbook-kit smoke --target <name|path> [options]
+
+Runs a target's smoke suite: every check concurrently, with timeouts and retries; writes
+junit.xml, report.md and report.json; exits 0 when all passed.
+
+Options:
+  -t, --target <name|path>  target name (smoke/targets/<name>.yaml in the current folder,
+                            then the built-in targets, e.g. "sandbox") or a path to a .yaml file
+                            (required)
+  -o, --report-dir <dir>    where to write the reports
+                            (default: reports/<target>-<UTC timestamp>/)
+      --only <id,...>       run only these check ids (default: all)
+  -c, --concurrency <n>     maximum checks in flight (default: ${RUNNER_DEFAULTS.concurrency}, or the target's
+                            "concurrency")
+      --fault <name>        sandbox targets only: switch on a sandbox fault; repeatable or
+                            comma-separated (default: none). Faults: readiness-503,
+                            health-degraded, slow, no-hsts, no-redirect, accept-bad-signature,
+                            expired-cert, wrong-host-cert, errors
+      --json                print report.json to stdout instead of the progress lines
+      --no-color            no colours (also NO_COLOR=1)
+  -h, --help                show this help
+
+Secrets: write env:NAME in the target file; values are read from the environment and
+masked (***) in every line printed and every report written.
+
+Exit codes: 0 all checks passed; 1 a check failed or errored; 2 usage or configuration
+error (nothing was checked); 130 interrupted (reports are still written).`
+
+export const command: Command = {
+  summary: "run a target's smoke suite",
+  async main(argv) {
+    let values
+    try {
+      ;({ values } = parseArgs({
+        args: argv,
+        options: {
+          target: { type: 'string', short: 't' },
+          'report-dir': { type: 'string', short: 'o' },
+          only: { type: 'string', multiple: true },
+          concurrency: { type: 'string', short: 'c' },
+          fault: { type: 'string', multiple: true },
+          json: { type: 'boolean', default: false },
+          'no-color': { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+        allowPositionals: false,
+        strict: true,
+      }))
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}\nRun "runbook-kit smoke --help" for the options.`)
+    }
+    if (values.help) {
+      process.stdout.write(HELP + '\n')
+      return 0
+    }
+    if (!values.target) throw new UsageError('missing --target <name|path> (e.g. --target sandbox)\nRun "runbook-kit smoke --help" for the options.')
+    let concurrency: number | undefined
+    if (values.concurrency !== undefined) {
+      concurrency = Number(values.concurrency)
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a positive integer, got "${values.concurrency}"`)
+    }
+    const split = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)
+    const out = values.json ? process.stderr : process.stdout
+    const term = new TerminalReporter({ stream: out, redactor, color: values['no-color'] ? false : undefined })
+
+    // First SIGINT/SIGTERM: stop in-flight checks, write the reports, exit 130. A second one: leave now.
+    const controller = new AbortController()
+    let signals = 0
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++
+      if (signals > 1) process.exit(130)
+      term.line(`\n${sig}: stopping in-flight checks and writing the reports… (again to quit at once)`)
+      controller.abort()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      const outcome = await runSmoke({
+        target: values.target,
+        reportDir: values['report-dir'],
+        only: split(values.only),
+        concurrency,
+        faults: split(values.fault),
+        signal: controller.signal,
+        onEvent: term.onEvent,
+        command: ['runbook-kit', 'smoke', ...argv].join(' '),
+        onStart: ({ target, checks, sandbox }) => {
+          const where = sandbox ? ` (sandbox at ${sandbox.httpsUrl}${sandbox.faults.length ? `, faults: ${sandbox.faults.join(', ')}` : ''})` : ''
+          term.begin(`Smoke suite "${target.name}": ${checks.length} checks${where}`, checks.length)
+        },
+      })
+      term.end()
+      const { report, reports } = outcome
+      if (report.meta.verdict === 'config-error') {
+        process.stderr.write(redactor.redact(`runbook-kit smoke: configuration error: ${report.meta.error}\n`))
+      } else if (report.meta.error) {
+        process.stderr.write(redactor.redact(`runbook-kit smoke: ${report.meta.error}\n`))
+      }
+      if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n')
+      if (report.meta.verdict === 'interrupted') term.line('Interrupted: checks still running were stopped and are marked in the reports.')
+      if (report.summary.error > 0) term.line(`(${report.summary.error} of the failed could not be checked: status "error")`)
+      term.line(closingLine(report.summary))
+      term.line(`Reports: ${reports.junit}\n         ${reports.markdown}\n         ${reports.json}`)
+      return outcome.exitCode
+    } finally {
+      term.end()
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  },
+}

@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
+import { ConfigError, type ConfigProblem } from './errors.ts'
+
+// ajv-formats is CommonJS; its default export arrives as the module object under NodeNext.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
+
+/** A parsed YAML file that can say on which line a path lives. */
+export interface LoadedYaml {
+  file: string
+  data: unknown
+  /** 1-based line of the value at `path` (JSON-pointer segments), or undefined. */
+  lineOf(path: (string | number)[]): number | undefined
+}
+
+/** Reads and parses a YAML file. Syntax errors become a ConfigError naming the file, line and column. */
+export async function loadYamlFile(file: string): Promise<LoadedYaml> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ConfigError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`, { file, cause: err })
+  }
+  return parseYaml(text, file)
+}
+
+export function parseYaml(text: string, file: string): LoadedYaml {
+  const lineCounter = new LineCounter()
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const pos = e.linePos?.[0]
+      return { path: pos ? `line ${pos.line}, column ${pos.col}` : '', message: e.message.split('\n')[0] ?? e.message }
+    })
+    throw new ConfigError('invalid YAML', { file, problems })
+  }
+  return {
+    file,
+    data: doc.toJS(),
+    lineOf(path) {
+      let node: unknown = doc.contents
+      for (const seg of path) {
+        if (isMap(node)) node = node.get(String(seg), true)
+        else if (isSeq(node)) node = node.get(Number(seg), true)
+        else return undefined
+      }
+      const range = (node as { range?: [number, number, number] } | undefined)?.range
+      return range ? lineCounter.linePos(range[0]).line : undefined
+    },
+  }
+}
+
+let ajvInstance: Ajv | undefined
+/** One shared ajv instance: every error reported, formats on, strict schemas. */
+export function getAjv(): Ajv {
+  if (!ajvInstance) {
+    ajvInstance = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
+    addFormats(ajvInstance)
+  }
+  return ajvInstance
+}
+
+/** `/checks/3/expect/status` → `checks[3].expect.status` */
+export function formatPath(segments: (string | number)[]): string {
+  let out = ''
+  for (const s of segments) {
+    if (typeof s === 'number' || /^\d+$/.test(String(s))) out += `[${s}]`
+    else out += out ? `.${s}` : String(s)
+  }
+  return out
+}
+
+function pointerSegments(pointer: string): string[] {
+  if (!pointer) return []
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+}
+
+/** Turns ajv errors into one readable problem per real issue (drops ajv's combinator noise). */
+export function ajvProblems(errors: ErrorObject[] | null | undefined, prefix: (string | number)[] = [], lineOf?: (p: (string | number)[]) => number | undefined): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const seen = new Set<string>()
+  for (const e of errors ?? []) {
+    if (e.keyword === 'if' || e.keyword === 'anyOf' || e.keyword === 'oneOf') continue
+    const segs: (string | number)[] = [...prefix, ...pointerSegments(e.instancePath)]
+    let message = e.message ?? 'is invalid'
+    if (e.keyword === 'additionalProperties') {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty)
+      segs.push(key)
+      const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {})
+      message = `unknown key "${key}"` + (allowed.length ? ` (expected one of: ${allowed.join(', ')})` : '')
+    } else if (e.keyword === 'required') {
+      const key = String((e.params as { missingProperty: string }).missingProperty)
+      message = `missing required key "${key}"`
+    } else if (e.keyword === 'enum') {
+      message = `must be one of: ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`
+    } else if (e.keyword === 'type') {
+      message = `must be ${(e.params as { type: string }).type}`
+    } else if (e.keyword === 'pattern' && (e.parentSchema as { description?: string } | undefined)?.description) {
+      message = `must be ${(e.parentSchema as { description: string }).description}`
+    }
+    const line = lineOf?.(segs)
+    const path = formatPath(segs) + (line ? ` (line ${line})` : '')
+    const key = `${path}|${message}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    problems.push({ path, message })
+  }
+  return problems
+}
+
+/** Compiles a JSON Schema once (cached by identity). */
+const compiled = new WeakMap<object, ValidateFunction>()
+export function compileSchema(schema: object): ValidateFunction {
+  let v = compiled.get(schema)
+  if (!v) {
+    v = getAjv().compile(schema)
+    compiled.set(schema, v)
+  }
+  return v
+}

@@ -1,0 +1,125 @@
+import { join, resolve } from 'node:path'
+import { ConfigError, errorMessage, UsageError } from '../lib/errors.ts'
+import { Redactor, redactor as globalRedactor } from '../lib/redact.ts'
+import { buildMeta, writeReports, type WrittenReports } from '../lib/report/index.ts'
+import type { RunReport, RunVerdict } from '../lib/report/model.ts'
+import { summarize, type CheckResult } from '../lib/result.ts'
+import { runChecks, type CheckSpec, type RunnerEvent } from '../lib/runner.ts'
+import { buildChecks, loadTarget, resolveVariables, type LoadedTarget } from './target.ts'
+
+export interface SmokeOptions {
+  /** Target name (`smoke/targets/<name>.yaml`) or path to a target file. */
+  target: string
+  cwd?: string
+  /** Default `reports/<target>-<UTC timestamp>/` under cwd. */
+  reportDir?: string
+  only?: string[]
+  /** Overrides the target's `concurrency` (default 50). */
+  concurrency?: number
+  /** Sandbox faults to switch on (sandbox targets only). */
+  faults?: string[]
+  env?: Record<string, string | undefined>
+  redactor?: Redactor
+  signal?: AbortSignal
+  onEvent?: (event: RunnerEvent) => void
+  /** Called once the checks are built, before any runs (the terminal prints its header here). */
+  onStart?: (info: { target: LoadedTarget; checks: CheckSpec[]; reportDir: string; sandbox?: SandboxInfo }) => void
+  /** Command line for the report's metadata. */
+  command?: string
+}
+
+export interface SandboxInfo {
+  httpsUrl: string
+  faults: string[]
+}
+
+export interface SmokeOutcome {
+  exitCode: 0 | 1 | 2 | 130
+  report: RunReport
+  reports: WrittenReports
+}
+
+/** `reports/<name>-20261121T233000Z` */
+export function defaultReportDir(targetArg: string, cwd: string, at = new Date()): string {
+  const name = targetArg.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '') || 'target'
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  return join(cwd, 'reports', `${name}-${stamp}`)
+}
+
+/**
+ * Runs a target's smoke suite and writes its reports. Configuration problems, failures and
+ * interruptions all end with reports on disk; the exit code says which happened.
+ */
+export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
+  const cwd = opts.cwd ?? process.cwd()
+  const redactor = opts.redactor ?? globalRedactor
+  const env = opts.env ?? process.env
+  const startedAt = new Date()
+  const reportDir = resolve(cwd, opts.reportDir ?? defaultReportDir(opts.target, cwd, startedAt))
+  const targetName = opts.target.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '')
+  let loaded: LoadedTarget | undefined
+  let sandbox: { close(): Promise<void>; httpsUrl: string; faults: readonly string[] } | undefined
+  let results: CheckResult[] = []
+  let interrupted = false
+  let fatal: string | undefined
+  let verdict: RunVerdict = 'passed'
+  let faults: string[] = []
+  try {
+    try {
+      loaded = await loadTarget(opts.target, cwd)
+      faults = [...(loaded.target.sandbox?.faults ?? []), ...(opts.faults ?? [])]
+      let vars: Record<string, string> = {}
+      if (loaded.target.sandbox) {
+        const { startSandbox } = await import('../sandbox/index.ts')
+        const sb = await startSandbox({ faults: faults as never, webhookSecret: env.WEBHOOK_SECRET || undefined })
+        sandbox = sb
+        redactor.add(sb.webhookSecret)
+        vars = { ...sb.vars, WEBHOOK_SECRET: sb.webhookSecret }
+      } else if (faults.length > 0) {
+        throw new UsageError(`--fault applies to sandbox targets only; "${loaded.name}" is not served by the sandbox`)
+      }
+      const target = resolveVariables(loaded, { env, vars, redactor })
+      const checks = buildChecks(loaded, target, { reportDir, redactor, only: opts.only })
+      opts.onStart?.({ target: loaded, checks, reportDir, sandbox: sandbox ? { httpsUrl: sandbox.httpsUrl, faults } : undefined })
+      const outcome = await runChecks(checks, {
+        concurrency: opts.concurrency ?? loaded.target.concurrency,
+        signal: opts.signal,
+        onEvent: opts.onEvent,
+      })
+      results = outcome.results
+      interrupted = outcome.interrupted
+    } finally {
+      await sandbox?.close().catch(() => undefined)
+    }
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      verdict = 'config-error'
+      fatal = errorMessage(err)
+    } else {
+      // A bug or an unexpected failure: still leave reports behind, marked failed with the reason.
+      verdict = 'failed'
+      fatal = `internal error: ${errorMessage(err)}`
+    }
+  }
+  const summary = summarize(results)
+  if (!fatal) verdict = interrupted ? 'interrupted' : summary.fail + summary.error > 0 ? 'failed' : 'passed'
+  const exitCode = ({ passed: 0, failed: 1, 'config-error': 2, interrupted: 130 } as const)[verdict]
+  const finishedAt = new Date()
+  const meta = buildMeta({
+    kind: 'smoke',
+    suite: loaded?.name ?? targetName,
+    target: loaded?.target.name ?? loaded?.name ?? targetName,
+    targetFile: loaded?.file,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    command: redactor.redact(opts.command ?? `runbook-kit smoke --target ${opts.target}`),
+    verdict,
+    exitCode,
+    ...(fatal ? { error: fatal } : {}),
+    ...(faults.length ? { faults } : {}),
+  })
+  const report: RunReport = { schemaVersion: 1, meta, summary, results, steps: [] }
+  const reports = await writeReports(reportDir, report, redactor)
+  return { exitCode, report, reports }
+}

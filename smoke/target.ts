@@ -1,0 +1,297 @@
+import { existsSync } from 'node:fs'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { ajvProblems, compileSchema, loadYamlFile, type LoadedYaml } from '../lib/config.ts'
+import { durationSchema, parseDuration } from '../lib/duration.ts'
+import { ConfigError, type ConfigProblem } from '../lib/errors.ts'
+import { packageRoot } from '../lib/paths.ts'
+import type { Redactor } from '../lib/redact.ts'
+import type { CheckSpec } from '../lib/runner.ts'
+import { KINDS, findKind } from './kinds/index.ts'
+import type { BuildContext, CheckKind, CommonCheckFields } from './kinds/types.ts'
+
+/** A target file as written (after validation). */
+export interface TargetFile {
+  /** Display name; defaults to the file name without extension. */
+  name?: string
+  description?: string
+  /** Present on targets served by the built-in sandbox: the smoke command starts it first. */
+  sandbox?: { faults?: string[] }
+  baseUrl?: string
+  tls?: { ca?: string; servername?: string }
+  defaults?: { timeout?: number | string; eventually?: { timeout: number | string; interval?: number | string } }
+  concurrency?: number
+  checks: (CommonCheckFields & Record<string, unknown>)[]
+}
+
+export interface LoadedTarget {
+  name: string
+  file: string
+  target: TargetFile
+  yaml: LoadedYaml
+}
+
+const eventuallySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['timeout'],
+  properties: {
+    timeout: { ...durationSchema, description: 'keep retrying a failing check until this much time has passed' },
+    interval: { ...durationSchema, description: 'pause between attempts (default 1s)' },
+  },
+  description: 'retry a failing check until it passes or the timeout passes (post-deploy state converges)',
+}
+
+const commonProperties = {
+  id: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]*$', description: 'a stable slug such as health or tls.api' },
+  kind: { type: 'string', description: 'which check to run' },
+  title: { type: 'string', minLength: 1, description: 'a human sentence shown in reports' },
+  timeout: { ...durationSchema, description: 'per-attempt timeout (default: defaults.timeout, else 30s)' },
+  eventually: eventuallySchema,
+  skip: { type: 'string', minLength: 1, description: 'skip this check, with this reason' },
+}
+
+/** Schema of one check entry of a kind (common fields + the kind's own). */
+export function kindEntrySchema(k: CheckKind): object {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'kind', ...(k.required ?? [])],
+    properties: { ...commonProperties, kind: { const: k.kind, description: k.description }, ...k.properties },
+  }
+}
+
+/** The JSON Schema of a target file, built from the registered kinds (also written to smoke/target.schema.json for editors). */
+export function targetSchema(kinds: readonly CheckKind[] = KINDS): Record<string, unknown> {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://runbook-kit.dev/schemas/target.schema.json',
+    title: 'runbook-kit target file',
+    type: 'object',
+    additionalProperties: false,
+    required: ['checks'],
+    properties: {
+      name: { type: 'string', minLength: 1, description: 'display name (default: the file name)' },
+      description: { type: 'string' },
+      sandbox: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'this target is served by the built-in sandbox, which the smoke command starts first',
+        properties: { faults: { type: 'array', items: { type: 'string' }, description: 'sandbox faults always on for this target' } },
+      },
+      baseUrl: { type: 'string', pattern: '^(https?://|\\$\\{)', description: 'an http(s) URL that relative check URLs resolve against' },
+      tls: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          ca: { type: 'string', description: 'PEM CA bundle file trusted for this target (relative to the target file)' },
+          servername: { type: 'string', description: 'TLS server name (SNI) to send' },
+        },
+      },
+      defaults: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { timeout: { ...durationSchema, description: 'default per-attempt timeout' }, eventually: eventuallySchema },
+      },
+      concurrency: { type: 'integer', minimum: 1, description: 'maximum checks in flight (default 50)' },
+      checks: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          required: ['id', 'kind'],
+          properties: { kind: { enum: kinds.map((k) => k.kind) } },
+          allOf: kinds.map((k) => ({ if: { properties: { kind: { const: k.kind } }, required: ['kind'] }, then: kindEntrySchema(k) })),
+        },
+      },
+    },
+  }
+}
+
+/** Top level only; check entries are validated one by one against their kind so errors stay precise. */
+const topLevelSchema = (() => {
+  const full = targetSchema([]) as { properties: { checks: { items: unknown } } }
+  const props = { ...(full.properties as Record<string, unknown>) }
+  props.checks = {
+    type: 'array',
+    minItems: 1,
+    items: { type: 'object', required: ['id', 'kind'], properties: { id: commonProperties.id, kind: { type: 'string' } } },
+  }
+  return { ...full, properties: props }
+})()
+
+const kindSchemas = new Map<string, object>()
+function schemaForKind(k: CheckKind): object {
+  let s = kindSchemas.get(k.kind)
+  if (!s) {
+    s = kindEntrySchema(k)
+    kindSchemas.set(k.kind, s)
+  }
+  return s
+}
+
+/** Where a target name or path points: a path, or `smoke/targets/<name>.yaml` in the cwd, then the built-in ones. */
+export function resolveTargetPath(nameOrPath: string, cwd = process.cwd()): string {
+  if (nameOrPath.includes('/') || nameOrPath.includes('\\') || /\.ya?ml$/i.test(nameOrPath)) {
+    const p = isAbsolute(nameOrPath) ? nameOrPath : resolve(cwd, nameOrPath)
+    if (!existsSync(p)) throw new ConfigError('target file not found', { file: p })
+    return p
+  }
+  if (!/^[A-Za-z0-9._-]+$/.test(nameOrPath)) throw new ConfigError(`invalid target name "${nameOrPath}": use a name from smoke/targets/ or a path to a .yaml file`)
+  const candidates = [cwd, packageRoot].flatMap((root) => ['yaml', 'yml'].map((ext) => join(root, 'smoke', 'targets', `${nameOrPath}.${ext}`)))
+  const found = candidates.find((c) => existsSync(c))
+  if (!found) {
+    throw new ConfigError(`target "${nameOrPath}" not found; looked for:\n${[...new Set(candidates)].map((c) => `  ${c}`).join('\n')}`)
+  }
+  return found
+}
+
+/** Reads and validates a target file. Every problem names the file, the path inside it and what was expected. */
+export async function loadTarget(nameOrPath: string, cwd = process.cwd()): Promise<LoadedTarget> {
+  const file = resolveTargetPath(nameOrPath, cwd)
+  const yaml = await loadYamlFile(file)
+  const data = yaml.data
+  const validateTop = compileSchema(topLevelSchema)
+  const problems: ConfigProblem[] = []
+  if (!validateTop(data)) problems.push(...ajvProblems(validateTop.errors, [], yaml.lineOf))
+  const checks = (data as { checks?: unknown })?.checks
+  if (Array.isArray(checks)) {
+    const ids = new Map<string, number>()
+    checks.forEach((entry, i) => {
+      if (!entry || typeof entry !== 'object') return
+      const { kind, id } = entry as { kind?: unknown; id?: unknown }
+      if (typeof id === 'string') {
+        const prev = ids.get(id)
+        if (prev !== undefined) problems.push({ path: `checks[${i}].id`, message: `duplicate id "${id}" (also used by checks[${prev}])` })
+        else ids.set(id, i)
+      }
+      if (typeof kind !== 'string') return
+      const k = findKind(kind)
+      if (!k) {
+        problems.push({ path: `checks[${i}].kind` + lineSuffix(yaml, ['checks', i, 'kind']), message: `unknown kind "${kind}" (expected one of: ${KINDS.map((x) => x.kind).join(', ')})` })
+        return
+      }
+      const v = compileSchema(schemaForKind(k))
+      if (!v(entry)) problems.push(...ajvProblems(v.errors, ['checks', i], yaml.lineOf))
+    })
+  }
+  if (problems.length > 0) throw new ConfigError('invalid target file', { file, problems })
+  const target = data as TargetFile
+  const name = target.name ?? file.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '')
+  return { name, file, target, yaml }
+}
+
+function lineSuffix(yaml: LoadedYaml, path: (string | number)[]): string {
+  const line = yaml.lineOf(path)
+  return line ? ` (line ${line})` : ''
+}
+
+export interface ResolveOptions {
+  /** Environment to read `env:NAME` and `${NAME}` from. */
+  env: Record<string, string | undefined>
+  /** Extra variables (the sandbox's URLs), consulted after `env`. */
+  vars?: Record<string, string>
+  redactor: Redactor
+}
+
+/**
+ * Resolves `env:NAME` (a whole value: a secret, registered for redaction) and `${NAME}` (inside strings:
+ * plain settings such as URLs) throughout the target. A missing variable is a configuration error naming it.
+ */
+export function resolveVariables(loaded: LoadedTarget, opts: ResolveOptions): TargetFile {
+  const problems: ConfigProblem[] = []
+  const lookup = (name: string) => opts.env[name] ?? opts.vars?.[name]
+  const walk = (value: unknown, path: (string | number)[]): unknown => {
+    if (typeof value === 'string') {
+      const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(value)
+      if (m) {
+        const v = lookup(m[1]!)
+        if (v === undefined || v === '') {
+          problems.push({ path: pathWithLine(loaded, path), message: `environment variable ${m[1]} is not set (referenced as "${value}")` })
+          return ''
+        }
+        opts.redactor.add(v)
+        opts.redactor.addUrlCredentials(v)
+        return v
+      }
+      const out = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => {
+        const v = lookup(name)
+        if (v === undefined) {
+          problems.push({ path: pathWithLine(loaded, path), message: `variable \${${name}} is not set` })
+          return ''
+        }
+        return v
+      })
+      opts.redactor.addUrlCredentials(out)
+      return out
+    }
+    if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i]))
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {}
+      for (const [k, v] of Object.entries(value)) out[k] = walk(v, [...path, k])
+      return out
+    }
+    return value
+  }
+  const resolved = walk(loaded.target, []) as TargetFile
+  if (problems.length > 0) throw new ConfigError('unresolved variables', { file: loaded.file, problems })
+  return resolved
+}
+
+function pathWithLine(loaded: LoadedTarget, path: (string | number)[]): string {
+  let s = ''
+  for (const seg of path) s += typeof seg === 'number' ? `[${seg}]` : s ? `.${seg}` : seg
+  return s + lineSuffix(loaded.yaml, path)
+}
+
+export interface BuildOptions {
+  reportDir: string
+  redactor: Redactor
+  /** Only these check ids (unknown ids are a configuration error). */
+  only?: string[]
+}
+
+/** Turns a resolved target into runnable checks. */
+export function buildChecks(loaded: LoadedTarget, target: TargetFile, opts: BuildOptions): CheckSpec[] {
+  const base = dirname(loaded.file)
+  const resolvePath = (p: string) => (isAbsolute(p) ? p : resolve(base, p))
+  const ctx: BuildContext = {
+    target: loaded.name,
+    targetFile: loaded.file,
+    baseUrl: target.baseUrl,
+    tls: { ca: target.tls?.ca ? resolvePath(target.tls.ca) : undefined, servername: target.tls?.servername },
+    reportDir: opts.reportDir,
+    redactor: opts.redactor,
+    resolvePath,
+  }
+  let entries = target.checks
+  if (opts.only && opts.only.length > 0) {
+    const known = new Set(entries.map((e) => e.id))
+    const unknown = opts.only.filter((id) => !known.has(id))
+    if (unknown.length > 0) {
+      throw new ConfigError(`--only names unknown check id(s): ${unknown.join(', ')} (known: ${[...known].join(', ')})`, { file: loaded.file })
+    }
+    entries = entries.filter((e) => opts.only!.includes(e.id))
+  }
+  const defaults = target.defaults ?? {}
+  return entries.map((entry, i) => {
+    const kind = findKind(entry.kind)!
+    const eventually = entry.eventually ?? defaults.eventually
+    const timeout = entry.timeout ?? defaults.timeout
+    let built
+    try {
+      built = kind.build(entry, ctx)
+    } catch (err) {
+      throw new ConfigError(`checks[${i}] (${entry.id}): ${(err as Error).message}`, { file: loaded.file, cause: err })
+    }
+    const spec: CheckSpec = {
+      ...built,
+      id: entry.id,
+      title: entry.title ?? kind.title(entry, ctx),
+      kind: entry.kind,
+    }
+    if (timeout !== undefined) spec.timeoutMs = parseDuration(timeout)
+    if (eventually) spec.eventually = { timeoutMs: parseDuration(eventually.timeout), intervalMs: eventually.interval === undefined ? undefined : parseDuration(eventually.interval) }
+    if (entry.skip) spec.skip = entry.skip
+    return spec
+  })
+}
