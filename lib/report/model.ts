@@ -33,6 +33,8 @@ export interface RunMeta {
   error?: string
   /** Sandbox faults in force, when the target is the built-in sandbox. */
   faults?: string[]
+  /** Run ids of the shard reports this report was merged from (see `mergeReports`); absent for a single run. */
+  mergedFrom?: string[]
 }
 
 /** One command a runbook step ran (or would have run in a dry run). */

@@ -1,0 +1,7 @@
+export type { CommandRecord, RunMeta, RunReport, RunVerdict, StepRecord } from './model.ts'
+export { parseReport, renderJson } from './json.ts'
+export { renderJunit, type JunitOptions } from './junit.ts'
+export { renderMarkdown, renderSummaryMarkdown, type MarkdownOptions } from './markdown.ts'
+export { REPORT_FILES, writeReports, type WrittenReports } from './write.ts'
+export { buildMeta, detectCiJobUrl, detectGitCommit, detectOperator, newRunId, type MetaEnvironment, type MetaInput } from './meta.ts'
+export { mergeReports } from './merge.ts'

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto'
+import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { Redactor } from '../redact.ts'
+import { errorMessage } from '../errors.ts'
+import { renderJson } from './json.ts'
+import { renderJunit } from './junit.ts'
+import { renderMarkdown, renderSummaryMarkdown } from './markdown.ts'
+import type { RunReport } from './model.ts'
+import { sha256Hex } from './text.ts'
+
+/** Absolute paths of the files `writeReports` wrote. */
+export interface WrittenReports {
+  dir: string
+  junit: string
+  markdown: string
+  json: string
+  /** `$GITHUB_STEP_SUMMARY` when the summary was appended to it. */
+  stepSummary?: string
+  /** Why appending to `$GITHUB_STEP_SUMMARY` failed; the three report files are written regardless. */
+  stepSummaryError?: string
+}
+
+/** Names of the files in a report directory (a contract: DESIGN.md "Reports"). */
+export const REPORT_FILES = Object.freeze({ json: 'report.json', junit: 'junit.xml', markdown: 'report.md' })
+
+/**
+ * Redacts the whole report with `redactor` first, then writes `report.json`, `junit.xml` and `report.md`
+ * into `dir` (created if needed), each atomically: a temp file in the same directory, then a rename, so a
+ * reader never sees half a file. Appends the short summary to `$GITHUB_STEP_SUMMARY` when it is set.
+ * Returns absolute paths.
+ */
+export async function writeReports(dir: string, report: RunReport, redactor: Redactor, env: NodeJS.ProcessEnv = process.env): Promise<WrittenReports> {
+  const abs = resolve(dir)
+  const clean = redactor.redactDeep(report)
+  const json = renderJson(clean)
+  const paths = { json: join(abs, REPORT_FILES.json), junit: join(abs, REPORT_FILES.junit), markdown: join(abs, REPORT_FILES.markdown) }
+  // The Markdown also goes through redact() as text: a belt-and-braces pass over what the renderer composed.
+  // (Not the XML: a mask could land inside an entity; its strings all come from the redacted report.)
+  const markdown = redactor.redact(renderMarkdown(clean, { jsonSha256: sha256Hex(json) }))
+  const junit = renderJunit(clean, { reportDir: abs })
+
+  await mkdir(abs, { recursive: true })
+  // report.json first: it is the source of truth the other two are rendered from.
+  await writeAtomic(paths.json, json)
+  await writeAtomic(paths.junit, junit)
+  await writeAtomic(paths.markdown, markdown)
+
+  const written: WrittenReports = { dir: abs, ...paths }
+  const summaryFile = env.GITHUB_STEP_SUMMARY
+  if (summaryFile) {
+    try {
+      await appendFile(summaryFile, redactor.redact(renderSummaryMarkdown(clean)) + '\n')
+      written.stepSummary = summaryFile
+    } catch (err) {
+      written.stepSummaryError = `could not append to GITHUB_STEP_SUMMARY (${summaryFile}): ${errorMessage(err)}`
+    }
+  }
+  return written
+}
+
+/** Writes `content` to a temp file beside `path`, then renames it over `path`; removes the temp file on failure. */
+async function writeAtomic(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    await writeFile(tmp, content, { encoding: 'utf8', flag: 'wx' })
+    await rename(tmp, path)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw err
+  }
+}
