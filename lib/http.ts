@@ -252,3 +252,44 @@ function mapError(err: unknown, ctx: ErrorContext): Error {
   else message = `request to ${address} failed: ${detail}`
   return new HttpConnectionError(message, code, { address, cause: err })
 }
+
+/** The transport options every HTTP check accepts and passes through to `httpRequest`. */
+export type HttpTransportOptions = Pick<
+  HttpRequestOptions,
+  'connectTimeout' | 'headersTimeout' | 'bodyTimeout' | 'ca' | 'servername' | 'rejectUnauthorized' | 'maxBodyBytes' | 'signal'
+>
+
+/** Picks the transport options out of a check's options (undefined fields left out). */
+export function transportOptions(opts: HttpTransportOptions): HttpTransportOptions {
+  const out: HttpTransportOptions = {}
+  for (const k of ['connectTimeout', 'headersTimeout', 'bodyTimeout', 'ca', 'servername', 'rejectUnauthorized', 'maxBodyBytes', 'signal'] as const) {
+    if (opts[k] !== undefined) (out as Record<string, unknown>)[k] = opts[k]
+  }
+  return out
+}
+
+/** Header names whose values are credentials: never copied into evidence. */
+const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|signature|token|secret|api-?key|password|passwd|credential/i
+
+/** True when a header's value must not appear in evidence (Authorization, Cookie, *-Signature, *token*, ...). */
+export function isSensitiveHeader(name: string): boolean {
+  return SENSITIVE_HEADER.test(name)
+}
+
+/** Copy of `headers` with the values of sensitive headers replaced by `***`. */
+export function maskHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(headers)) out[k] = isSensitiveHeader(k) ? '***' : v
+  return out
+}
+
+/** The URL without its password (username kept), for evidence and messages. */
+export function displayUrl(url: string | URL): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return String(url)
+  }
+}
