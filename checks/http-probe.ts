@@ -63,7 +63,7 @@ export interface HttpProbeObservation {
   error?: { message: string; code: string; phase?: string }
 }
 
-export interface HttpProbeEvidence {
+export type HttpProbeEvidence = {
   method: string
   url: string
   requestHeaders: Record<string, string>

@@ -39,7 +39,7 @@ export interface HttpsRedirectExpectations {
   httpsPort?: number
 }
 
-export interface HttpsRedirectEvidence {
+export type HttpsRedirectEvidence = {
   url: string
   status?: number
   location?: string

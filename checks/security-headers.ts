@@ -54,7 +54,7 @@ export interface HeaderFinding {
   reason?: string
 }
 
-export interface SecurityHeadersEvidence {
+export type SecurityHeadersEvidence = {
   url: string
   status?: number
   headers: {

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs'
+import { durationSchema, parseDuration } from '../../lib/duration.ts'
+import { InvalidArgumentError } from '../../lib/errors.ts'
+import type { HttpTransportOptions } from '../../lib/http.ts'
+import type { BuildContext } from './types.ts'
+
+/**
+ * What the HTTP kinds (`http`, `https-redirect`, `security-headers`) share: URL resolution against
+ * the target's baseUrl, the CA file, and the timeout fields.
+ */
+
+/** Target-file fields for the connection: timeouts and TLS trust. */
+export interface HttpTransportFields {
+  connectTimeout?: number | string
+  headersTimeout?: number | string
+  bodyTimeout?: number | string
+  ca?: string
+  servername?: string
+}
+
+export const timeoutProperties = Object.freeze({
+  connectTimeout: { ...durationSchema, description: 'time to open the connection, TLS handshake included (default 5s)' },
+  headersTimeout: { ...durationSchema, description: 'time from sending the request to the response headers (default 10s)' },
+  bodyTimeout: { ...durationSchema, description: 'longest pause while reading the body (default 10s)' },
+})
+
+export const tlsProperties = Object.freeze({
+  ca: { type: 'string', minLength: 1, description: "PEM CA bundle file to trust for https (relative to the target file; default: the target's tls.ca, else system roots)" },
+  servername: { type: 'string', minLength: 1, description: "TLS server name (SNI) and certificate name to verify (default: the target's tls.servername, else the URL host)" },
+})
+
+/** `url` resolved against the target's baseUrl; an error message when it cannot be. */
+export function resolveUrl(url: string, ctx: Pick<BuildContext, 'baseUrl'>): URL {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return new URL(url)
+  if (!ctx.baseUrl) throw new InvalidArgumentError(`url "${url}" is relative but the target has no baseUrl`)
+  return new URL(url, ctx.baseUrl)
+}
+
+/** The transport options for a check: timeouts parsed, CA file read, defaults from the target's tls settings. */
+export function transportFromEntry(entry: HttpTransportFields, ctx: BuildContext, withTls = true): HttpTransportOptions {
+  const out: HttpTransportOptions = {}
+  if (entry.connectTimeout !== undefined) out.connectTimeout = positive('connectTimeout', entry.connectTimeout)
+  if (entry.headersTimeout !== undefined) out.headersTimeout = positive('headersTimeout', entry.headersTimeout)
+  if (entry.bodyTimeout !== undefined) out.bodyTimeout = positive('bodyTimeout', entry.bodyTimeout)
+  if (!withTls) return out
+  const caPath = entry.ca !== undefined ? ctx.resolvePath(entry.ca) : ctx.tls.ca
+  if (caPath !== undefined) {
+    try {
+      out.ca = readFileSync(caPath)
+    } catch (cause) {
+      throw new InvalidArgumentError(`cannot read CA file ${caPath}: ${(cause as Error).message}`, { cause })
+    }
+  }
+  const servername = entry.servername ?? ctx.tls.servername
+  if (servername !== undefined) out.servername = servername
+  return out
+}
+
+function positive(name: string, value: number | string): number {
+  const ms = parseDuration(value)
+  if (ms <= 0) throw new InvalidArgumentError(`${name} must be more than 0 ms`)
+  return ms
+}
