@@ -178,7 +178,7 @@ function evidenceBlock(evidence: unknown): string[] {
 function stepsTable(steps: readonly StepRecord[]): string[] {
   const rows = ['| # | Step | Status | Duration | Commands | Message |', '| ---: | --- | --- | ---: | --- | --- |']
   for (const s of steps) {
-    const cmds = s.commands.length === 0 ? '—' : s.commands.map((c) => `exit ${exitText(c.exitCode, c.dryRun)}`).join(', ')
+    const cmds = s.commands.length === 0 ? '—' : s.commands.map((c) => (c.dryRun ? 'dry run' : `exit ${exitText(c.exitCode, c.dryRun)}`)).join(', ')
     rows.push(`| ${s.index} | ${cell(s.title)}${s.destructive ? ' ⚠️ destructive' : ''} | ${STATUS[s.status] ?? cell(s.status)} | ${humanDuration(s.durationMs)} | ${cmds} | ${cell(s.message)} |`)
   }
   return rows
@@ -230,10 +230,14 @@ function image(r: CheckResult): string {
   return `![${alt}](<${oneLine(shot).replace(/[<>]/g, '')}>)`
 }
 
-/** Text in a table cell or a sentence: one line, Markdown and HTML punctuation escaped. */
+/**
+ * Text in a table cell or a sentence: one line, with the punctuation that could start emphasis, code,
+ * links/images, HTML or a new table column escaped (`>` and `#` only act at the start of a line, which a
+ * cell never is).
+ */
 function cell(value: string): string {
   return oneLine(value)
-    .replace(/[\\`*_[\]<>|~#!]/g, '\\$&')
+    .replace(/[\\`*_[\]<|~]/g, '\\$&')
     .replace(/&/g, '&amp;')
 }
 
