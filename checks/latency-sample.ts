@@ -133,7 +133,9 @@ export async function latencySample(options: LatencySampleOptions): Promise<Chec
   })
 }
 
-async function sample(url: URL, opts: typeof LATENCY_DEFAULTS & LatencySampleOptions): Promise<LatencyObservation[]> {
+type ResolvedOptions = LatencySampleOptions & { [K in keyof typeof LATENCY_DEFAULTS]: (typeof LATENCY_DEFAULTS)[K] extends number ? number : string }
+
+async function sample(url: URL, opts: ResolvedOptions): Promise<LatencyObservation[]> {
   const deadline = new AbortController()
   const timer = setTimeout(() => deadline.abort(new Error('time bound reached')), opts.maxDuration)
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal
