@@ -164,9 +164,3 @@ export function pemBundleToDer(pem: string): Buffer[] {
   for (const m of pem.matchAll(re)) out.push(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'))
   return out
 }
-
-/** A certificate's summary without the binary parts, for evidence. */
-export function summarize(info: CertInfo): CertSummary {
-  const { x509: _x509, der: _der, ...summary } = info
-  return summary
-}

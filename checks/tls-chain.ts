@@ -28,7 +28,7 @@ export interface TrustStore {
 /** `parent` issued `child`: names and key identifiers line up and the signature verifies. */
 export function issuedBy(child: X509Certificate, parent: X509Certificate): boolean {
   try {
-    return parent.checkIssued(child) && child.verify(parent.publicKey)
+    return child.checkIssued(parent) && child.verify(parent.publicKey)
   } catch {
     return false
   }

@@ -136,7 +136,7 @@ export function tlsFindings(obs: TlsObservation, policy: TlsPolicy, now: Date): 
   if (leaf.notAfter.getTime() < t) {
     fail('expired', `certificate expired ${plural(Math.floor((t - leaf.notAfter.getTime()) / DAY_MS), 'day')} ago (notAfter ${isoSeconds(leaf.notAfter)})`)
   } else if (leaf.notBefore.getTime() > t) {
-    fail('not-yet-valid', `certificate is not valid until ${isoSeconds(leaf.notBefore)} (notBefore is ${plural(Math.ceil((leaf.notBefore.getTime() - t) / DAY_MS), 'day')} away)`)
+    fail('not-yet-valid', `certificate is not valid until ${isoSeconds(leaf.notBefore)} (${plural(Math.floor((leaf.notBefore.getTime() - t) / DAY_MS), 'day')} from now)`)
   }
 
   // Trust.
