@@ -43,7 +43,8 @@ export interface TlsChainEntry {
 }
 
 /** What the TLS check observed. Leaf fields are absent when no certificate was obtained. */
-export interface TlsEvidence {
+// A type alias (not an interface) so it is assignable to the runner's Record<string, unknown> evidence.
+export type TlsEvidence = {
   /** `host:port` or the PEM file. */
   target: string
   /** Name checked against the SANs (servername or host); absent when none was checked. */
