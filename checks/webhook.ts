@@ -1,0 +1,367 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
+import { displayUrl, httpRequest, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../lib/http.ts'
+import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { isWebhookScheme, schemeInfo, sign, SIGNING_DEFAULTS, WEBHOOK_SCHEMES, type WebhookScheme } from '../lib/webhook-signing.ts'
+
+/**
+ * Live webhook checks: send one delivery to an endpoint and judge how it answers. Each check sends
+ * exactly the bytes it signed (a Buffer, never re-serialised). The signing itself lives in
+ * `lib/webhook-signing.ts` so the `webhook` command and tests share it.
+ */
+
+/** What a webhook check proves about the endpoint. */
+export type WebhookExpectation = 'accepts-valid' | 'rejects-invalid' | 'rejects-missing' | 'rejects-replay'
+
+export const WEBHOOK_EXPECTATIONS: readonly WebhookExpectation[] = Object.freeze(['accepts-valid', 'rejects-invalid', 'rejects-missing', 'rejects-replay'])
+
+/** The seed runbook's test delivery (production-deployment-runbook.md, "curl with valid signature"). */
+export const DEFAULT_WEBHOOK_PAYLOAD =
+  '{"ticket_id": "TEST-001", "subject": "Test ticket", "description": "Testing production deployment", "tenant_id": "00000000-0000-0000-0000-000000000001"}'
+
+export interface WebhookCheckOptions extends HttpTransportOptions {
+  /** Absolute http(s) URL of the webhook endpoint. Required. */
+  url: string
+  /** Signing scheme. Default `hmac-sha256-hex` (`X-ServiceDesk-Signature: sha256=<hex>`, the seed application). */
+  scheme?: WebhookScheme
+  /** Shared secret (already resolved from `env:`). Required. Never copied into evidence or messages. */
+  secret: string
+  /** `hmac-sha256-hex` only: signature header name. Default `X-ServiceDesk-Signature`. */
+  header?: string
+  /** `hmac-sha256-hex` only: text before the hex digest. Default `sha256=`. */
+  prefix?: string
+  /** Body to send, exactly as given. Default: the seed's JSON test ticket. Exclusive with `payloadFile`. */
+  payload?: string | Buffer
+  /** File whose bytes are the body. Default: none (use `payload`). */
+  payloadFile?: string
+  /** Extra request headers. Default `Content-Type: application/json` unless given here. */
+  headers?: Record<string, string>
+  /** HTTP method. Default `POST`. */
+  method?: string
+  /**
+   * Status codes that pass. Default: 202 for `accepts-valid` (the seed's "202 Accepted with job ID");
+   * 401 or 403 for the rejection checks.
+   */
+  expectStatus?: number | number[]
+  /**
+   * Timestamped schemes: the receiver's tolerance in seconds. `rejects-replay` signs a timestamp
+   * `tolerance + 60` seconds old. Default 300 (Stripe, Slack, Standard Webhooks).
+   */
+  tolerance?: number
+  /** Current time in ms since the epoch, for timestamps. Default `Date.now()`. */
+  now?: number
+  /** Result id. Default `webhook.<expectation>`, e.g. `webhook.rejects-invalid-signature`. */
+  id?: string
+  /** Result title. Default: a sentence naming the URL and the expectation. */
+  title?: string
+}
+
+/** How the delivery was signed. */
+export type SignatureKind = 'valid' | 'forged' | 'omitted' | 'stale'
+
+export interface WebhookObservation {
+  status?: number
+  latencyMs?: number
+  contentType?: string
+  body?: string
+  truncated?: boolean
+  error?: { message: string; code: string; phase?: string }
+}
+
+export interface WebhookEvidence {
+  expectation: WebhookExpectation
+  method: string
+  url: string
+  scheme: WebhookScheme
+  /** Name of the header that carries (or, for `rejects-missing`, would carry) the signature. Never its value. */
+  signatureHeader: string
+  /** How the delivery was signed: valid; forged (a random key, right shape); omitted; stale (valid, old timestamp). */
+  signature: SignatureKind
+  /** Request headers sent; signature values are masked. */
+  requestHeaders: Record<string, string>
+  payloadBytes: number
+  /** SHA-256 of the exact bytes sent and signed, so an auditor can match them to a payload file. */
+  payloadSha256: string
+  /** Timestamp signed into the delivery (unix s), for timestamped schemes. */
+  signedTimestamp?: number
+  /** Seconds between the signed timestamp and the time of sending. */
+  timestampAgeS?: number
+  expectedStatus: number[]
+  status?: number
+  latencyMs?: number
+  contentType?: string
+  /** First 300 characters of the response body. */
+  bodyExcerpt?: string
+  /** `job_id`, `jobId` or `id` from a JSON response body. */
+  jobId?: string
+  error?: { code: string; phase?: string }
+}
+
+type Resolved = WebhookCheckOptions & { scheme: WebhookScheme; method: string; tolerance: number }
+
+const DEFAULTS: Readonly<Pick<Resolved, 'scheme' | 'method' | 'tolerance'>> = Object.freeze({
+  scheme: 'hmac-sha256-hex',
+  method: 'POST',
+  tolerance: SIGNING_DEFAULTS.tolerance,
+})
+
+const DEFAULT_STATUS: Readonly<Record<WebhookExpectation, readonly number[]>> = Object.freeze({
+  'accepts-valid': [202],
+  'rejects-invalid': [401, 403],
+  'rejects-missing': [401, 403],
+  'rejects-replay': [401, 403],
+})
+
+const ID_SUFFIX: Readonly<Record<WebhookExpectation, string>> = Object.freeze({
+  'accepts-valid': 'accepts-valid-signature',
+  'rejects-invalid': 'rejects-invalid-signature',
+  'rejects-missing': 'rejects-missing-signature',
+  'rejects-replay': 'rejects-replay',
+})
+
+const SIGNATURE_FOR: Readonly<Record<WebhookExpectation, SignatureKind>> = Object.freeze({
+  'accepts-valid': 'valid',
+  'rejects-invalid': 'forged',
+  'rejects-missing': 'omitted',
+  'rejects-replay': 'stale',
+})
+
+const EXCERPT_CHARS = 300
+
+/** A correctly signed delivery must be accepted (default 202); evidence carries the job id when the body has one. */
+export function webhookAcceptsValidSignature(opts: WebhookCheckOptions): Promise<CheckResult<WebhookEvidence>> {
+  return webhookCheck('accepts-valid', opts)
+}
+
+/** A delivery signed with a wrong key must be rejected with 401 or 403; a 2xx means the endpoint accepts forgeries. */
+export function webhookRejectsInvalidSignature(opts: WebhookCheckOptions): Promise<CheckResult<WebhookEvidence>> {
+  return webhookCheck('rejects-invalid', opts)
+}
+
+/** A delivery without the signature header must be rejected with 401 or 403. */
+export function webhookRejectsMissingSignature(opts: WebhookCheckOptions): Promise<CheckResult<WebhookEvidence>> {
+  return webhookCheck('rejects-missing', opts)
+}
+
+/** Timestamped schemes only: a correctly signed delivery older than the tolerance (+60 s) must be rejected. */
+export function webhookRejectsReplay(opts: WebhookCheckOptions): Promise<CheckResult<WebhookEvidence>> {
+  return webhookCheck('rejects-replay', opts)
+}
+
+/** All four webhook checks behind one entry point (what the `webhook` target-file kind calls). */
+export async function webhookCheck(expectation: WebhookExpectation, options: WebhookCheckOptions): Promise<CheckResult<WebhookEvidence>> {
+  if (!WEBHOOK_EXPECTATIONS.includes(expectation)) throw new InvalidArgumentError(`unknown webhook expectation "${String(expectation)}"; expected one of ${WEBHOOK_EXPECTATIONS.join(', ')}`)
+  const opts: Resolved = { ...DEFAULTS, ...stripUndefined(options) }
+  if (typeof opts.url !== 'string') throw new InvalidArgumentError('webhook check: url is required')
+  parseHttpUrl(opts.url)
+  if (!isWebhookScheme(opts.scheme)) throw new InvalidArgumentError(`unknown webhook scheme "${String(opts.scheme)}"; expected one of ${WEBHOOK_SCHEMES.join(', ')}`)
+  if (typeof opts.secret !== 'string' || opts.secret === '') throw new InvalidArgumentError('webhook check: secret is required (reference it as env:NAME in a target file)')
+  if (!Number.isFinite(opts.tolerance) || opts.tolerance <= 0) throw new InvalidArgumentError(`tolerance must be a positive number of seconds, got ${opts.tolerance}`)
+  const info = schemeInfo(opts.scheme, opts)
+  if (expectation === 'rejects-replay' && !info.timestamped) {
+    throw new InvalidArgumentError(`rejects-replay needs a timestamped scheme (stripe, slack, standard-webhooks); ${opts.scheme} signs no timestamp`)
+  }
+  const expectStatus = normalizeStatuses(opts.expectStatus, DEFAULT_STATUS[expectation])
+  const body = loadPayload(opts)
+  // Validate the secret for the scheme (e.g. Standard Webhooks base64) before anything is sent.
+  sign(opts.scheme, opts.secret, body, opts)
+
+  const id = opts.id ?? `webhook.${ID_SUFFIX[expectation]}`
+  const title = opts.title ?? defaultTitle(expectation, opts.url, opts.scheme)
+  return timed({ id, title, kind: 'webhook' }, async () => {
+    // One clock reading for signing and for the evidence, so the reported age is the signed one.
+    const nowMs = opts.now ?? Date.now()
+    const delivery = buildDelivery(expectation, opts, body, info.signatureHeader, nowMs)
+    const obs = await send(opts, body, delivery.headers)
+    const evidence: WebhookEvidence = {
+      expectation,
+      method: opts.method.toUpperCase(),
+      url: displayUrl(opts.url),
+      scheme: opts.scheme,
+      signatureHeader: info.signatureHeader,
+      signature: SIGNATURE_FOR[expectation],
+      requestHeaders: maskSignature(delivery.headers, info.signatureHeader),
+      payloadBytes: body.length,
+      payloadSha256: createHash('sha256').update(body).digest('hex'),
+      expectedStatus: expectStatus,
+    }
+    if (delivery.timestamp !== undefined) {
+      evidence.signedTimestamp = delivery.timestamp
+      evidence.timestampAgeS = Math.floor(nowMs / 1000) - delivery.timestamp
+    }
+    return judgeWebhook(expectation, obs, evidence)
+  })
+}
+
+/** Pure: the verdict on one delivery's response. `evidence` carries what was sent; the observation is added to it. */
+export function judgeWebhook(expectation: WebhookExpectation, obs: WebhookObservation, sent: WebhookEvidence): Verdict<WebhookEvidence> {
+  const evidence: WebhookEvidence = { ...sent }
+  if (obs.status !== undefined) evidence.status = obs.status
+  if (obs.latencyMs !== undefined) evidence.latencyMs = obs.latencyMs
+  if (obs.contentType !== undefined) evidence.contentType = obs.contentType
+  if (obs.body !== undefined && obs.body !== '') evidence.bodyExcerpt = excerpt(obs.body, obs.truncated)
+  const jobId = obs.body !== undefined ? extractJobId(obs.body) : undefined
+  if (jobId !== undefined) evidence.jobId = jobId
+  const where = `${evidence.method} ${evidence.url}`
+  if (obs.error) {
+    evidence.error = { code: obs.error.code, ...(obs.error.phase ? { phase: obs.error.phase } : {}) }
+    return { status: 'fail', message: `${where}: ${obs.error.message}`, evidence }
+  }
+  const status = obs.status
+  const expected = evidence.expectedStatus
+  const expectedText = expected.join(' or ')
+  if (status !== undefined && expected.includes(status)) {
+    if (expectation === 'accepts-valid') {
+      return { status: 'pass', message: `accepted a correctly signed ${evidence.scheme} webhook with ${status}${jobId !== undefined ? ` (job id ${jobId})` : ''}`, evidence }
+    }
+    return { status: 'pass', message: `rejected ${WHAT[expectation]} with ${status}`, evidence }
+  }
+  const got = status === undefined ? 'no status' : String(status)
+  if (expectation === 'accepts-valid') {
+    if (status === 401 || status === 403) {
+      return {
+        status: 'fail',
+        message: `endpoint REJECTED a correctly signed webhook (got ${status}, expected ${expectedText}): the secret, scheme or ${evidence.signatureHeader} header differ from what the endpoint verifies`,
+        evidence,
+      }
+    }
+    return { status: 'fail', message: `expected ${expectedText} for a correctly signed webhook, got ${got}`, evidence }
+  }
+  if (status !== undefined && status >= 200 && status < 300) {
+    return { status: 'fail', message: `${ACCEPTS[expectation](evidence)} (got ${status})`, evidence }
+  }
+  return { status: 'fail', message: `expected ${expectedText} for ${WHAT[expectation]}, got ${got}`, evidence }
+}
+
+const WHAT: Readonly<Record<Exclude<WebhookExpectation, 'accepts-valid'>, string>> = Object.freeze({
+  'rejects-invalid': 'a forged signature',
+  'rejects-missing': 'a delivery without a signature',
+  'rejects-replay': 'a replayed (stale) delivery',
+})
+
+const ACCEPTS: Readonly<Record<Exclude<WebhookExpectation, 'accepts-valid'>, (e: WebhookEvidence) => string>> = Object.freeze({
+  'rejects-invalid': () => 'endpoint ACCEPTS forged webhooks',
+  'rejects-missing': (e: WebhookEvidence) => `endpoint ACCEPTS webhooks without a ${e.signatureHeader} header`,
+  'rejects-replay': (e: WebhookEvidence) => `endpoint ACCEPTS replayed webhooks: a delivery signed ${e.timestampAgeS ?? '?'} s ago was not rejected`,
+})
+
+/** `job_id`, `jobId` or `id` (string or number) from a JSON object body. */
+export function extractJobId(body: string): string | undefined {
+  let data: unknown
+  try {
+    data = JSON.parse(body)
+  } catch {
+    return undefined
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined
+  for (const key of ['job_id', 'jobId', 'id']) {
+    const v = (data as Record<string, unknown>)[key]
+    if (typeof v === 'string' && v !== '') return v
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+  }
+  return undefined
+}
+
+interface Delivery {
+  headers: Record<string, string>
+  timestamp?: number
+}
+
+function buildDelivery(expectation: WebhookExpectation, opts: Resolved, body: Buffer, signatureHeader: string, nowMs: number): Delivery {
+  const nowS = Math.floor(nowMs / 1000)
+  const signing = { now: nowMs, ...(opts.header !== undefined ? { header: opts.header } : {}), ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}) }
+  let signed: Record<string, string>
+  let timestamp: number | undefined = nowS
+  switch (expectation) {
+    case 'accepts-valid':
+    case 'rejects-missing':
+      signed = sign(opts.scheme, opts.secret, body, signing)
+      break
+    case 'rejects-invalid':
+      // Right shape, wrong key: a random key the endpoint cannot know (base64 so every scheme accepts it).
+      signed = sign(opts.scheme, 'whsec_' + randomBytes(32).toString('base64'), body, signing)
+      break
+    case 'rejects-replay':
+      timestamp = nowS - (opts.tolerance + 60)
+      signed = sign(opts.scheme, opts.secret, body, { ...signing, timestamp })
+      break
+  }
+  if (expectation === 'rejects-missing') {
+    for (const k of Object.keys(signed)) if (k.toLowerCase() === signatureHeader.toLowerCase()) delete signed[k]
+  }
+  const headers: Record<string, string> = {}
+  const extra = opts.headers ?? {}
+  if (!Object.keys(extra).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json'
+  Object.assign(headers, extra, signed)
+  const delivery: Delivery = { headers }
+  if (schemeInfo(opts.scheme, opts).timestamped) delivery.timestamp = timestamp
+  return delivery
+}
+
+async function send(opts: Resolved, body: Buffer, headers: Record<string, string>): Promise<WebhookObservation> {
+  try {
+    const res = await httpRequest({ ...transportOptions(opts), url: opts.url, method: opts.method, headers, body })
+    const obs: WebhookObservation = { status: res.status, latencyMs: res.latencyMs, body: res.body.toString('utf8'), truncated: res.truncated }
+    if (res.headers['content-type'] !== undefined) obs.contentType = res.headers['content-type']
+    return obs
+  } catch (err) {
+    if (err instanceof TimeoutError) return { error: { message: err.message, code: err.code, phase: String(err.phase) } }
+    if (err instanceof HttpConnectionError) return { error: { message: err.message, code: err.code } }
+    throw err // interrupted, bad arguments, bugs: not the endpoint's fault
+  }
+}
+
+function loadPayload(opts: WebhookCheckOptions): Buffer {
+  if (opts.payload !== undefined && opts.payloadFile !== undefined) throw new InvalidArgumentError('give either payload or payloadFile, not both')
+  if (opts.payloadFile !== undefined) {
+    try {
+      return readFileSync(opts.payloadFile)
+    } catch (cause) {
+      throw new InvalidArgumentError(`cannot read payloadFile ${opts.payloadFile}: ${(cause as Error).message}`, { cause })
+    }
+  }
+  const p = opts.payload ?? DEFAULT_WEBHOOK_PAYLOAD
+  if (typeof p === 'string') return Buffer.from(p, 'utf8')
+  if (Buffer.isBuffer(p)) return p
+  throw new InvalidArgumentError('payload must be a string or a Buffer')
+}
+
+function normalizeStatuses(value: number | number[] | undefined, fallback: readonly number[]): number[] {
+  const list = value === undefined ? [...fallback] : Array.isArray(value) ? value : [value]
+  if (list.length === 0 || !list.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) {
+    throw new InvalidArgumentError(`expectStatus must be an HTTP status code (100-599) or a non-empty list of them, got ${JSON.stringify(value)}`)
+  }
+  return list
+}
+
+function maskSignature(headers: Record<string, string>, signatureHeader: string): Record<string, string> {
+  const masked = maskHeaders(headers)
+  for (const k of Object.keys(masked)) if (k.toLowerCase() === signatureHeader.toLowerCase()) masked[k] = '***'
+  return masked
+}
+
+function defaultTitle(expectation: WebhookExpectation, url: string, scheme: WebhookScheme): string {
+  const u = displayUrl(url)
+  switch (expectation) {
+    case 'accepts-valid':
+      return `Webhook ${u} accepts a correctly signed delivery (${scheme})`
+    case 'rejects-invalid':
+      return `Webhook ${u} rejects an invalid signature (${scheme})`
+    case 'rejects-missing':
+      return `Webhook ${u} rejects a delivery without a signature (${scheme})`
+    case 'rejects-replay':
+      return `Webhook ${u} rejects a replayed delivery (${scheme})`
+  }
+}
+
+function excerpt(body: string, truncated = false): string {
+  if (body.includes('\u0000')) return `<binary body, ${Buffer.byteLength(body)} bytes>`
+  const chars = [...body]
+  if (chars.length <= EXCERPT_CHARS) return truncated ? `${body}…` : body
+  return `${chars.slice(0, EXCERPT_CHARS).join('')}…`
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+}

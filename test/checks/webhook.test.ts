@@ -1,0 +1,278 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  DEFAULT_WEBHOOK_PAYLOAD,
+  extractJobId,
+  judgeWebhook,
+  webhookAcceptsValidSignature,
+  webhookCheck,
+  webhookRejectsInvalidSignature,
+  webhookRejectsMissingSignature,
+  webhookRejectsReplay,
+  type WebhookEvidence,
+  type WebhookObservation,
+} from '../../checks/webhook.ts'
+import { InvalidArgumentError } from '../../lib/errors.ts'
+
+const SECRET = 'sandbox-webhook-secret-5f1e'
+
+interface Received {
+  path: string
+  headers: IncomingMessage['headers']
+  body: Buffer
+}
+
+/**
+ * A loopback receiver with the seed application's rule, written here independently of
+ * lib/webhook-signing.ts: `X-ServiceDesk-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`.
+ * /slack checks Slack's rule with a 300 s window. /accept-all is the `accept-bad-signature` fault;
+ * /hang never answers; /500 fails.
+ */
+let server: Server
+let base = ''
+let received: Received[] = []
+const hanging: ServerResponse[] = []
+
+function seedValid(body: Buffer, header: string | undefined): boolean {
+  const m = /^sha256=([0-9a-f]{64})$/.exec(header ?? '')
+  if (!m) return false
+  const want = createHmac('sha256', SECRET).update(body).digest()
+  return timingSafeEqual(Buffer.from(m[1]!, 'hex'), want)
+}
+
+function slackValid(body: Buffer, headers: IncomingMessage['headers']): boolean {
+  const ts = String(headers['x-slack-request-timestamp'] ?? '')
+  const sig = String(headers['x-slack-signature'] ?? '')
+  if (!/^\d+$/.test(ts) || Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false
+  const want = 'v0=' + createHmac('sha256', SECRET).update(Buffer.concat([Buffer.from(`v0:${ts}:`), body])).digest('hex')
+  return sig.length === want.length && timingSafeEqual(Buffer.from(sig), Buffer.from(want))
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      received.push({ path: req.url ?? '', headers: req.headers, body })
+      const json = (status: number, data: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data))
+      switch (req.url) {
+        case '/webhook/servicedesk':
+          return seedValid(body, req.headers['x-servicedesk-signature'] as string | undefined) ? json(202, { accepted: true, job_id: 'job-42' }) : json(401, { error: 'invalid signature' })
+        case '/slack':
+          return slackValid(body, req.headers) ? json(200, { ok: true }) : json(403, { error: 'bad' })
+        case '/accept-all':
+          return json(202, { accepted: true, jobId: 7 })
+        case '/500':
+          return json(500, { error: 'boom' })
+        case '/hang':
+          hanging.push(res)
+          return
+        default:
+          return json(404, {})
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  for (const r of hanging) r.destroy()
+  server.closeAllConnections()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+})
+
+beforeEach(() => {
+  received = []
+})
+
+describe('against a seed-like endpoint', () => {
+  it('accepts-valid: 202 with the job id, the exact bytes signed are sent', async () => {
+    const payload = Buffer.concat([Buffer.from('{"ticket_id":"T-1","note":"naïve ✓"}'), Buffer.from([0x0a])])
+    const r = await webhookAcceptsValidSignature({ url: `${base}/webhook/servicedesk`, secret: SECRET, payload })
+    expect(r.status, r.message).toBe('pass')
+    expect(r.id).toBe('webhook.accepts-valid-signature')
+    expect(r.message).toMatch(/with 202 \(job id job-42\)/)
+    expect(r.evidence).toMatchObject({ status: 202, jobId: 'job-42', signatureHeader: 'X-ServiceDesk-Signature', signature: 'valid', payloadBytes: payload.length })
+    expect(received).toHaveLength(1)
+    expect(received[0]!.body.equals(payload)).toBe(true)
+    expect(received[0]!.headers['content-type']).toBe('application/json')
+  })
+
+  it('default payload is the seed ticket', async () => {
+    const r = await webhookAcceptsValidSignature({ url: `${base}/webhook/servicedesk`, secret: SECRET })
+    expect(r.status).toBe('pass')
+    expect(received[0]!.body.toString()).toBe(DEFAULT_WEBHOOK_PAYLOAD)
+    expect(JSON.parse(DEFAULT_WEBHOOK_PAYLOAD)).toMatchObject({ ticket_id: 'TEST-001' })
+  })
+
+  it('payloadFile: the file bytes are sent unchanged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rbk-webhook-'))
+    try {
+      const file = join(dir, 'p.json')
+      writeFileSync(file, '{\n  "pretty": true\n}\n')
+      const r = await webhookAcceptsValidSignature({ url: `${base}/webhook/servicedesk`, secret: SECRET, payloadFile: file })
+      expect(r.status).toBe('pass')
+      expect(received[0]!.body.toString()).toBe('{\n  "pretty": true\n}\n')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('accepts-valid with the wrong secret fails and explains it (the seed incident)', async () => {
+    const r = await webhookAcceptsValidSignature({ url: `${base}/webhook/servicedesk`, secret: 'not-the-secret' })
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/REJECTED a correctly signed webhook \(got 401/)
+  })
+
+  it('rejects-invalid passes with 401, and the forged signature has the right shape', async () => {
+    const r = await webhookRejectsInvalidSignature({ url: `${base}/webhook/servicedesk`, secret: SECRET })
+    expect(r.status, r.message).toBe('pass')
+    expect(r.message).toBe('rejected a forged signature with 401')
+    expect(received[0]!.headers['x-servicedesk-signature']).toMatch(/^sha256=[0-9a-f]{64}$/)
+  })
+
+  it('rejects-missing passes with 401 and sends no signature header', async () => {
+    const r = await webhookRejectsMissingSignature({ url: `${base}/webhook/servicedesk`, secret: SECRET })
+    expect(r.status, r.message).toBe('pass')
+    expect(received[0]!.headers['x-servicedesk-signature']).toBeUndefined()
+  })
+
+  it('the secret and the signature value never reach evidence or messages', async () => {
+    const results = await Promise.all([
+      webhookAcceptsValidSignature({ url: `${base}/webhook/servicedesk`, secret: SECRET }),
+      webhookRejectsInvalidSignature({ url: `${base}/webhook/servicedesk`, secret: SECRET }),
+      webhookRejectsReplay({ url: `${base}/slack`, secret: SECRET, scheme: 'slack' }),
+    ])
+    const sentSignatures = received.map((x) => String(x.headers['x-servicedesk-signature'] ?? x.headers['x-slack-signature']))
+    for (const r of results) {
+      const text = JSON.stringify(r)
+      expect(text).not.toContain(SECRET)
+      for (const s of sentSignatures) expect(text).not.toContain(s.slice(-64))
+      expect(r.evidence.requestHeaders[r.evidence.signatureHeader]).toBe('***')
+    }
+  })
+})
+
+describe('against a broken endpoint (accepts anything)', () => {
+  it.each([
+    ['rejects-invalid', /^endpoint ACCEPTS forged webhooks \(got 202\)$/],
+    ['rejects-missing', /^endpoint ACCEPTS webhooks without a X-ServiceDesk-Signature header \(got 202\)$/],
+  ] as const)('%s fails', async (mode, message) => {
+    const r = await webhookCheck(mode, { url: `${base}/accept-all`, secret: SECRET })
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(message)
+    expect(r.evidence.jobId).toBe('7')
+  })
+  it('rejects-replay fails, naming the age of the replayed delivery', async () => {
+    const r = await webhookRejectsReplay({ url: `${base}/accept-all`, secret: SECRET, scheme: 'stripe' })
+    expect(r.status).toBe('fail')
+    expect(r.message).toBe('endpoint ACCEPTS replayed webhooks: a delivery signed 360 s ago was not rejected (got 202)')
+  })
+})
+
+describe('timestamped scheme (slack)', () => {
+  it('valid delivery is accepted with a configured 200', async () => {
+    const r = await webhookAcceptsValidSignature({ url: `${base}/slack`, secret: SECRET, scheme: 'slack', expectStatus: [200, 202] })
+    expect(r.status, r.message).toBe('pass')
+    expect(r.evidence.timestampAgeS).toBe(0)
+  })
+  it('replay is rejected; the stale timestamp is tolerance + 60 s old and correctly signed', async () => {
+    const r = await webhookRejectsReplay({ url: `${base}/slack`, secret: SECRET, scheme: 'slack' })
+    expect(r.status, r.message).toBe('pass')
+    expect(r.evidence.timestampAgeS).toBe(360)
+    const ts = Number(received[0]!.headers['x-slack-request-timestamp'])
+    expect(Math.floor(Date.now() / 1000) - ts).toBeGreaterThanOrEqual(360)
+    // The signature itself is right: only the timestamp makes it a replay.
+    const want = 'v0=' + createHmac('sha256', SECRET).update(Buffer.concat([Buffer.from(`v0:${ts}:`), received[0]!.body])).digest('hex')
+    expect(received[0]!.headers['x-slack-signature']).toBe(want)
+  })
+})
+
+describe('transport failures are fails, not throws', () => {
+  it('headers timeout', async () => {
+    const r = await webhookAcceptsValidSignature({ url: `${base}/hang`, secret: SECRET, headersTimeout: 300 })
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/headers timed out after 300 ms/)
+    expect(r.evidence.error).toMatchObject({ phase: 'headers' })
+  })
+  it('connection refused', async () => {
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const port = (probe.address() as AddressInfo).port
+    await new Promise<void>((resolve) => probe.close(() => resolve()))
+    const r = await webhookRejectsInvalidSignature({ url: `http://127.0.0.1:${port}/webhook`, secret: SECRET })
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/connection refused/)
+  })
+  it('unexpected status', async () => {
+    const r = await webhookRejectsInvalidSignature({ url: `${base}/500`, secret: SECRET })
+    expect(r).toMatchObject({ status: 'fail', message: 'expected 401 or 403 for a forged signature, got 500' })
+  })
+})
+
+describe('bad arguments throw InvalidArgumentError', () => {
+  it.each([
+    ['replay on an untimestamped scheme', () => webhookRejectsReplay({ url: 'http://127.0.0.1:1/', secret: SECRET, scheme: 'github' })],
+    ['no secret', () => webhookAcceptsValidSignature({ url: 'http://127.0.0.1:1/', secret: '' })],
+    ['bad url', () => webhookAcceptsValidSignature({ url: '/relative', secret: SECRET })],
+    ['unknown scheme', () => webhookAcceptsValidSignature({ url: 'http://127.0.0.1:1/', secret: SECRET, scheme: 'hmac' as never })],
+    ['payload and payloadFile', () => webhookAcceptsValidSignature({ url: 'http://127.0.0.1:1/', secret: SECRET, payload: 'x', payloadFile: '/x' })],
+    ['missing payloadFile', () => webhookAcceptsValidSignature({ url: 'http://127.0.0.1:1/', secret: SECRET, payloadFile: '/nonexistent/p.json' })],
+    ['bad expectStatus', () => webhookAcceptsValidSignature({ url: 'http://127.0.0.1:1/', secret: SECRET, expectStatus: [] })],
+    ['standard-webhooks secret not base64', () => webhookAcceptsValidSignature({ url: 'http://127.0.0.1:1/', secret: 'whsec_!!', scheme: 'standard-webhooks' })],
+  ])('%s', async (_name, f) => {
+    await expect(f()).rejects.toThrow(InvalidArgumentError)
+  })
+})
+
+describe('judgeWebhook (pure)', () => {
+  const sent = (expectation: WebhookEvidence['expectation'], expectedStatus: number[]): WebhookEvidence => ({
+    expectation,
+    method: 'POST',
+    url: 'https://api.example/webhook',
+    scheme: 'hmac-sha256-hex',
+    signatureHeader: 'X-ServiceDesk-Signature',
+    signature: 'valid',
+    requestHeaders: {},
+    payloadBytes: 2,
+    payloadSha256: 'x',
+    expectedStatus,
+    timestampAgeS: 360,
+  })
+  it.each<[WebhookEvidence['expectation'], number[], WebhookObservation, 'pass' | 'fail', RegExp]>([
+    ['accepts-valid', [202], { status: 202, body: '{"job_id":"abc"}' }, 'pass', /with 202 \(job id abc\)/],
+    ['accepts-valid', [202], { status: 200 }, 'fail', /expected 202 for a correctly signed webhook, got 200/],
+    ['accepts-valid', [200, 201, 202, 204], { status: 204 }, 'pass', /with 204$/],
+    ['accepts-valid', [202], { status: 403 }, 'fail', /REJECTED/],
+    ['rejects-invalid', [401, 403], { status: 403 }, 'pass', /rejected a forged signature with 403/],
+    ['rejects-invalid', [401, 403], { status: 200 }, 'fail', /ACCEPTS forged webhooks \(got 200\)/],
+    ['rejects-invalid', [401], { status: 403 }, 'fail', /expected 401 for a forged signature, got 403/],
+    ['rejects-invalid', [401, 403], { status: 400 }, 'fail', /expected 401 or 403/],
+    ['rejects-missing', [401, 403], { status: 204 }, 'fail', /ACCEPTS webhooks without a X-ServiceDesk-Signature header/],
+    ['rejects-replay', [401, 403], { status: 202 }, 'fail', /ACCEPTS replayed webhooks: a delivery signed 360 s ago/],
+    ['rejects-replay', [401, 403], { status: 401 }, 'pass', /replayed/],
+    ['rejects-invalid', [401, 403], { error: { message: 'connect timed out after 5000 ms', code: 'RBK_TIMEOUT', phase: 'connect' } }, 'fail', /^POST https:\/\/api.example\/webhook: connect timed out/],
+  ])('%s expecting %j, observed %j → %s', (mode, expectedStatus, obs, status, message) => {
+    const v = judgeWebhook(mode, obs, sent(mode, expectedStatus))
+    expect(v.status).toBe(status)
+    expect(v.message).toMatch(message)
+  })
+
+  it.each([
+    ['{"job_id":"a"}', 'a'],
+    ['{"jobId":12}', '12'],
+    ['{"id":"x","job_id":"y"}', 'y'],
+    ['{"accepted":true}', undefined],
+    ['[1]', undefined],
+    ['not json', undefined],
+  ])('extractJobId(%j) = %j', (body, id) => {
+    expect(extractJobId(body)).toBe(id)
+  })
+})
