@@ -83,7 +83,14 @@ export function detectOperator(env: NodeJS.ProcessEnv = process.env): string {
 export function detectGitCommit(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string | undefined {
   for (const c of [env.GITHUB_SHA, env.CI_COMMIT_SHA, env.GIT_COMMIT, env.BUILDKITE_COMMIT]) if (c && /^[0-9a-f]{7,64}$/i.test(c.trim())) return c.trim()
   try {
-    const out = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, timeout: GIT_TIMEOUT_MS, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const out = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd,
+      // The given variables over the process's (PATH and HOME still come from the process).
+      env: env === process.env ? env : { ...process.env, ...env },
+      timeout: GIT_TIMEOUT_MS,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
     return /^[0-9a-f]{40,64}$/i.test(out) ? out : undefined
   } catch {
     // not a git checkout, git missing, or too slow: the report simply has no commit
