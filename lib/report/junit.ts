@@ -114,7 +114,8 @@ function configErrorCase(report: RunReport): CaseModel {
     classname: `smoke.${segment(report.meta.target)}.config`,
     name: 'configuration',
     timeMs: 0,
-    outcome: { kind: 'error', type: 'ConfigError', message: firstLine(error), text: error },
+    // The whole error in the attribute (Jenkins shows it) with its lines joined; the text keeps the layout.
+    outcome: { kind: 'error', type: 'ConfigError', message: oneLine(error).replace(/\s+/g, ' ').trim(), text: error },
     reruns: [],
     systemOut: [],
   }
@@ -268,8 +269,4 @@ function attr(value: string): string {
 
 function text(value: string): string {
   return cleanText(value)
-}
-
-function firstLine(value: string): string {
-  return cleanText(value).split(/\r?\n/, 1)[0] ?? ''
 }

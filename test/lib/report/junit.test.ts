@@ -125,7 +125,7 @@ describe('renderJunit', () => {
     expect(cases[0]!.classname).toBe('smoke.staging.config')
     expect(cases[0]!.name).toBe('configuration')
     const err = cases[0]!.children.error![0]!
-    expect(err['@message']).toBe('smoke/targets/staging.yaml: invalid target file')
+    expect(err['@message']).toBe('smoke/targets/staging.yaml: invalid target file - checks[3].expect.status: must be integer')
     expect(textOf(err)).toBe(error)
   })
 
