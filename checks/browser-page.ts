@@ -1,0 +1,337 @@
+import { createHash, X509Certificate } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { connect as tlsConnect } from 'node:tls'
+import { join } from 'node:path'
+import { errorMessage, InvalidArgumentError } from '../lib/errors.ts'
+import { parseHttpUrl } from '../lib/http.ts'
+import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+
+/**
+ * Opens a page in Debian's Chromium through playwright-core (imported lazily, so the rest of
+ * runbook-kit works without it) and judges what a person would have seen: the main document's
+ * HTTP status, uncaught page errors, console errors, a login flow, an expected selector or text.
+ * A full-page screenshot goes into the report directory.
+ *
+ * HTTPS trust: Chromium cannot be handed a CA file. With `ca`, the check first verifies the
+ * server's certificate in Node against that CA (and `servername`), then tells Chromium to accept
+ * exactly that leaf key with `--ignore-certificate-errors-spki-list=<sha256 of its SPKI>`. Nothing
+ * else is trusted beyond the system roots. `insecure: true` turns off certificate checks entirely
+ * (Playwright's `ignoreHTTPSErrors`); it is never the default.
+ */
+
+export interface BrowserLogin {
+  /** Page with the login form. Default: the check's `url`. */
+  url?: string
+  /** User name typed into `usernameSelector`. */
+  username: string
+  /** Password typed into `passwordSelector` (from `env:`). Never logged, never in evidence. */
+  password: string
+  /** Default `input[name="username"]`. */
+  usernameSelector?: string
+  /** Default `input[name="password"]`. */
+  passwordSelector?: string
+  /** Clicked to submit. Default: `button[type="submit"], input[type="submit"]`, or Enter in the password field. */
+  submitSelector?: string
+}
+
+export interface BrowserPageOptions {
+  /** Check id; also the screenshot file name. Default `browser`. */
+  id?: string
+  /** Check title. Default "Page <url> renders". */
+  title?: string
+  /** Page to open (after the login, if any). Required. */
+  url: string
+  /** Fill and submit a login form first. */
+  login?: BrowserLogin
+  /** CSS/Playwright selector that must become visible. */
+  waitForSelector?: string
+  /** Text that must appear on the page. */
+  waitForText?: string
+  /** Fail when the page logs `console.error` (Chromium also logs failed subresource loads there; the favicon's is ignored). Default true. */
+  failOnConsoleError?: boolean
+  /** Console error texts to ignore (regular expressions), e.g. a known third-party warning. */
+  ignoreConsole?: string[]
+  /** Directory for the screenshot (the run's report dir). Default: no screenshot. */
+  reportDir?: string
+  /** Take a full-page screenshot when `reportDir` is set. Default true. */
+  screenshot?: boolean
+  /** PEM CA bundle contents (not a path) that the page's certificate must chain to. See the module comment. */
+  ca?: string
+  /** TLS server name to verify with `ca`. Default: the URL's host. */
+  servername?: string
+  /** Accept any certificate (Playwright `ignoreHTTPSErrors`). Default false. */
+  insecure?: boolean
+  /** ms to launch Chromium. Default 20000. */
+  launchTimeout?: number
+  /** ms for each navigation (goto, login submit). Default 15000. */
+  navigationTimeout?: number
+  /** ms to wait for `waitForSelector` / `waitForText`. Default 5000. */
+  waitTimeout?: number
+  /** Chromium binary. Default `$RUNBOOK_KIT_CHROMIUM` or `/usr/bin/chromium` (never downloaded). */
+  executablePath?: string
+  /** Viewport. Default 1280×800. */
+  viewport?: { width: number; height: number }
+  signal?: AbortSignal
+}
+
+export interface BrowserPageEvidence {
+  url: string
+  /** URL after redirects and login. */
+  finalUrl?: string
+  /** HTTP status of the last main-document response. */
+  status?: number
+  pageTitle?: string
+  /** Uncaught exceptions thrown in the page. */
+  pageErrors: string[]
+  /** `console.error` texts (ignored ones excluded). */
+  consoleErrors: string[]
+  /** Main-frame navigation failure (DNS, TLS, refused, timeout). */
+  navigationError?: string
+  login?: { attempted: boolean; url?: string; error?: string }
+  waitedFor?: { selector?: string; text?: string; found: boolean; error?: string }
+  /** Screenshot path relative to the report directory. */
+  screenshot?: string
+  screenshotError?: string
+  /** `spki-pinned` (verified in Node with `ca`), `insecure` or `system`. */
+  tls?: string
+}
+
+export const BROWSER_PAGE_DEFAULTS = Object.freeze({
+  id: 'browser',
+  failOnConsoleError: true,
+  screenshot: true,
+  insecure: false,
+  launchTimeout: 20_000,
+  navigationTimeout: 15_000,
+  waitTimeout: 5000,
+  executablePath: process.env.RUNBOOK_KIT_CHROMIUM || '/usr/bin/chromium',
+  viewport: { width: 1280, height: 800 },
+})
+
+/** The arguments DESIGN.md prescribes for Debian's Chromium in this environment. */
+export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+])
+
+/** Why a browser check cannot run here (binary or playwright-core missing), or undefined. */
+export async function browserUnavailableReason(executablePath: string = BROWSER_PAGE_DEFAULTS.executablePath): Promise<string | undefined> {
+  if (!existsSync(executablePath)) return `Chromium not found at ${executablePath} (Debian package "chromium")`
+  try {
+    await import('playwright-core')
+  } catch {
+    return 'playwright-core is not installed'
+  }
+  return undefined
+}
+
+export async function browserPage(options: BrowserPageOptions): Promise<CheckResult<BrowserPageEvidence>> {
+  const opts = { ...BROWSER_PAGE_DEFAULTS, ...stripUndefined(options) }
+  const url = parseHttpUrl(opts.url)
+  if (opts.login) {
+    if (typeof opts.login.username !== 'string' || typeof opts.login.password !== 'string') throw new InvalidArgumentError('browserPage: login needs username and password')
+    if (opts.login.url) parseHttpUrl(opts.login.url)
+  }
+  if (opts.id.includes('/') || opts.id.includes('\\') || opts.id.startsWith('.')) throw new InvalidArgumentError(`browserPage: id "${opts.id}" cannot name a screenshot file`)
+  if (opts.ca && opts.insecure) throw new InvalidArgumentError('browserPage: give ca or insecure, not both')
+  const ignore = (opts.ignoreConsole ?? []).map((p) => {
+    try {
+      return new RegExp(p)
+    } catch (cause) {
+      throw new InvalidArgumentError(`browserPage: invalid ignoreConsole pattern "${p}"`, { cause })
+    }
+  })
+  for (const k of ['launchTimeout', 'navigationTimeout', 'waitTimeout'] as const) {
+    if (!Number.isFinite(opts[k]) || opts[k] <= 0) throw new InvalidArgumentError(`browserPage: ${k} must be a positive number of ms`)
+  }
+  const title = opts.title ?? `Page ${url.origin}${url.pathname} renders${opts.waitForSelector || opts.waitForText ? ` with ${opts.waitForSelector ?? JSON.stringify(opts.waitForText)}` : ''}`
+  const secret = opts.login?.password
+
+  return timed({ id: opts.id, title, kind: 'browser' }, async () => {
+    const unavailable = await browserUnavailableReason(opts.executablePath)
+    if (unavailable) return { status: 'skip', message: `skipped: ${unavailable}`, evidence: { url: opts.url, pageErrors: [], consoleErrors: [] } }
+    const obs = await observePage(opts, ignore)
+    const verdict = judgeBrowserPage(obs, { failOnConsoleError: opts.failOnConsoleError })
+    return secret && secret.length >= 4 ? maskDeep(verdict, secret) : verdict
+  })
+}
+
+type Resolved = BrowserPageOptions & typeof BROWSER_PAGE_DEFAULTS
+
+async function observePage(opts: Resolved, ignore: RegExp[]): Promise<BrowserPageEvidence> {
+  const ev: BrowserPageEvidence = { url: opts.url, pageErrors: [], consoleErrors: [] }
+  const args = [...CHROMIUM_ARGS]
+  const target = new URL(opts.url)
+  if (opts.insecure) ev.tls = 'insecure'
+  else if (opts.ca && (target.protocol === 'https:' || opts.login?.url?.startsWith('https:'))) {
+    const httpsUrl = target.protocol === 'https:' ? target : new URL(opts.login!.url!)
+    try {
+      const hash = await verifiedLeafSpki(httpsUrl, opts.ca, opts.servername, opts.navigationTimeout, opts.signal)
+      args.push(`--ignore-certificate-errors-spki-list=${hash}`)
+      ev.tls = 'spki-pinned'
+    } catch (err) {
+      ev.navigationError = `TLS: ${errorMessage(err)}`
+      return ev
+    }
+  } else if (target.protocol === 'https:') ev.tls = 'system'
+
+  const { chromium } = await import('playwright-core')
+  const browser = await chromium.launch({ executablePath: opts.executablePath, args, headless: true, timeout: opts.launchTimeout })
+  const onAbort = () => void browser.close().catch(() => {})
+  opts.signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    const context = await browser.newContext({ ignoreHTTPSErrors: opts.insecure, viewport: opts.viewport })
+    const page = await context.newPage()
+    page.setDefaultNavigationTimeout(opts.navigationTimeout)
+    page.on('pageerror', (e) => ev.pageErrors.push(e.message))
+    page.on('console', (m) => {
+      if (m.type() !== 'error' || ignore.some((re) => re.test(m.text()))) return
+      // Chromium logs the implicit /favicon.ico request's 404 as a console error; no user sees it.
+      if (/^\/favicon\.ico$/.test(safePath(m.location().url))) return
+      ev.consoleErrors.push(m.text())
+    })
+    page.on('response', (r) => {
+      // The last non-redirect main-document response is what the user sees.
+      if (r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400)) ev.status = r.status()
+    })
+
+    const goto = async (u: string): Promise<boolean> => {
+      try {
+        await page.goto(u, { waitUntil: 'load' })
+        return true
+      } catch (err) {
+        ev.navigationError = firstLine(errorMessage(err))
+        return false
+      }
+    }
+
+    let ok = true
+    if (opts.login) {
+      const l = opts.login
+      ev.login = { attempted: true, ...(l.url ? { url: l.url } : {}) }
+      ok = await goto(l.url ?? opts.url)
+      if (ok && (ev.status ?? 0) < 400) {
+        try {
+          await page.fill(l.usernameSelector ?? 'input[name="username"]', l.username, { timeout: opts.waitTimeout })
+          await page.fill(l.passwordSelector ?? 'input[name="password"]', l.password, { timeout: opts.waitTimeout })
+          const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: opts.navigationTimeout })
+          const submit = l.submitSelector ?? 'button[type="submit"], input[type="submit"]'
+          if (l.submitSelector || (await page.locator(submit).count()) > 0) await page.locator(submit).first().click({ timeout: opts.waitTimeout })
+          else await page.press(l.passwordSelector ?? 'input[name="password"]', 'Enter')
+          await navigated
+          await page.waitForLoadState('load')
+        } catch (err) {
+          ev.login.error = firstLine(errorMessage(err))
+          ok = false
+        }
+      } else ok = false
+      if (ok && l.url && l.url !== opts.url) ok = await goto(opts.url)
+    } else ok = await goto(opts.url)
+
+    if (ok && (ev.status ?? 0) < 400 && (opts.waitForSelector || opts.waitForText)) {
+      ev.waitedFor = { ...(opts.waitForSelector ? { selector: opts.waitForSelector } : {}), ...(opts.waitForText ? { text: opts.waitForText } : {}), found: false }
+      try {
+        if (opts.waitForSelector) await page.waitForSelector(opts.waitForSelector, { state: 'visible', timeout: opts.waitTimeout })
+        if (opts.waitForText) await page.getByText(opts.waitForText).first().waitFor({ state: 'visible', timeout: opts.waitTimeout })
+        ev.waitedFor.found = true
+      } catch (err) {
+        ev.waitedFor.error = firstLine(errorMessage(err))
+      }
+    }
+    ev.finalUrl = page.url()
+    ev.pageTitle = await page.title().catch(() => '')
+
+    if (opts.reportDir && opts.screenshot) {
+      const rel = join('screenshots', `${opts.id}.png`)
+      try {
+        await mkdir(join(opts.reportDir, 'screenshots'), { recursive: true })
+        await page.screenshot({ path: join(opts.reportDir, rel), fullPage: true, timeout: opts.waitTimeout })
+        ev.screenshot = rel.split('\\').join('/')
+      } catch (err) {
+        ev.screenshotError = firstLine(errorMessage(err))
+      }
+    }
+    await context.close()
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort)
+    await browser.close().catch(() => {})
+  }
+  return ev
+}
+
+/** Pure: what the observation means. Order: could not load, HTTP error, login, page errors, console, expected content. */
+export function judgeBrowserPage(ev: BrowserPageEvidence, policy: { failOnConsoleError: boolean }): Verdict<BrowserPageEvidence> {
+  const fail = (message: string): Verdict<BrowserPageEvidence> => ({ status: 'fail', message, evidence: ev })
+  if (ev.navigationError) return fail(`page did not load: ${ev.navigationError}`)
+  if (ev.status !== undefined && ev.status >= 400) return fail(`main document answered HTTP ${ev.status}${ev.finalUrl && ev.finalUrl !== ev.url ? ` at ${ev.finalUrl}` : ''}`)
+  if (ev.login?.error) return fail(`login failed: ${ev.login.error}`)
+  if (ev.pageErrors.length > 0) return fail(`${ev.pageErrors.length} uncaught page error(s): ${ev.pageErrors[0]}`)
+  if (policy.failOnConsoleError && ev.consoleErrors.length > 0) return fail(`${ev.consoleErrors.length} console error(s): ${ev.consoleErrors[0]}`)
+  if (ev.waitedFor && !ev.waitedFor.found) {
+    const what = ev.waitedFor.selector ? `selector ${ev.waitedFor.selector}` : `text ${JSON.stringify(ev.waitedFor.text)}`
+    return fail(`${what} did not appear${ev.finalUrl ? ` on ${ev.finalUrl}` : ''}`)
+  }
+  const parts = [`HTTP ${ev.status ?? '?'}`]
+  if (ev.pageTitle) parts.push(`title ${JSON.stringify(ev.pageTitle)}`)
+  if (ev.login?.attempted) parts.push('logged in')
+  if (ev.waitedFor?.found) parts.push(`found ${ev.waitedFor.selector ?? JSON.stringify(ev.waitedFor.text)}`)
+  if (ev.consoleErrors.length > 0) parts.push(`${ev.consoleErrors.length} console error(s) tolerated`)
+  return { status: 'pass', message: `page rendered: ${parts.join(', ')}`, evidence: ev }
+}
+
+/** Connects with Node's TLS, verifying against `ca`, and returns the base64 SHA-256 of the leaf's SubjectPublicKeyInfo. */
+function verifiedLeafSpki(url: URL, ca: string, servername: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    const sni = servername ?? host
+    const socket = tlsConnect({ host, port: Number(url.port || 443), ca, servername: /^[\d.]+$|:/.test(sni) ? undefined : sni, rejectUnauthorized: true })
+    const timer = setTimeout(() => socket.destroy(new Error(`TLS handshake timed out after ${timeoutMs} ms`)), timeoutMs)
+    const onAbort = () => socket.destroy(new Error('aborted'))
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    socket.once('secureConnect', () => {
+      const peer = socket.getPeerX509Certificate()
+      done()
+      socket.end()
+      if (!peer) return reject(new Error('no peer certificate'))
+      const cert = new X509Certificate(peer.raw)
+      if (!cert.checkHost(sni) && !cert.checkIP(sni)) return reject(new Error(`certificate is not valid for ${sni}`))
+      const spki = cert.publicKey.export({ type: 'spki', format: 'der' })
+      resolve(createHash('sha256').update(spki).digest('base64'))
+    })
+    socket.once('error', (err) => {
+      done()
+      reject(err)
+    })
+  })
+}
+
+function safePath(url: string): string {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return ''
+  }
+}
+
+function firstLine(s: string): string {
+  // Playwright errors carry a multi-line call log; the first line says what happened.
+  return s.split('\n')[0]!.trim()
+}
+
+function maskDeep<T>(value: T, secret: string): T {
+  return JSON.parse(JSON.stringify(value).split(JSON.stringify(secret).slice(1, -1)).join('***')) as T
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+}
