@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import pg from 'pg'
 import type { ConnectionOptions } from 'node:tls'
 import { errorMessage, InterruptedError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
@@ -147,7 +148,7 @@ export async function openPostgres(opts: PostgresConnectionOptions): Promise<Pos
       }
     }
     if (sslmode === 'verify-ca') ssl.checkServerIdentity = () => undefined
-    else ssl.servername = parsed.host
+    else if (!isIP(parsed.host)) ssl.servername = parsed.host // SNI must not carry an IP (RFC 6066); Node still checks IP SANs
   }
   const client = new pg.Client({
     host: parsed.host,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { Redis, type RedisOptions } from 'ioredis'
 import { errorMessage, InterruptedError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
@@ -99,7 +100,10 @@ export async function openRedis(opts: RedisConnectionOptions): Promise<RedisSess
     connectionName: 'runbook-kit',
   }
   if (parsed.tls) {
-    const tls: NonNullable<RedisOptions['tls']> = { servername: opts.servername ?? parsed.host }
+    const tls: NonNullable<RedisOptions['tls']> = {}
+    const servername = opts.servername ?? parsed.host
+    // SNI must not carry an IP (RFC 6066); Node still verifies IP SANs against the host.
+    if (!isIP(servername)) tls.servername = servername
     if (opts.ca) {
       try {
         tls.ca = readFileSync(opts.ca, 'utf8')
