@@ -102,7 +102,7 @@ describe('metricsEndpoint against a loopback exporter', () => {
     ['/metrics', [{ name: 'http_requests_total', labels: { code: '500' }, min: 1 }], /http_requests_total\{code="500"\} is 0, below the minimum 1/],
     ['/metrics', [{ name: 'queue_depth', min: 0 }], /queue_depth is NaN, below the minimum 0/],
   ] as const)('%s require %j fails: %s', async (path, require, message) => {
-    const r = await metricsEndpoint({ url: `${base}${path}`, require: require as MetricRequirement[] })
+    const r = await metricsEndpoint({ url: `${base}${path}`, require: require as unknown as MetricRequirement[] })
     expect(r.status).toBe('fail')
     expect(r.message).toMatch(message)
   })
