@@ -47,7 +47,11 @@ export const RUNNER_DEFAULTS = Object.freeze({ concurrency: 50, timeoutMs: 30_00
 
 /** Runs checks concurrently (bounded), each with its own timeout and optional retries. Never throws for a check's sake. */
 export async function runChecks(specs: readonly CheckSpec<any>[], options: RunOptions = {}): Promise<RunOutcome> {
-  const opts = { ...RUNNER_DEFAULTS, ...options }
+  const opts = {
+    ...options,
+    concurrency: options.concurrency ?? RUNNER_DEFAULTS.concurrency,
+    timeoutMs: options.timeoutMs ?? RUNNER_DEFAULTS.timeoutMs,
+  }
   if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${opts.concurrency}`)
   const seen = new Set<string>()
   for (const s of specs) {
@@ -120,7 +124,7 @@ async function runOne(spec: CheckSpec<any>, defaultTimeoutMs: number, runSignal:
         onRetry: (attempt, nextInMs) => emit({ kind: 'retry', id: spec.id, title: spec.title, attempt, nextInMs }),
       })
     : await attemptOnce(1)
-  return { ...result, id: spec.id, title: result.title || spec.title, kind: result.kind ?? spec.kind }
+  return { ...result, id: spec.id, title: spec.title, kind: result.kind ?? spec.kind }
 }
 
 /** One attempt, bounded by its timeout even if the check ignores its signal. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { CheckResult } from '../../lib/result.ts'
 import { runChecks, type CheckSpec, type RunnerEvent } from '../../lib/runner.ts'
 
-function result(id: string, status: CheckResult['status'], message = status): CheckResult {
+function result(id: string, status: CheckResult['status'], message: string = status): CheckResult {
   return { id, title: id, status, message, evidence: {}, startedAt: new Date().toISOString(), durationMs: 0, attempts: 1 }
 }
 
