@@ -52,7 +52,8 @@ export interface RequirementEvidence {
   problem?: string
 }
 
-export interface MetricsEvidence {
+// A type alias, not an interface, so it is assignable to CheckSpec's Record<string, unknown> evidence.
+export type MetricsEvidence = {
   url: string
   requestHeaders: Record<string, string>
   expectedStatus: number[]

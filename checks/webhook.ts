@@ -69,7 +69,8 @@ export interface WebhookObservation {
   error?: { message: string; code: string; phase?: string }
 }
 
-export interface WebhookEvidence {
+// A type alias, not an interface, so it is assignable to CheckSpec's Record<string, unknown> evidence.
+export type WebhookEvidence = {
   expectation: WebhookExpectation
   method: string
   url: string
