@@ -162,7 +162,7 @@ export async function browserPage(options: BrowserPageOptions): Promise<CheckRes
   })
 }
 
-type Resolved = BrowserPageOptions & typeof BROWSER_PAGE_DEFAULTS
+type Resolved = BrowserPageOptions & { id: string; failOnConsoleError: boolean; screenshot: boolean; insecure: boolean; launchTimeout: number; navigationTimeout: number; waitTimeout: number; executablePath: string; viewport: { width: number; height: number } }
 
 async function observePage(opts: Resolved, ignore: RegExp[]): Promise<BrowserPageEvidence> {
   const ev: BrowserPageEvidence = { url: opts.url, pageErrors: [], consoleErrors: [] }

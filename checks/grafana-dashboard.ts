@@ -1,0 +1,269 @@
+import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
+import { httpRequest, parseHttpUrl } from '../lib/http.ts'
+import { publicUrl } from '../lib/prometheus.ts'
+import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+
+/**
+ * A Grafana dashboard exists (by UID or exact title, through the HTTP API) and, optionally, one of
+ * its panels' queries returns data (`POST /api/ds/query`, the endpoint Grafana's own frontend uses).
+ * API shapes: Grafana docs "Dashboard HTTP API", "Folder/Dashboard Search HTTP API", "Data source HTTP API".
+ */
+
+export interface GrafanaDashboardOptions {
+  /** Check id. Default `grafana`. */
+  id?: string
+  /** Check title. Default "Grafana dashboard <uid|title> exists". */
+  title?: string
+  /** Grafana base URL, e.g. `https://grafana.example.com`. Required. */
+  url: string
+  /** Dashboard UID. One of `uid` and `dashboardTitle` is required. */
+  uid?: string
+  /** Exact dashboard title (searched with `/api/search`). */
+  dashboardTitle?: string
+  /** With `dashboardTitle`: the folder title it must be in. Default: any folder. */
+  folder?: string
+  /** Service account token (`env:`), sent as `Authorization: Bearer`. Never in evidence. */
+  token?: string
+  /** Basic auth user (instead of a token). */
+  username?: string
+  /** Basic auth password (`env:`). Never in evidence. */
+  password?: string
+  /** Panel (title, or numeric id) whose queries must return at least one data point. Default: not checked. */
+  panel?: string | number
+  /** Start of the panel query's time range, Grafana syntax. Default `now-15m`. */
+  from?: string
+  /** End of the time range. Default `now`. */
+  to?: string
+  /** PEM CA bundle contents (not a path) for https. Default: system roots. */
+  ca?: string | Buffer
+  /** TLS server name. Default: the URL's host. */
+  servername?: string
+  /** ms to connect. Default 5000. */
+  connectTimeout?: number
+  /** ms until response headers. Default 10000. */
+  headersTimeout?: number
+  /** ms of body inactivity. Default 10000. */
+  bodyTimeout?: number
+  signal?: AbortSignal
+}
+
+export interface GrafanaPanelEvidence {
+  id?: number
+  title?: string
+  datasource?: string
+  /** Per query (refId): data points returned, or the error. */
+  queries: { refId: string; points: number; error?: string }[]
+  /** Set when a query uses dashboard variables (`$var`), which this check does not resolve. */
+  note?: string
+}
+
+export interface GrafanaDashboardEvidence {
+  grafana: string
+  uid?: string
+  dashboardTitle?: string
+  folder?: string
+  dashboardUrl?: string
+  /** Exact-title matches found by search (when searching by title). */
+  matches?: number
+  panel?: GrafanaPanelEvidence
+  httpStatus?: number
+  error?: string
+}
+
+export const GRAFANA_DEFAULTS = Object.freeze({ id: 'grafana', from: 'now-15m', to: 'now' })
+
+/** What the observation step found; judged by `judgeGrafana`. */
+export interface GrafanaObservation {
+  evidence: GrafanaDashboardEvidence
+  /** Why the dashboard could not be confirmed, when it could not. */
+  problem?: string
+  /** Set when the panel query part ran. */
+  panelProblem?: string
+  /** Could not check (bad configuration, e.g. no such panel) rather than target broken. */
+  configProblem?: string
+}
+
+export async function grafanaDashboard(options: GrafanaDashboardOptions): Promise<CheckResult<GrafanaDashboardEvidence>> {
+  const opts = { ...GRAFANA_DEFAULTS, ...stripUndefined(options) }
+  parseHttpUrl(opts.url)
+  if (!opts.uid === !opts.dashboardTitle) throw new InvalidArgumentError('grafanaDashboard: give exactly one of uid and dashboardTitle')
+  if (opts.token && (opts.username || opts.password)) throw new InvalidArgumentError('grafanaDashboard: give either token or username/password')
+  const title = opts.title ?? `Grafana dashboard ${opts.uid ?? JSON.stringify(opts.dashboardTitle)} exists${opts.panel !== undefined ? ` and panel ${JSON.stringify(opts.panel)} has data` : ''}`
+  return timed({ id: opts.id, title, kind: 'grafana' }, async () => judgeGrafana(await observeGrafana(opts)))
+}
+
+type Resolved = GrafanaDashboardOptions & { id: string; from: string; to: string }
+
+interface ApiResult {
+  status?: number
+  json?: unknown
+  error?: string
+}
+
+async function observeGrafana(opts: Resolved): Promise<GrafanaObservation> {
+  const base = publicUrl(opts.url)
+  const ev: GrafanaDashboardEvidence = { grafana: base }
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`
+  else if (opts.username !== undefined || opts.password !== undefined) headers.authorization = `Basic ${Buffer.from(`${opts.username ?? ''}:${opts.password ?? ''}`).toString('base64')}`
+
+  const api = async (path: string, body?: unknown): Promise<ApiResult> => {
+    try {
+      const res = await httpRequest({
+        url: base + path,
+        method: body === undefined ? 'GET' : 'POST',
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        ca: opts.ca,
+        servername: opts.servername,
+        connectTimeout: opts.connectTimeout,
+        headersTimeout: opts.headersTimeout,
+        bodyTimeout: opts.bodyTimeout,
+        maxBodyBytes: 16 * 1024 * 1024,
+        signal: opts.signal,
+      })
+      let json: unknown
+      try {
+        json = JSON.parse(res.body.toString('utf8'))
+      } catch {
+        // not JSON: the status says enough
+      }
+      return { status: res.status, json }
+    } catch (err) {
+      if (err instanceof InvalidArgumentError || err instanceof InterruptedError) throw err
+      return { error: errorMessage(err) }
+    }
+  }
+  const apiProblem = (r: ApiResult, what: string): string => {
+    if (r.error) return `Grafana unreachable: ${r.error}`
+    const msg = (r.json as { message?: unknown } | undefined)?.message
+    if (r.status === 401 || r.status === 403) return `Grafana refused the credentials for ${what} (HTTP ${r.status}${msg ? `: ${String(msg)}` : ''})`
+    return `${what}: HTTP ${r.status}${msg ? ` ${String(msg)}` : ''}`
+  }
+
+  let uid = opts.uid
+  if (!uid) {
+    const r = await api(`/api/search?type=dash-db&query=${encodeURIComponent(opts.dashboardTitle!)}`)
+    if (r.status !== 200 || !Array.isArray(r.json)) {
+      if (r.status !== undefined) ev.httpStatus = r.status
+      if (r.error) ev.error = r.error
+      return { evidence: ev, problem: apiProblem(r, 'dashboard search') }
+    }
+    // Search matches substrings, case-insensitively; the check wants the exact title.
+    const hits = (r.json as { uid?: string; title?: string; folderTitle?: string; url?: string; type?: string }[]).filter(
+      (h) => h.title === opts.dashboardTitle && (opts.folder === undefined || (h.folderTitle ?? 'General') === opts.folder),
+    )
+    ev.dashboardTitle = opts.dashboardTitle
+    ev.matches = hits.length
+    if (hits.length === 0) return { evidence: ev, problem: `no dashboard titled ${JSON.stringify(opts.dashboardTitle)}${opts.folder ? ` in folder ${JSON.stringify(opts.folder)}` : ''}` }
+    uid = hits[0]!.uid
+    ev.uid = uid
+    ev.folder = hits[0]!.folderTitle ?? 'General'
+    if (hits[0]!.url) ev.dashboardUrl = base + hits[0]!.url
+    if (opts.panel === undefined) return { evidence: ev }
+  }
+
+  const r = await api(`/api/dashboards/uid/${encodeURIComponent(uid!)}`)
+  if (r.status !== 200) {
+    if (r.status !== undefined) ev.httpStatus = r.status
+    if (r.error) ev.error = r.error
+    return { evidence: ev, problem: r.status === 404 ? `no dashboard with uid ${uid}` : apiProblem(r, `dashboard ${uid}`) }
+  }
+  const { dashboard, meta } = (r.json ?? {}) as { dashboard?: GrafanaDashboardJson; meta?: { url?: string; folderTitle?: string } }
+  ev.uid = dashboard?.uid ?? uid
+  ev.dashboardTitle = dashboard?.title
+  ev.folder = meta?.folderTitle ?? ev.folder
+  if (meta?.url) ev.dashboardUrl = base + meta.url
+  if (opts.panel === undefined) return { evidence: ev }
+
+  const panel = findPanel(dashboard?.panels ?? [], opts.panel)
+  if (!panel) return { evidence: ev, configProblem: `dashboard has no panel ${JSON.stringify(opts.panel)}` }
+  const targets = (panel.targets ?? []).filter((t) => !t.hide)
+  const pe: GrafanaPanelEvidence = { queries: [] }
+  if (panel.id !== undefined) pe.id = panel.id
+  if (panel.title !== undefined) pe.title = panel.title
+  ev.panel = pe
+  if (targets.length === 0) return { evidence: ev, configProblem: `panel ${JSON.stringify(opts.panel)} has no queries` }
+  const dsOf = (t: GrafanaTarget) => t.datasource ?? panel.datasource
+  const ds = dsOf(targets[0]!)
+  pe.datasource = typeof ds === 'string' ? ds : (ds?.uid ?? ds?.type ?? '(default)')
+  if (targets.some((t) => JSON.stringify(t).includes('$'))) pe.note = 'queries use dashboard variables ($...), sent unresolved'
+  const queries = targets.map((t, i) => ({ ...t, refId: t.refId ?? String.fromCharCode(65 + i), datasource: dsOf(t) }))
+  const q = await api('/api/ds/query', { from: opts.from, to: opts.to, queries })
+  // 207 Multi-Status: some queries failed; each result carries its own error.
+  if ((q.status !== 200 && q.status !== 207) || !q.json || typeof q.json !== 'object') {
+    if (q.status !== undefined) ev.httpStatus = q.status
+    return { evidence: ev, panelProblem: apiProblem(q, `panel query`) }
+  }
+  const results = ((q.json as { results?: Record<string, GrafanaQueryResult> }).results ?? {}) as Record<string, GrafanaQueryResult>
+  for (const t of queries) {
+    const res = results[t.refId]
+    const entry: { refId: string; points: number; error?: string } = { refId: t.refId, points: res ? countPoints(res) : 0 }
+    if (res?.error) entry.error = res.error
+    else if (!res) entry.error = 'no result returned for this query'
+    pe.queries.push(entry)
+  }
+  const failed = pe.queries.find((x) => x.error)
+  if (failed) return { evidence: ev, panelProblem: `panel query ${failed.refId} failed: ${failed.error}` }
+  if (pe.queries.every((x) => x.points === 0)) return { evidence: ev, panelProblem: `panel ${JSON.stringify(opts.panel)} returned no data between ${opts.from} and ${opts.to}` }
+  return { evidence: ev }
+}
+
+interface GrafanaTarget {
+  refId?: string
+  hide?: boolean
+  datasource?: { uid?: string; type?: string } | string
+  [k: string]: unknown
+}
+interface GrafanaPanel {
+  id?: number
+  title?: string
+  type?: string
+  datasource?: { uid?: string; type?: string } | string
+  targets?: GrafanaTarget[]
+  /** Collapsed rows hold their panels here. */
+  panels?: GrafanaPanel[]
+}
+interface GrafanaDashboardJson {
+  uid?: string
+  title?: string
+  panels?: GrafanaPanel[]
+}
+interface GrafanaQueryResult {
+  status?: number
+  error?: string
+  frames?: { data?: { values?: unknown[][] } }[]
+}
+
+function findPanel(panels: GrafanaPanel[], want: string | number): GrafanaPanel | undefined {
+  for (const p of panels) {
+    if (typeof want === 'number' ? p.id === want : p.title === want) return p
+    const inner = p.panels ? findPanel(p.panels, want) : undefined
+    if (inner) return inner
+  }
+  return undefined
+}
+
+/** Data points in a data-frame result: rows of the first column of each frame. */
+export function countPoints(res: GrafanaQueryResult): number {
+  let n = 0
+  for (const f of res.frames ?? []) n += f.data?.values?.[0]?.length ?? 0
+  return n
+}
+
+/** Pure: turns the observation into a verdict. */
+export function judgeGrafana(obs: GrafanaObservation): Verdict<GrafanaDashboardEvidence> {
+  const ev = obs.evidence
+  if (obs.configProblem) return { status: 'error', message: obs.configProblem, evidence: ev }
+  if (obs.problem) return { status: 'fail', message: obs.problem, evidence: ev }
+  if (obs.panelProblem) return { status: 'fail', message: obs.panelProblem, evidence: ev }
+  const where = ev.folder ? ` in folder ${JSON.stringify(ev.folder)}` : ''
+  const name = ev.dashboardTitle ? `${JSON.stringify(ev.dashboardTitle)} (uid ${ev.uid})` : `uid ${ev.uid}`
+  const panel = ev.panel ? `; panel ${JSON.stringify(ev.panel.title ?? ev.panel.id)} returned ${ev.panel.queries.reduce((a, q) => a + q.points, 0)} data point(s)` : ''
+  const dup = (ev.matches ?? 0) > 1 ? ` (${ev.matches} dashboards share this title; checked the first)` : ''
+  return { status: 'pass', message: `dashboard ${name} exists${where}${panel}${dup}`, evidence: ev }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+}
