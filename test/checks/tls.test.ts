@@ -210,7 +210,7 @@ async function canHandshakeAt(version: SecureVersion, cert: ServedCert): Promise
 }
 
 describe('protocol and connection failures', () => {
-  it.each<[SecureVersion]>([['TLSv1'], ['TLSv1.1']])('a %s-only server is observed and judged old', async (version, ctx) => {
+  it.for<SecureVersion>(['TLSv1', 'TLSv1.1'])('a %s-only server is observed and judged old', async (version, ctx) => {
     // Some OpenSSL builds cannot speak TLS 1.0/1.1 at all; then there is nothing to observe.
     if (!(await canHandshakeAt(version, corpus.valid))) return ctx.skip(`local OpenSSL cannot complete a ${version} handshake`)
     const result = await withServer(serve(corpus.valid, { minVersion: version, maxVersion: version, ciphers: 'DEFAULT@SECLEVEL=0' }), (port) =>
