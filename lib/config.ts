@@ -29,11 +29,11 @@ export async function loadYamlFile(file: string): Promise<LoadedYaml> {
 
 export function parseYaml(text: string, file: string): LoadedYaml {
   const lineCounter = new LineCounter()
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => {
       const pos = e.linePos?.[0]
-      return { path: pos ? `line ${pos.line}, column ${pos.col}` : '', message: e.message.split('\n')[0] ?? e.message }
+      return { path: pos ? `line ${pos.line}, column ${pos.col}` : '', message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '') }
     })
     throw new ConfigError('invalid YAML', { file, problems })
   }
