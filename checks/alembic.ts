@@ -61,14 +61,6 @@ export function judgeAlembic(obs: AlembicObservation, expected: { heads: string[
     const pending = scripts ? pendingRevisions(scripts, []) : undefined
     return { status: 'fail', message: `version table ${table} does not exist: no migration was ever applied${pending ? ` (${pending.length} pending: ${pending.join(', ')})` : ''}`, evidence: pending ? { pending } : {} }
   }
-  if (scripts && scripts.heads.length > 1 && !expected.allowMultipleHeads) {
-    const pending = pendingRevisions(scripts, rows.filter((r) => scripts.revisions.has(r)))
-    return {
-      status: 'fail',
-      message: `the migration scripts have ${scripts.heads.length} heads (${[...scripts.heads].sort().join(', ')}): a merge migration is missing (alembic merge heads)`,
-      evidence: { pending },
-    }
-  }
   if (scripts) {
     const unknown = rows.filter((r) => !scripts.revisions.has(r))
     if (unknown.length > 0) {
@@ -77,6 +69,14 @@ export function judgeAlembic(obs: AlembicObservation, expected: { heads: string[
         message: `the database is at revision ${unknown.join(', ')}, which the migration scripts do not know: the code is older than the database (e.g. after a rollback of the application, not of the schema)`,
         evidence: { unknownRevisions: unknown },
       }
+    }
+  }
+  if (scripts && scripts.heads.length > 1 && !expected.allowMultipleHeads) {
+    const pending = pendingRevisions(scripts, rows.filter((r) => scripts.revisions.has(r)))
+    return {
+      status: 'fail',
+      message: `the migration scripts have ${scripts.heads.length} heads (${[...scripts.heads].sort().join(', ')}): a merge migration is missing (alembic merge heads)`,
+      evidence: { pending },
     }
   }
   if (rows.length === 0) {

@@ -1,0 +1,191 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { alembicVersion, judgeAlembic } from '../../checks/alembic.ts'
+import { buildRevisionMap } from '../../lib/alembic-scripts.ts'
+import type { RunningPostgres } from '../../sandbox/data-services.ts'
+import { closedPort, noPostgres, pythonHas, runPython, withPostgres } from '../helpers/services.ts'
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
+const HEAD = '6f7a8b9c0d06'
+
+describe('judgeAlembic', () => {
+  const rev = (revision: string, down: string[] = []) => ({ revision, downRevisions: down, branchLabels: [], dependsOn: [], file: `${revision}.py` })
+  const linear = buildRevisionMap([rev('a'), rev('b', ['a']), rev('c', ['b'])])
+  const split = buildRevisionMap([rev('a'), rev('b', ['a']), rev('c', ['a'])])
+  const merged = buildRevisionMap([rev('a'), rev('b', ['a']), rev('c', ['a']), rev('m', ['b', 'c'])])
+  it.each([
+    ['table missing', { tableExists: false, rows: [] }, linear, 'fail', /does not exist: no migration was ever applied \(3 pending: a, b, c\)/],
+    ['empty table', { tableExists: true, rows: [] }, linear, 'fail', /is empty/],
+    ['at head', { tableExists: true, rows: ['c'] }, linear, 'pass', /at head c/],
+    ['behind by 2', { tableExists: true, rows: ['a'] }, linear, 'fail', /behind by 2 revisions: a → b → c/],
+    ['behind by 1', { tableExists: true, rows: ['b'] }, linear, 'fail', /behind by 1 revision: b → c/],
+    ['unknown revision', { tableExists: true, rows: ['z9'] }, linear, 'fail', /revision z9, which the migration scripts do not know: the code is older than the database/],
+    ['several heads in the scripts', { tableExists: true, rows: ['b', 'c'] }, split, 'fail', /2 heads \(b, c\): a merge migration is missing/],
+    ['two rows below a merge', { tableExists: true, rows: ['b', 'c'] }, merged, 'fail', /2 rows \(b, c: unmerged branches applied\); database is behind by 1 revision: b, c → m/],
+  ] as const)('%s', (_name, obs, scripts, status, message) => {
+    const v = judgeAlembic({ ...obs, rows: [...obs.rows] }, { heads: scripts.heads, scripts })
+    expect(v.status).toBe(status)
+    expect(v.message).toMatch(message)
+  })
+
+  it('several heads may be allowed explicitly', () => {
+    expect(judgeAlembic({ tableExists: true, rows: ['c', 'b'] }, { heads: split.heads, scripts: split, allowMultipleHeads: true }).status).toBe('pass')
+  })
+
+  it.each([
+    [['abc'], ['abc'], 'pass'],
+    [['abc'], ['def'], 'fail'],
+    [['a', 'b'], ['b', 'a'], 'pass'],
+    [['a'], ['a', 'b'], 'fail'],
+  ])('expected ids %j vs rows %j → %s', (heads, rows, status) => {
+    expect(judgeAlembic({ tableExists: true, rows }, { heads }).status).toBe(status)
+  })
+})
+
+const hasAlembic = (await pythonHas('alembic')) && (await pythonHas('psycopg2'))
+
+// The check must agree with the real `alembic current` / `alembic heads` at every point of a real
+// history (linear part, a branch, a merge), applied by the real Alembic to a throwaway PostgreSQL.
+describe.skipIf(noPostgres || !hasAlembic)('alembicVersion against migrations applied by Alembic', () => {
+  let pg: RunningPostgres
+  let work: string
+  let project: string
+  let olderCode: string
+  let unmergedCode: string
+  const alembic = async (dir: string, ...args: string[]) => {
+    const out = await runPython(['-m', 'alembic', '-c', join(dir, 'alembic.ini'), ...args], { env: { RBK_ALEMBIC_URL: pg.url.replace('postgresql://', 'postgresql+psycopg2://') } })
+    return out
+  }
+  /** Revision ids from `alembic current` / `alembic heads` output ("<rev> (head) (mergepoint)"). */
+  const ids = (stdout: string) => stdout.split('\n').map((l) => l.trim().split(/\s/)[0]!).filter((x) => /^[0-9a-f]{12}$/.test(x)).sort()
+  const check = (dir: string, extra: Partial<Parameters<typeof alembicVersion>[0]> = {}) => alembicVersion({ url: pg.url, migrationsDir: dir, ...extra })
+
+  beforeAll(async () => {
+    pg = await withPostgres()
+    work = mkdtempSync(join(tmpdir(), 'rbk-alembic-'))
+    project = join(work, 'project')
+    cpSync(join(FIXTURES, 'alembic-project'), project, { recursive: true })
+    // The same project as it was before the branch: the "code older than the database" case.
+    olderCode = join(work, 'older')
+    cpSync(project, olderCode, { recursive: true })
+    for (const f of ['4d5e6f7a8b04_audit_log.py', '5e6f7a8b9c05_reports.py', '6f7a8b9c0d06_merge_audit_and_reports.py']) rmSync(join(olderCode, 'versions', f))
+    // The branch without its merge migration: two heads.
+    unmergedCode = join(work, 'unmerged')
+    cpSync(project, unmergedCode, { recursive: true })
+    rmSync(join(unmergedCode, 'versions', '6f7a8b9c0d06_merge_audit_and_reports.py'))
+  })
+  afterAll(async () => {
+    await pg?.stop()
+    if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it('alembic heads and the static computation agree', async () => {
+    const heads = await alembic(project, 'heads')
+    expect(heads.code, heads.stderr).toBe(0)
+    expect(ids(heads.stdout)).toEqual([HEAD])
+    const unmerged = await alembic(unmergedCode, 'heads')
+    expect(ids(unmerged.stdout)).toEqual(['4d5e6f7a8b04', '5e6f7a8b9c05'])
+  })
+
+  it('before any migration: table missing, alembic current prints nothing', async () => {
+    const current = await alembic(project, 'current')
+    expect(current.code, current.stderr).toBe(0)
+    expect(ids(current.stdout)).toEqual([])
+    const r = await check(project)
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/version table alembic_version does not exist: no migration was ever applied \(6 pending/)
+    expect(r.evidence.tableExists).toBe(false)
+  })
+
+  it.each([
+    ['2b3c4d5e6f02', ['2b3c4d5e6f02'], /behind by 4 revisions: 2b3c4d5e6f02 → 3c4d5e6f7a03 → 4d5e6f7a8b04 → 5e6f7a8b9c05 → 6f7a8b9c0d06/, ['3c4d5e6f7a03', '4d5e6f7a8b04', '5e6f7a8b9c05', HEAD]],
+    ['4d5e6f7a8b04', ['4d5e6f7a8b04'], /behind by 2 revisions: 4d5e6f7a8b04 → 5e6f7a8b9c05 → 6f7a8b9c0d06/, ['5e6f7a8b9c05', HEAD]],
+    ['5e6f7a8b9c05', ['4d5e6f7a8b04', '5e6f7a8b9c05'], /version table has 2 rows \(4d5e6f7a8b04, 5e6f7a8b9c05: unmerged branches applied\); database is behind by 1 revision/, [HEAD]],
+  ])('after alembic upgrade %s: behind, as alembic current shows', async (target, rows, message, pending) => {
+    const up = await alembic(project, 'upgrade', target)
+    expect(up.code, up.stderr).toBe(0)
+    const current = await alembic(project, 'current')
+    expect(ids(current.stdout)).toEqual(rows)
+    const r = await check(project)
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(message)
+    expect(r.evidence.databaseRevisions).toEqual(ids(current.stdout))
+    expect(r.evidence.pending).toEqual(pending)
+  })
+
+  it('after alembic upgrade heads: passes, rows equal alembic current and alembic heads', async () => {
+    expect((await alembic(project, 'upgrade', 'heads')).code).toBe(0)
+    const current = await alembic(project, 'current')
+    const heads = await alembic(project, 'heads')
+    expect(ids(current.stdout)).toEqual(ids(heads.stdout))
+    const r = await check(project)
+    expect(r.status, r.message).toBe('pass')
+    expect(r.evidence.databaseRevisions).toEqual(ids(current.stdout))
+    expect(r.evidence.expectedHeads).toEqual(ids(heads.stdout))
+    expect(r.evidence.pending).toEqual([])
+    // The same verdict with the head given as an id, and with the versions folder itself.
+    expect((await alembicVersion({ url: pg.url, expected: HEAD })).status).toBe('pass')
+    expect((await check(join(project, 'versions'))).status).toBe('pass')
+  })
+
+  it('code older than the database: unknown revision (alembic current cannot locate it either)', async () => {
+    const current = await alembic(olderCode, 'current')
+    expect(current.code).not.toBe(0)
+    expect(current.stderr).toMatch(/Can't locate revision identified by '6f7a8b9c0d06'/)
+    const r = await check(olderCode)
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/database is at revision 6f7a8b9c0d06, which the migration scripts do not know: the code is older than the database/)
+    expect(r.evidence.unknownRevisions).toEqual([HEAD])
+  })
+
+  it('two heads applied and no merge migration: several heads (alembic heads lists both)', async () => {
+    // `downgrade -1` from a merge point is an "Ambiguous walk" for Alembic; stamp both parents instead.
+    const stamp = await alembic(project, 'stamp', '--purge', '4d5e6f7a8b04', '5e6f7a8b9c05')
+    expect(stamp.code, stamp.stdout + stamp.stderr).toBe(0)
+    const current = await alembic(unmergedCode, 'current')
+    expect(ids(current.stdout)).toEqual(['4d5e6f7a8b04', '5e6f7a8b9c05'])
+    const r = await check(unmergedCode)
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/the migration scripts have 2 heads \(4d5e6f7a8b04, 5e6f7a8b9c05\): a merge migration is missing/)
+    // The database is at every head, which `alembic current --check-heads` accepts; allowMultipleHeads says so too.
+    expect((await check(unmergedCode, { allowMultipleHeads: true })).status).toBe('pass')
+    // Against the full project the same rows are one merge behind.
+    const full = await check(project)
+    expect(full.message).toMatch(/behind by 1 revision: 4d5e6f7a8b04, 5e6f7a8b9c05 → 6f7a8b9c0d06/)
+  })
+
+  it('expected revision ids that differ from the rows fail with both sides named', async () => {
+    const r = await alembicVersion({ url: pg.url, expected: [HEAD] })
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/database is at 4d5e6f7a8b04, 5e6f7a8b9c05, expected 6f7a8b9c0d06/)
+  })
+
+  it('a configurable version table: a missing one is reported by name', async () => {
+    const r = await alembicVersion({ url: pg.url, expected: HEAD, table: 'other_version', schema: 'public' })
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/public\.other_version does not exist/)
+  })
+
+  it('a malformed migration file is a configuration error naming the file', async () => {
+    const r = await check(join(FIXTURES, 'alembic', 'malformed'))
+    expect(r.status).toBe('error')
+    expect(r.message).toMatch(/bbbb00000002_broken\.py: malformed migration file/)
+  })
+})
+
+describe('alembicVersion when the database is down', () => {
+  it('fails with the reason, within its timeout', async () => {
+    const port = await closedPort()
+    const r = await alembicVersion({ url: `postgresql://u:pw-never-shown@127.0.0.1:${port}/db`, expected: 'abc', connectTimeout: 1000 })
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/cannot connect to 127\.0\.0\.1:\d+: .*ECONNREFUSED/)
+    expect(JSON.stringify(r)).not.toContain('pw-never-shown')
+  })
+
+  it('needs exactly one of expected or migrationsDir', async () => {
+    await expect(alembicVersion({ url: 'postgresql://h/db' })).rejects.toThrow(/exactly one/)
+    await expect(alembicVersion({ url: 'postgresql://h/db', expected: 'a', migrationsDir: '/x' })).rejects.toThrow(/exactly one/)
+  })
+})
