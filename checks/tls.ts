@@ -219,7 +219,7 @@ function handshake(p: HandshakeParams): Promise<HandshakeOutcome> {
     if (p.signal?.aborted) return onAbort()
     p.signal?.addEventListener('abort', onAbort, { once: true })
 
-    raw.once('error', (err: NodeJS.ErrnoException) => {
+    raw.on('error', (err: NodeJS.ErrnoException) => {
       if (phase === 'connect') finish({ ok: false, code: 'connect-failed', message: `cannot connect to ${target}: ${err.message}`, error: { code: err.code ?? 'ERR' } })
     })
     raw.once('connect', () => {
@@ -248,7 +248,7 @@ function handshake(p: HandshakeParams): Promise<HandshakeOutcome> {
         if (cipher) outcome.cipher = cipher
         finish(outcome)
       })
-      socket.once('error', (err: NodeJS.ErrnoException) => {
+      socket.on('error', (err: NodeJS.ErrnoException) => {
         const code = err.code ?? 'ERR'
         if (NOT_TLS_CODES.has(code)) {
           const reason = (err as { reason?: string }).reason ?? err.message
