@@ -75,7 +75,7 @@ export interface BrowserPageOptions {
   signal?: AbortSignal
 }
 
-export interface BrowserPageEvidence {
+export type BrowserPageEvidence = {
   url: string
   /** URL after redirects and login. */
   finalUrl?: string

@@ -57,7 +57,7 @@ export interface GrafanaPanelEvidence {
   note?: string
 }
 
-export interface GrafanaDashboardEvidence {
+export type GrafanaDashboardEvidence = {
   grafana: string
   uid?: string
   dashboardTitle?: string

@@ -60,7 +60,7 @@ export interface LatencySummary {
   maxMs: number
 }
 
-export interface LatencyEvidence extends Partial<LatencySummary> {
+export type LatencyEvidence = Partial<LatencySummary> & {
   url: string
   method: string
   requests: number

@@ -29,7 +29,7 @@ export interface AlertEvidence {
   summary?: string
 }
 
-export interface NoFiringAlertsEvidence {
+export type NoFiringAlertsEvidence = {
   prometheus: string
   selector: string
   firing?: AlertEvidence[]

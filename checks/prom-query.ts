@@ -49,7 +49,7 @@ export interface PromSeriesEvidence {
   ok: boolean
 }
 
-export interface PromQueryEvidence {
+export type PromQueryEvidence = {
   /** Prometheus base URL, without credentials. */
   prometheus: string
   query: string

@@ -29,7 +29,7 @@ export interface PromTargetEvidence {
   lastScrapeDurationMs: number
 }
 
-export interface PromTargetsEvidence {
+export type PromTargetsEvidence = {
   prometheus: string
   /** The filter as given: `job="x", ...`. */
   selector: string
