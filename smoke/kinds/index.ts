@@ -1,7 +1,15 @@
+import { browserKind } from './browser.ts'
+import { grafanaKind } from './grafana.ts'
 import { httpKind } from './http.ts'
 import { httpsRedirectKind } from './https-redirect.ts'
+import { latencyKind } from './latency.ts'
+import { metricsKind } from './metrics.ts'
+import { promAlertsKind } from './prom-alerts.ts'
+import { promQueryKind } from './prom-query.ts'
+import { promTargetsKind } from './prom-targets.ts'
 import { securityHeadersKind } from './security-headers.ts'
 import { tlsKind } from './tls.ts'
+import { webhookKind } from './webhook.ts'
 import type { CheckKind } from './types.ts'
 
 /**
@@ -12,6 +20,14 @@ export const KINDS: readonly CheckKind[] = [
   httpsRedirectKind,
   securityHeadersKind,
   tlsKind,
+  webhookKind,
+  metricsKind,
+  promQueryKind,
+  promTargetsKind,
+  promAlertsKind,
+  latencyKind,
+  grafanaKind,
+  browserKind,
 ]
 
 export function findKind(name: string): CheckKind | undefined {
