@@ -116,7 +116,9 @@ const topLevelSchema = (() => {
     minItems: 1,
     items: { type: 'object', required: ['id', 'kind'], properties: { id: commonProperties.id, kind: { type: 'string' } } },
   }
-  return { ...full, properties: props }
+  // No $id: the editor schema owns it, and one ajv instance can register an id only once.
+  const { $id: _editorId, ...rest } = full as Record<string, unknown>
+  return { ...rest, properties: props }
 })()
 
 const kindSchemas = new Map<string, object>()

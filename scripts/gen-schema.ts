@@ -1,0 +1,10 @@
+// Writes smoke/target.schema.json (for editors: `# yaml-language-server: $schema=...`) from the
+// registered check kinds, so the file and the validator can never disagree. A test checks it is current.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { packageRoot } from '../lib/paths.ts'
+import { targetSchema } from '../smoke/target.ts'
+
+const file = join(packageRoot, 'smoke', 'target.schema.json')
+writeFileSync(file, JSON.stringify(targetSchema(), null, 2) + '\n')
+console.log(`wrote ${file}`)
