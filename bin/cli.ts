@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   smoke: async () => (await import('./commands/smoke.ts')).command,
   sandbox: async () => (await import('./commands/sandbox.ts')).command,
   check: async () => (await import('./commands/check.ts')).command,
+  webhook: async () => (await import('./commands/webhook.ts')).command,
 }
 
 function usage(): string {
