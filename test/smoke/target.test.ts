@@ -47,7 +47,7 @@ describe('resolveVariables', () => {
     const redactor = new Redactor()
     const target = resolveVariables(loaded, { env: { API_URL: 'https://api.example.test', API_TOKEN: 'Bearer tok-123456' }, redactor })
     expect(target.baseUrl).toBe('https://api.example.test')
-    expect((target.checks[0] as { headers: Record<string, string> }).headers.Authorization).toBe('Bearer tok-123456')
+    expect((target.checks[0] as unknown as { headers: Record<string, string> }).headers.Authorization).toBe('Bearer tok-123456')
     expect(redactor.redact('sent Bearer tok-123456 to https://api.example.test')).toBe('sent *** to https://api.example.test')
   })
 
