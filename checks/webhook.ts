@@ -243,7 +243,7 @@ const WHAT: Readonly<Record<Exclude<WebhookExpectation, 'accepts-valid'>, string
 
 const ACCEPTS: Readonly<Record<Exclude<WebhookExpectation, 'accepts-valid'>, (e: WebhookEvidence) => string>> = Object.freeze({
   'rejects-invalid': () => 'endpoint ACCEPTS forged webhooks',
-  'rejects-missing': (e: WebhookEvidence) => `endpoint ACCEPTS webhooks without a ${e.signatureHeader} header`,
+  'rejects-missing': (e: WebhookEvidence) => `endpoint ACCEPTS webhooks without the ${e.signatureHeader} header`,
   'rejects-replay': (e: WebhookEvidence) => `endpoint ACCEPTS replayed webhooks: a delivery signed ${e.timestampAgeS ?? '?'} s ago was not rejected`,
 })
 

@@ -163,7 +163,7 @@ describe('against a seed-like endpoint', () => {
 describe('against a broken endpoint (accepts anything)', () => {
   it.each([
     ['rejects-invalid', /^endpoint ACCEPTS forged webhooks \(got 202\)$/],
-    ['rejects-missing', /^endpoint ACCEPTS webhooks without a X-ServiceDesk-Signature header \(got 202\)$/],
+    ['rejects-missing', /^endpoint ACCEPTS webhooks without the X-ServiceDesk-Signature header \(got 202\)$/],
   ] as const)('%s fails', async (mode, message) => {
     const r = await webhookCheck(mode, { url: `${base}/accept-all`, secret: SECRET })
     expect(r.status).toBe('fail')
@@ -255,7 +255,7 @@ describe('judgeWebhook (pure)', () => {
     ['rejects-invalid', [401, 403], { status: 200 }, 'fail', /ACCEPTS forged webhooks \(got 200\)/],
     ['rejects-invalid', [401], { status: 403 }, 'fail', /expected 401 for a forged signature, got 403/],
     ['rejects-invalid', [401, 403], { status: 400 }, 'fail', /expected 401 or 403/],
-    ['rejects-missing', [401, 403], { status: 204 }, 'fail', /ACCEPTS webhooks without a X-ServiceDesk-Signature header/],
+    ['rejects-missing', [401, 403], { status: 204 }, 'fail', /ACCEPTS webhooks without the X-ServiceDesk-Signature header/],
     ['rejects-replay', [401, 403], { status: 202 }, 'fail', /ACCEPTS replayed webhooks: a delivery signed 360 s ago/],
     ['rejects-replay', [401, 403], { status: 401 }, 'pass', /replayed/],
     ['rejects-invalid', [401, 403], { error: { message: 'connect timed out after 5000 ms', code: 'RBK_TIMEOUT', phase: 'connect' } }, 'fail', /^POST https:\/\/api.example\/webhook: connect timed out/],
