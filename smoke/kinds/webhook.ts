@@ -53,7 +53,10 @@ export const webhookKind: CheckKind<WebhookCheckEntry> = {
     secret: { type: 'string', minLength: 1, description: 'shared signing secret; write env:NAME, never the value (standard-webhooks: whsec_<base64>)' },
     header: { type: 'string', minLength: 1, default: SIGNING_DEFAULTS.header, description: 'hmac-sha256-hex only: the signature header name' },
     prefix: { type: 'string', default: SIGNING_DEFAULTS.prefix, description: 'hmac-sha256-hex only: text before the hex digest (may be empty)' },
-    payload: { type: 'string', description: "request body, sent byte for byte as signed (default: the seed's JSON test ticket TEST-001)" },
+    payload: {
+      type: 'string',
+      description: "request body, sent byte for byte as signed; @FILE (as curl's --data-binary) reads the file instead (default: the seed's JSON test ticket TEST-001)",
+    },
     payloadFile: { type: 'string', minLength: 1, description: 'file whose exact bytes are the body (relative to the target file); exclusive with payload' },
     headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'extra request headers (default Content-Type: application/json)' },
     expectStatus: {
@@ -85,7 +88,9 @@ export const webhookKind: CheckKind<WebhookCheckEntry> = {
     if (entry.scheme !== undefined) opts.scheme = entry.scheme
     if (entry.header !== undefined) opts.header = entry.header
     if (entry.prefix !== undefined) opts.prefix = entry.prefix
-    if (entry.payload !== undefined) opts.payload = entry.payload
+    // `payload: '@file'` is curl's convention, so `check webhook URL --payload @ticket.json` reads the file.
+    if (entry.payload !== undefined && entry.payload.startsWith('@') && entry.payload.length > 1) opts.payloadFile = ctx.resolvePath(entry.payload.slice(1))
+    else if (entry.payload !== undefined) opts.payload = entry.payload
     if (entry.payloadFile !== undefined) opts.payloadFile = ctx.resolvePath(entry.payloadFile)
     if (entry.headers !== undefined) opts.headers = entry.headers
     if (entry.expectStatus !== undefined) opts.expectStatus = entry.expectStatus

@@ -89,6 +89,12 @@ describe('build and run', () => {
     expect(r.status, r.message).toBe('pass')
     expect(bodies.at(-1)!.toString()).toBe('{"ticket_id":"K-1"}')
   })
+  it('webhook: payload "@file" reads the file, as curl --data-binary does', async () => {
+    writeFileSync(join(dir, 'at.json'), '{"ticket_id":"AT-1"}')
+    const r = await webhookKind.build({ id: 'wh', kind: 'webhook', secret: SECRET, payload: '@at.json' }, ctx(base)).run(AbortSignal.timeout(5000))
+    expect(r.status, r.message).toBe('pass')
+    expect(bodies.at(-1)!.toString()).toBe('{"ticket_id":"AT-1"}')
+  })
   it('webhook: rejects-invalid passes against the verifying endpoint', async () => {
     const r = await webhookKind.build({ id: 'wh', kind: 'webhook', secret: SECRET, expect: 'rejects-invalid', url: `${base}/hook` }, ctx()).run(AbortSignal.timeout(5000))
     expect(r.status, r.message).toBe('pass')
