@@ -1,0 +1,226 @@
+import { join } from 'node:path'
+import { Queue, Worker } from 'bullmq'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { celeryQueueKeys, judgeQueueDepth, queueDepth } from '../../checks/queue-depth.ts'
+import { InvalidArgumentError } from '../../lib/errors.ts'
+import type { RunningRedis } from '../../sandbox/data-services.ts'
+import { closedPort, noRedis, pythonHas, runPython, withRedis } from '../helpers/services.ts'
+
+const PRODUCER = join(import.meta.dirname, '..', 'fixtures', 'celery', 'producer.py')
+
+describe('celeryQueueKeys (kombu _q_for_pri)', () => {
+  it.each([
+    ['celery', {}, ['celery', 'celery\x06\x163', 'celery\x06\x166', 'celery\x06\x169']],
+    ['work', { sep: ':', prioritySteps: [0, 1, 2] }, ['work', 'work:1', 'work:2']],
+    ['work', { keyPrefix: 'app1:' }, ['app1:work', 'app1:work\x06\x163', 'app1:work\x06\x166', 'app1:work\x06\x169']],
+  ])('%s %j', (queue, opts, keys) => {
+    expect(celeryQueueKeys(queue, opts).map((k) => k.key)).toEqual(keys)
+  })
+})
+
+describe('judgeQueueDepth', () => {
+  const celery = (lengths: number[], unacked = 0) => ({ adapter: 'celery' as const, keys: lengths.map((length, i) => ({ key: `q${i}`, priority: i * 3, length })), unacked, noKeys: lengths.every((l) => l === 0) })
+  const zero = { waiting: 0, paused: 0, active: 0, prioritized: 0, delayed: 0, 'waiting-children': 0, failed: 0, completed: 0 }
+  const group = (g: string, pending: number, lag: number) => ({ group: g, consumers: 1, pending, lag, lastDeliveredId: '0-0', backlog: pending + lag })
+  it.each([
+    ['celery within', celery([1, 2, 0, 3], 4), 10, 'pass', 6, /depth 6 within max 10 \(priority 0: 1, priority 3: 2, priority 9: 3; 4 reserved by workers \(unacked, not counted\)\)/],
+    ['celery over', celery([600, 500, 0, 0]), 1000, 'fail', 1100, /depth 1100 exceeds max 1000/],
+    ['celery drained', celery([0, 0, 0, 0], 2), 0, 'pass', 0, /all priority lists empty/],
+    ['bullmq counts only the counted states', { adapter: 'bullmq' as const, counts: { ...zero, waiting: 2, delayed: 1, failed: 9 }, counted: ['waiting', 'delayed'] as ('waiting' | 'delayed')[], queueKnown: true }, 3, 'pass', 3, /waiting 2, delayed 1, failed 9 \(not counted\)/],
+    ['stream: the worst group', { adapter: 'stream' as const, exists: true, length: 10, groups: [group('a', 2, 3), group('b', 0, 9)] }, 5, 'fail', 9, /depth 9 exceeds max 5 \(a: 2 pending \+ 3 lag, b: 0 pending \+ 9 lag\)/],
+    ['stream missing', { adapter: 'stream' as const, exists: false, length: 0, groups: [] }, 5, 'fail', 0, /does not exist/],
+    ['stream without groups', { adapter: 'stream' as const, exists: true, length: 4, groups: [] }, 5, 'fail', 0, /no consumer groups/],
+  ])('%s', (_name, obs, max, status, depth, message) => {
+    const v = judgeQueueDepth(obs, 'q', max)
+    expect(v.status).toBe(status)
+    expect(v.evidence.depth).toBe(depth)
+    expect(v.message).toMatch(message)
+  })
+
+  it('warns when no celery key exists (empty, or a wrong name)', () => {
+    expect(judgeQueueDepth(celery([0, 0, 0, 0]), 'q', 0).warnings?.[0]).toMatch(/no list exists for queue "q"/)
+  })
+})
+
+describe.skipIf(noRedis)('queueDepth against a real redis-server', () => {
+  let redis: RunningRedis
+  let client: Redis
+  const hasCelery = pythonHas('celery')
+  beforeAll(async () => {
+    redis = await withRedis()
+    client = new Redis(redis.url)
+  })
+  afterAll(async () => {
+    client?.disconnect()
+    await redis?.stop()
+  })
+
+  describe('celery: a real Celery producer and kombu\'s own count', () => {
+    const celery = async (command: string, queue: string, transport: Record<string, unknown>, arg?: unknown) => {
+      const out = await runPython([PRODUCER, `${redis.url}/0`, command, queue, JSON.stringify(transport), ...(arg === undefined ? [] : [typeof arg === 'string' ? arg : JSON.stringify(arg)])])
+      if (out.code !== 0) throw new Error(`producer ${command} failed: ${out.stderr}`)
+      return JSON.parse(out.stdout.trim().split('\n').pop()!) as { count?: number; got?: number; missing?: string }
+    }
+
+    it('priorities 0, 3, 6 and 9 land in kombu\'s priority lists; depth equals queue_declare(passive=True)', async (ctx) => {
+      if (!(await hasCelery)) return ctx.skip('python3-celery is not installed for /usr/bin/python3')
+      await celery('send', 'work', {}, [0, 3, 6, 9, 9, 1, 4])
+      const r = await queueDepth({ url: redis.url, adapter: 'celery', queue: 'work', max: 100 })
+      expect(r.status, r.message).toBe('pass')
+      expect(r.evidence.depth).toBe(7)
+      expect(r.evidence.keys).toEqual([
+        { key: 'work', priority: 0, length: 2 },
+        { key: 'work\\x06\\x163', priority: 3, length: 2 },
+        { key: 'work\\x06\\x166', priority: 6, length: 1 },
+        { key: 'work\\x06\\x169', priority: 9, length: 2 },
+      ])
+      expect((await celery('count', 'work', {})).count).toBe(7)
+      expect((await queueDepth({ url: redis.url, adapter: 'celery', queue: 'work', max: 6 })).status).toBe('fail')
+    })
+
+    it('changes as messages are consumed; reserved (unacked) messages are reported separately', async (ctx) => {
+      if (!(await hasCelery)) return ctx.skip('python3-celery is not installed for /usr/bin/python3')
+      expect((await celery('consume', 'work', {}, '3')).got).toBe(3)
+      let r = await queueDepth({ url: redis.url, adapter: 'celery', queue: 'work' })
+      expect(r.evidence.depth).toBe(4)
+      expect((await celery('count', 'work', {})).count).toBe(4)
+      expect((await celery('reserve', 'work', {}, '2')).got).toBe(2)
+      r = await queueDepth({ url: redis.url, adapter: 'celery', queue: 'work' })
+      expect(r.evidence.depth).toBe(2)
+      expect(r.evidence.unacked).toBe(2)
+      expect((await celery('count', 'work', {})).count).toBe(2)
+      expect((await celery('consume', 'work', {}, '5')).got).toBe(2)
+      // Drained: kombu itself now reports the queue as missing (Redis deletes empty lists).
+      const drained = await queueDepth({ url: redis.url, adapter: 'celery', queue: 'work', max: 0 })
+      expect(drained.status, drained.message).toBe('pass')
+      expect(drained.evidence.depth).toBe(0)
+      expect((await celery('count', 'work', {})).missing).toMatch(/NOT_FOUND/)
+    })
+
+    it('honours kombu\'s sep, priority_steps and global_keyprefix transport options', async (ctx) => {
+      if (!(await hasCelery)) return ctx.skip('python3-celery is not installed for /usr/bin/python3')
+      const transport = { sep: ':', priority_steps: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], global_keyprefix: 'tenant1:' }
+      await celery('send', 'jobs', transport, [0, 1, 2, 5, 5])
+      const r = await queueDepth({ url: redis.url, adapter: 'celery', queue: 'jobs', sep: ':', prioritySteps: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], keyPrefix: 'tenant1:' })
+      expect(r.evidence.depth).toBe(5)
+      expect(r.evidence.keys!.filter((k) => k.length > 0).map((k) => k.key)).toEqual(['tenant1:jobs', 'tenant1:jobs:1', 'tenant1:jobs:2', 'tenant1:jobs:5'])
+      // kombu 5.2's passive queue_declare runs EXISTS without the prefix; its _size (what qsize sums) is prefixed.
+      expect((await celery('size', 'jobs', transport)).count).toBe(5)
+      // With the default options the same queue looks empty, with a warning that says why it might.
+      const wrong = await queueDepth({ url: redis.url, adapter: 'celery', queue: 'jobs' })
+      expect(wrong.evidence.depth).toBe(0)
+      expect(wrong.warnings?.[0]).toMatch(/no list exists/)
+    })
+  })
+
+  describe('bullmq: a real BullMQ producer', () => {
+    const connection = () => ({ host: '127.0.0.1', port: redis.port })
+
+    it('waiting, delayed and prioritized counts equal getJobCounts', async () => {
+      const queue = new Queue('emails', { connection: connection() })
+      try {
+        await queue.add('welcome', { to: 'a' })
+        await queue.add('welcome', { to: 'b' })
+        await queue.add('welcome', { to: 'c' })
+        await queue.add('reminder', { to: 'd' }, { delay: 60_000 })
+        await queue.add('reminder', { to: 'e' }, { delay: 60_000 })
+        await queue.add('urgent', { to: 'f' }, { priority: 1 })
+        await queue.add('urgent', { to: 'g' }, { priority: 5 })
+        const expected = await queue.getJobCounts()
+        const r = await queueDepth({ url: redis.url, adapter: 'bullmq', queue: 'emails', max: 7 })
+        expect(r.status, r.message).toBe('pass')
+        for (const [state, n] of Object.entries(expected)) expect(r.evidence.counts![state], state).toBe(n)
+        expect(r.evidence.counts).toMatchObject({ waiting: 3, delayed: 2, prioritized: 2 })
+        expect(r.evidence.depth).toBe(await queue.count())
+        expect((await queueDepth({ url: redis.url, adapter: 'bullmq', queue: 'emails', max: 6 })).status).toBe('fail')
+        const onlyWaiting = await queueDepth({ url: redis.url, adapter: 'bullmq', queue: 'emails', states: ['waiting'], max: 100 })
+        expect(onlyWaiting.evidence.depth).toBe(3)
+      } finally {
+        await queue.obliterate({ force: true })
+        await queue.close()
+      }
+    })
+
+    it('failed jobs are counted as BullMQ counts them, and not in the depth by default', async () => {
+      const queue = new Queue('flaky', { connection: connection() })
+      const worker = new Worker('flaky', async () => {
+        throw new Error('boom')
+      }, { connection: connection(), autorun: false })
+      try {
+        await queue.add('job', {})
+        const failed = new Promise<void>((resolve) => worker.once('failed', () => resolve()))
+        void worker.run()
+        await failed
+        await worker.close()
+        const r = await queueDepth({ url: redis.url, adapter: 'bullmq', queue: 'flaky', max: 0 })
+        expect(r.evidence.counts!.failed).toBe((await queue.getJobCounts('failed')).failed)
+        expect(r.evidence.counts!.failed).toBe(1)
+        expect(r.evidence.depth).toBe(0)
+        expect(r.status).toBe('pass')
+      } finally {
+        await worker.close()
+        await queue.obliterate({ force: true })
+        await queue.close()
+      }
+    })
+
+    it('a queue name that was never used: zero with a warning', async () => {
+      const r = await queueDepth({ url: redis.url, adapter: 'bullmq', queue: 'nope', max: 0 })
+      expect(r.evidence.depth).toBe(0)
+      expect(r.warnings?.[0]).toMatch(/no meta key/)
+    })
+  })
+
+  describe('stream: consumer groups', () => {
+    it('pending and lag per group, as XINFO GROUPS reports them', async () => {
+      for (let i = 0; i < 5; i++) await client.xadd('events', '*', 'n', String(i))
+      await client.xgroup('CREATE', 'events', 'billing', '0')
+      await client.xgroup('CREATE', 'events', 'audit', '$')
+      await client.xreadgroup('GROUP', 'billing', 'worker-1', 'COUNT', '2', 'STREAMS', 'events', '>')
+      const r = await queueDepth({ url: redis.url, adapter: 'stream', queue: 'events', max: 5 })
+      expect(r.status, r.message).toBe('pass')
+      const groups = Object.fromEntries(r.evidence.groups!.map((g) => [g.group, g]))
+      expect(groups.billing).toMatchObject({ pending: 2, lag: 3, backlog: 5, consumers: 1 })
+      expect(groups.audit).toMatchObject({ pending: 0, lag: 0, backlog: 0 })
+      expect(r.evidence.depth).toBe(5)
+      expect(r.evidence.streamLength).toBe(5)
+      expect((await queueDepth({ url: redis.url, adapter: 'stream', queue: 'events', max: 4 })).status).toBe('fail')
+      expect((await queueDepth({ url: redis.url, adapter: 'stream', queue: 'events', group: 'audit', max: 0 })).status).toBe('pass')
+    })
+
+    it('lag unknown to Redis (after XDEL) is counted from the stream', async () => {
+      const ids: string[] = []
+      for (let i = 0; i < 4; i++) ids.push((await client.xadd('orders', '*', 'n', String(i)))!)
+      await client.xgroup('CREATE', 'orders', 'ship', '0')
+      await client.xreadgroup('GROUP', 'ship', 'w', 'COUNT', '1', 'STREAMS', 'orders', '>')
+      await client.xdel('orders', ids[2]!)
+      const r = await queueDepth({ url: redis.url, adapter: 'stream', queue: 'orders', max: 10 })
+      expect(r.evidence.groups![0]).toMatchObject({ pending: 1, lag: 2 })
+    })
+
+    it('a missing stream, a missing group and a key of the wrong type fail clearly', async () => {
+      expect((await queueDepth({ url: redis.url, adapter: 'stream', queue: 'ghost' })).message).toMatch(/stream "ghost" does not exist/)
+      expect((await queueDepth({ url: redis.url, adapter: 'stream', queue: 'events', group: 'nobody' })).message).toMatch(/no consumer group "nobody"/)
+      await client.set('plain', 'x')
+      const wrongType = await queueDepth({ url: redis.url, adapter: 'stream', queue: 'plain' })
+      expect(wrongType.status).toBe('fail')
+      expect(wrongType.message).toMatch(/is a string, not a stream/)
+    })
+  })
+})
+
+describe('queueDepth when Redis is down', () => {
+  it('fails with the reason', async () => {
+    const r = await queueDepth({ url: `redis://127.0.0.1:${await closedPort()}`, adapter: 'celery', connectTimeout: 1000 })
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/ECONNREFUSED/)
+  })
+
+  it('rejects bad options', async () => {
+    await expect(queueDepth({ url: 'redis://h', adapter: 'bullmq' })).rejects.toThrow(InvalidArgumentError)
+    await expect(queueDepth({ url: 'redis://h', adapter: 'kafka' as never, queue: 'x' })).rejects.toThrow(InvalidArgumentError)
+    await expect(queueDepth({ url: 'redis://h', adapter: 'celery', max: -1 })).rejects.toThrow(InvalidArgumentError)
+    await expect(queueDepth({ url: 'redis://h', adapter: 'bullmq', queue: 'q', states: ['gone' as never] })).rejects.toThrow(InvalidArgumentError)
+  })
+})
