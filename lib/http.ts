@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import { Agent, buildConnector, errors as undiciErrors, request } from 'undici'
 import { HttpConnectionError, InterruptedError, InvalidArgumentError, TimeoutError } from './errors.ts'
 
@@ -84,7 +85,7 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
   const ctl = new AbortController()
   let timedOut: TimeoutError | undefined
   let timer: NodeJS.Timeout | undefined
-  const arm = (phase: 'connect' | 'headers' | 'body', ms: number) => {
+  const arm = (phase: 'headers' | 'body', ms: number) => {
     clearTimeout(timer)
     timer = setTimeout(() => {
       timedOut = new TimeoutError(phase, ms)
@@ -98,13 +99,35 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
   // afterwards guarantees no socket outlives the call.
   const agent = new Agent({
     connect: (connectOpts, callback) => {
-      arm('connect', opts.connectTimeout)
-      connector(connectOpts, (err, socket) => {
-        if (err) disarm()
-        else arm('headers', opts.headersTimeout)
-        // undici's callback type is a union of (err, null) and (null, socket)
-        ;(callback as (e: Error | null, s: unknown) => void)(err, socket)
-      })
+      const cb = callback as (e: Error | null, s: unknown) => void // undici types it as a union of (err, null) and (null, socket)
+      let settled = false
+      // Aborting the request does not interrupt a connect in progress (undici waits for it to end),
+      // so the connect timeout and the caller's signal fail the socket itself.
+      const fail = (err: Error) => {
+        if (settled) return
+        settled = true
+        clearTimeout(connectTimer)
+        signal.removeEventListener('abort', onAbort)
+        socket?.destroy(err)
+        cb(err, null)
+      }
+      const onAbort = () => fail(new InterruptedError('request aborted while connecting'))
+      const connectTimer = setTimeout(() => {
+        timedOut = new TimeoutError('connect', opts.connectTimeout)
+        fail(timedOut)
+      }, opts.connectTimeout)
+      signal.addEventListener('abort', onAbort, { once: true })
+      const socket = connector(connectOpts, (err, sock) => {
+        if (settled) {
+          sock?.destroy()
+          return
+        }
+        settled = true
+        clearTimeout(connectTimer)
+        signal.removeEventListener('abort', onAbort)
+        if (!err) arm('headers', opts.headersTimeout)
+        cb(err, sock)
+      }) as unknown as Socket | undefined // undici's types say void; the connector returns the socket
     },
     headersTimeout: opts.headersTimeout,
     bodyTimeout: opts.bodyTimeout,

@@ -169,6 +169,24 @@ describe('httpRequest connection failures', () => {
       expect(err).toBeInstanceOf(TimeoutError)
       expect((err as TimeoutError).phase).toBe('connect')
       expect(Date.now() - started).toBeLessThan(800)
+      await new Promise((r) => setTimeout(r, 100))
+      expect(silent.open()).toBe(0)
+    } finally {
+      await silent.close()
+    }
+  })
+
+  it('the caller signal interrupts a connect in progress and closes the socket', async () => {
+    const silent = await startSilentServer()
+    try {
+      const ctl = new AbortController()
+      setTimeout(() => ctl.abort(), 150)
+      const started = Date.now()
+      const err = await rejection(httpRequest({ url: `https://127.0.0.1:${silent.port}/`, connectTimeout: 5000, signal: ctl.signal }))
+      expect(err).toBeInstanceOf(InterruptedError)
+      expect(Date.now() - started).toBeLessThan(800)
+      await new Promise((r) => setTimeout(r, 100))
+      expect(silent.open()).toBe(0)
     } finally {
       await silent.close()
     }
