@@ -22,7 +22,7 @@ export const httpKind: CheckKind<HttpCheckEntry> = {
   kind: 'http',
   description: 'HTTP request judged on status, JSON body (JSON Schema) and latency',
   positional: 'url',
-  aliases: { status: 'expect.status', json: 'expect.json', 'max-latency': 'expect.maxLatency' },
+  aliases: { status: 'expect.status', 'json-schema': 'expect.json', 'max-latency': 'expect.maxLatency' }, // not --json: the CLI's output flag
   properties: {
     url: { type: 'string', minLength: 1, description: 'absolute http(s) URL, or a path such as /health resolved against the target baseUrl' },
     method: { type: 'string', pattern: '^[A-Za-z]+$', default: 'GET', description: 'HTTP method' },
