@@ -6,7 +6,7 @@ import type { CheckKind, CommonCheckFields } from './types.ts'
 /** A `kind: metrics` entry of a target file. */
 export interface MetricsCheckEntry extends CommonCheckFields, HttpTransportFields {
   url?: string
-  require?: (MetricRequirement | string)[]
+  require?: string | (MetricRequirement | string)[]
   expectStatus?: number | number[]
   headers?: Record<string, string>
   accept?: string
@@ -17,6 +17,17 @@ export const DEFAULT_METRICS_PATH = '/metrics'
 
 const statusCode = { type: 'integer', minimum: 100, maximum: 599 }
 const metricName = { type: 'string', pattern: '^[a-zA-Z_:][a-zA-Z0-9_:]*$' }
+const requirementObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  description: 'a metric with label values and a minimum',
+  properties: {
+    name: { ...metricName, description: 'metric name' },
+    labels: { type: 'object', additionalProperties: { type: 'string' }, description: 'label values a sample must have (exact match)' },
+    min: { type: 'number', description: 'minimum of the sum over the matching samples (inclusive)' },
+  },
+}
 
 export const metricsKind: CheckKind<MetricsCheckEntry> = {
   kind: 'metrics',
@@ -25,25 +36,9 @@ export const metricsKind: CheckKind<MetricsCheckEntry> = {
   properties: {
     url: { type: 'string', minLength: 1, default: DEFAULT_METRICS_PATH, description: 'absolute http(s) URL, or a path resolved against the target baseUrl' },
     require: {
-      type: 'array',
       description:
-        'metric families that must be present: a name, or { name, labels, min } (counters match with or without _total; min applies to the sum of the matching samples)',
-      items: {
-        anyOf: [
-          { ...metricName, description: 'metric name' },
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['name'],
-            description: 'a metric with label values and a minimum',
-            properties: {
-              name: { ...metricName, description: 'metric name' },
-              labels: { type: 'object', additionalProperties: { type: 'string' }, description: 'label values a sample must have (exact match)' },
-              min: { type: 'number', description: 'minimum of the sum over the matching samples (inclusive)' },
-            },
-          },
-        ],
-      },
+        'metric families that must be present: a name, or { name, labels, min } (counters match with or without _total; min applies to the sum of the matching samples); one name alone is accepted too (check metrics URL --require NAME)',
+      anyOf: [{ ...metricName, description: 'one metric name' }, { type: 'array', items: { anyOf: [{ ...metricName, description: 'metric name' }, requirementObject] } }],
     },
     expectStatus: { anyOf: [statusCode, { type: 'array', items: statusCode, minItems: 1 }], default: 200, description: 'status code(s) that pass' },
     headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'request headers, e.g. Authorization: env:METRICS_TOKEN (values never reach evidence)' },
@@ -59,17 +54,22 @@ export const metricsKind: CheckKind<MetricsCheckEntry> = {
     } catch {
       // relative without baseUrl: build() reports it
     }
-    const names = (entry.require ?? []).map((r) => (typeof r === 'string' ? r : r.name))
+    const names = requirements(entry).map((r) => (typeof r === 'string' ? r : r.name))
     return names.length === 0 ? `Metrics endpoint ${where} serves a valid exposition` : `Metrics endpoint ${where} exposes ${names.join(', ')}`
   },
   build(entry, ctx) {
     const opts: MetricsEndpointOptions = { ...transportFromEntry(entry, ctx), url: resolveUrl(entry.url ?? DEFAULT_METRICS_PATH, ctx).toString() }
     // Checked now so a bad requirement is a configuration error before anything runs.
-    if (entry.require !== undefined) opts.require = normalizeRequirements(entry.require)
+    if (entry.require !== undefined) opts.require = normalizeRequirements(requirements(entry))
     if (entry.expectStatus !== undefined) opts.expectStatus = entry.expectStatus
     if (entry.headers !== undefined) opts.headers = entry.headers
     if (entry.accept !== undefined) opts.accept = entry.accept
     if (entry.maxBodyBytes !== undefined) opts.maxBodyBytes = entry.maxBodyBytes
     return { run: (signal) => metricsEndpoint({ ...opts, signal }) }
   },
+}
+
+function requirements(entry: MetricsCheckEntry): (MetricRequirement | string)[] {
+  const r = entry.require
+  return r === undefined ? [] : typeof r === 'string' ? [r] : r
 }

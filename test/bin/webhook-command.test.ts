@@ -164,6 +164,49 @@ describe('webhook verify', () => {
   })
 })
 
+// `check webhook` / `check metrics` are the same kinds through the one-off check command.
+describe('check webhook / check metrics (one-off)', () => {
+  let server: Server
+  let base = ''
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        if (req.url === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end('http_requests_total 3\n')
+        if (req.url === '/accept-all') return void res.writeHead(202, { 'content-type': 'application/json' }).end('{"job_id":"x"}')
+        const want = 'sha256=' + createHmac('sha256', SECRET).update(Buffer.concat(chunks)).digest('hex')
+        res.writeHead(req.headers['x-servicedesk-signature'] === want ? 202 : 401).end()
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((r) => server.close(() => r()))
+  })
+
+  it('valid signature accepted: exit 0, secret not printed', async () => {
+    const o = await cli(['check', 'webhook', `${base}/webhook/servicedesk`, '--secret-env', 'WEBHOOK_SECRET'])
+    expect(o.code, o.stdout + o.stderr).toBe(0)
+    expect(o.stdout).toMatch(/PASS/)
+    expectNoSecret(o)
+  })
+  it('forged signature accepted by a broken endpoint: exit 1, --json shape', async () => {
+    const o = await cli(['check', 'webhook', `${base}/accept-all`, '--secret-env', 'WEBHOOK_SECRET', '--expect', 'rejects-invalid', '--json'])
+    expect(o.code).toBe(1)
+    const r = JSON.parse(o.stdout) as { status: string; message: string; evidence: Record<string, unknown> }
+    expect(r).toMatchObject({ status: 'fail', message: 'endpoint ACCEPTS forged webhooks (got 202)', evidence: { signatureHeader: 'X-ServiceDesk-Signature', signature: 'forged' } })
+    expectNoSecret(o)
+  })
+  it('metrics with a required family: exit 0', async () => {
+    const o = await cli(['check', 'metrics', `${base}/metrics`, '--require', 'http_requests_total', '--json'])
+    expect(o.code, o.stderr).toBe(0)
+    expect(JSON.parse(o.stdout)).toMatchObject({ status: 'pass', evidence: { families: 1, samples: 1 } })
+  })
+})
+
 describe('usage', () => {
   it.each([
     [['webhook', 'sign', '--secret-env', 'NOPE_NOT_SET'], /environment variable NOPE_NOT_SET is not set/],

@@ -67,6 +67,7 @@ describe('schemas', () => {
     [webhookKind, { secret: 's', bogus: 1 }, false],
     [metricsKind, {}, true],
     [metricsKind, { url: '/metrics', require: ['up', { name: 'http_requests_total', labels: { code: '200' }, min: 1 }] }, true],
+    [metricsKind, { require: 'http_requests_total' }, true],
     [metricsKind, { require: [{ name: 'x', extra: 1 }] }, false],
     [metricsKind, { require: ['not a name'] }, false],
   ] as const)('%#: %j valid=%s', (kind, entry, ok) => {
