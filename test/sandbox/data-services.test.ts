@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path'
-import Ajv from 'ajv'
+import { Ajv } from 'ajv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redactor } from '../../lib/redact.ts'
 import type { CheckResult } from '../../lib/result.ts'
