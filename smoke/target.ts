@@ -48,6 +48,11 @@ const commonProperties = {
   timeout: { ...durationSchema, description: 'per-attempt timeout (default: defaults.timeout, else 30s)' },
   eventually: eventuallySchema,
   skip: { type: 'string', minLength: 1, description: 'skip this check, with this reason' },
+  requires: {
+    type: 'array',
+    items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    description: 'environment variables this check needs; when one is unset the check is skipped with the reason, not failed (optional services)',
+  },
 }
 
 /** Schema of one check entry of a kind (common fields + the kind's own). */
@@ -192,6 +197,8 @@ export interface ResolveOptions {
   env: Record<string, string | undefined>
   /** Extra variables (the sandbox's URLs), consulted after `env`. */
   vars?: Record<string, string>
+  /** Why a variable is missing (e.g. the sandbox could not start PostgreSQL), for `requires` skip reasons. */
+  missingReasons?: Record<string, string>
   redactor: Redactor
 }
 
@@ -234,7 +241,15 @@ export function resolveVariables(loaded: LoadedTarget, opts: ResolveOptions): Ta
     }
     return value
   }
-  const resolved = walk(loaded.target, []) as TargetFile
+  const { checks, ...rest } = loaded.target
+  const resolved = walk(rest, []) as TargetFile
+  resolved.checks = checks.map((entry, i) => {
+    const missing = (entry.requires ?? []).filter((name) => !lookup(name))
+    if (missing.length === 0) return walk(entry, ['checks', i]) as typeof entry
+    const reasons = missing.map((name) => opts.missingReasons?.[name] ?? `requires ${name}, which is not set`)
+    // Not resolved: its ${...} references may be exactly the variables that are missing.
+    return { ...entry, skip: entry.skip ?? [...new Set(reasons)].join('; ') }
+  })
   if (problems.length > 0) throw new ConfigError('unresolved variables', { file: loaded.file, problems })
   return resolved
 }
@@ -279,6 +294,16 @@ export function buildChecks(loaded: LoadedTarget, target: TargetFile, opts: Buil
     const kind = findKind(entry.kind)!
     const eventually = entry.eventually ?? defaults.eventually
     const timeout = entry.timeout ?? defaults.timeout
+    if (entry.skip) {
+      // Not built: a skipped entry may hold unresolved references (see `requires`).
+      let title = entry.title
+      try {
+        title ??= kind.title(entry, ctx)
+      } catch {
+        title = entry.id
+      }
+      return { id: entry.id, title, kind: entry.kind, skip: entry.skip, run: () => Promise.reject(new Error('skipped checks do not run')) }
+    }
     let built
     try {
       built = kind.build(entry, ctx)
@@ -293,7 +318,6 @@ export function buildChecks(loaded: LoadedTarget, target: TargetFile, opts: Buil
     }
     if (timeout !== undefined) spec.timeoutMs = parseDuration(timeout)
     if (eventually) spec.eventually = { timeoutMs: parseDuration(eventually.timeout), intervalMs: eventually.interval === undefined ? undefined : parseDuration(eventually.interval) }
-    if (entry.skip) spec.skip = entry.skip
     return spec
   })
 }

@@ -32,6 +32,8 @@ export interface CommonCheckFields {
   eventually?: { timeout: number | string; interval?: number | string }
   /** Reason to skip this check. */
   skip?: string
+  /** Variables that must be set, else the check is skipped with the reason. */
+  requires?: string[]
 }
 
 /**

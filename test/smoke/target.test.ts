@@ -67,16 +67,32 @@ describe('resolveVariables', () => {
 
   it('builds checks with timeouts, eventually and skip from the entry and the defaults', async () => {
     const loaded = await load(
-      'baseUrl: http://127.0.0.1:9\ndefaults:\n  timeout: 5s\nchecks:\n  - id: a\n    kind: http\n    url: /a\n    eventually: { timeout: 1m, interval: 2s }\n  - id: b\n    kind: http\n    url: /b\n    timeout: 250ms\n    skip: waived until 2026-12-01 (OPS-12)\n',
+      'baseUrl: http://127.0.0.1:9\ndefaults:\n  timeout: 5s\nchecks:\n  - id: a\n    kind: http\n    url: /a\n    eventually: { timeout: 1m, interval: 2s }\n  - id: b\n    kind: http\n    url: /b\n    timeout: 250ms\n  - id: c\n    kind: http\n    url: /c\n    skip: waived until 2026-12-01 (OPS-12)\n',
     )
     const target = resolveVariables(loaded, { env: {}, redactor: new Redactor() })
-    const [a, b] = buildChecks(loaded, target, { reportDir: '/tmp/x', redactor: new Redactor() })
+    const [a, b, c] = buildChecks(loaded, target, { reportDir: '/tmp/x', redactor: new Redactor() })
     expect(a).toMatchObject({ id: 'a', kind: 'http', timeoutMs: 5000, eventually: { timeoutMs: 60_000, intervalMs: 2000 } })
-    expect(b).toMatchObject({ id: 'b', timeoutMs: 250, skip: 'waived until 2026-12-01 (OPS-12)' })
+    expect(b).toMatchObject({ id: 'b', timeoutMs: 250 })
+    expect(b?.skip).toBeUndefined()
+    expect(c).toMatchObject({ id: 'c', skip: 'waived until 2026-12-01 (OPS-12)' })
     expect(() => buildChecks(loaded, target, { reportDir: '/tmp/x', redactor: new Redactor(), only: ['zzz'] })).toThrow(/unknown check id\(s\): zzz/)
   })
 
   it('rejects duplicate ids', async () => {
     await expect(load('checks:\n  - { id: a, kind: http, url: "http://x/" }\n  - { id: a, kind: http, url: "http://x/" }\n')).rejects.toThrow(ConfigError)
+  })
+})
+
+describe('requires', () => {
+  it('skips a check whose required variable is unset, with the reason, without resolving it', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const file = join(mkdtempSync(join(tmpdir(), 'rbk-req-')), 't.yaml')
+    writeFileSync(file, 'checks:\n  - id: db\n    kind: http\n    url: ${DB_HEALTH_URL}\n    requires: [DB_HEALTH_URL]\n  - id: api\n    kind: http\n    url: ${API_URL}\n    requires: [API_URL]\n')
+    const loaded = await loadTarget(file)
+    const target = resolveVariables(loaded, { env: { API_URL: 'http://127.0.0.1:9/' }, missingReasons: { DB_HEALTH_URL: 'no PostgreSQL server found' }, redactor: new Redactor() })
+    const [db, api] = buildChecks(loaded, target, { reportDir: '/tmp/x', redactor: new Redactor() })
+    expect(db).toMatchObject({ id: 'db', skip: 'no PostgreSQL server found' })
+    expect(api?.skip).toBeUndefined()
   })
 })
