@@ -1,7 +1,7 @@
 // Compiles the TypeScript sources to dist/ (JavaScript + declarations) for the published package:
 // Node does not strip types inside node_modules, so consumers need JavaScript.
 import { execFileSync } from 'node:child_process'
-import { cpSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 
@@ -11,3 +11,4 @@ const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'ts
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
 // JSON and other non-TS assets the code reads at run time.
 cpSync('package.json', 'dist/package.json')
+if (existsSync('sandbox/migrations')) cpSync('sandbox/migrations', 'dist/sandbox/migrations', { recursive: true })
