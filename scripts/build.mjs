@@ -9,6 +9,5 @@ const require = createRequire(import.meta.url)
 rmSync('dist', { recursive: true, force: true })
 const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc')
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
-// JSON and other non-TS assets the code reads at run time.
-cpSync('package.json', 'dist/package.json')
+// Non-TS assets the code reads at run time (package.json and the target files stay at the package root).
 if (existsSync('sandbox/migrations')) cpSync('sandbox/migrations', 'dist/sandbox/migrations', { recursive: true })
