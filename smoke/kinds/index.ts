@@ -1,13 +1,19 @@
+import { alembicKind } from './alembic.ts'
 import { browserKind } from './browser.ts'
 import { grafanaKind } from './grafana.ts'
 import { httpKind } from './http.ts'
 import { httpsRedirectKind } from './https-redirect.ts'
 import { latencyKind } from './latency.ts'
 import { metricsKind } from './metrics.ts'
+import { postgresKind } from './postgres.ts'
 import { promAlertsKind } from './prom-alerts.ts'
 import { promQueryKind } from './prom-query.ts'
 import { promTargetsKind } from './prom-targets.ts'
+import { queueDepthKind } from './queue-depth.ts'
+import { redisKind } from './redis.ts'
+import { rlsKind } from './rls.ts'
 import { securityHeadersKind } from './security-headers.ts'
+import { sqlKind } from './sql.ts'
 import { tlsKind } from './tls.ts'
 import { webhookKind } from './webhook.ts'
 import type { CheckKind } from './types.ts'
@@ -22,6 +28,12 @@ export const KINDS: readonly CheckKind[] = [
   tlsKind,
   webhookKind,
   metricsKind,
+  postgresKind,
+  alembicKind,
+  rlsKind,
+  sqlKind,
+  redisKind,
+  queueDepthKind,
   promQueryKind,
   promTargetsKind,
   promAlertsKind,
