@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs'
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ConfigError } from './errors.ts'
+import type { StepRecord } from './report/model.ts'
+
+/**
+ * `state.json` beside a runbook's reports: what each step did and the data it saved (revisions,
+ * touched deployments), so that `--from STEP` can resume a failed run and still roll back what the
+ * earlier run changed. Written redacted; never holds secret values.
+ */
+
+export const STATE_FILE = 'state.json'
+
+export interface RunbookState {
+  schemaVersion: 1
+  runbook: string
+  target: string
+  runId: string
+  /** Run id this run resumed, when it was started with `--from`. */
+  resumedFrom?: string
+  finishedAt: string
+  verdict: string
+  steps: { index: number; title: string; status: StepRecord['status']; data: Record<string, unknown> }[]
+}
+
+export async function writeState(dir: string, state: RunbookState): Promise<string> {
+  const file = join(dir, STATE_FILE)
+  const tmp = `${file}.${process.pid}.tmp`
+  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n', 'utf8')
+  await rename(tmp, file)
+  return file
+}
+
+export async function readState(dir: string): Promise<RunbookState> {
+  const file = join(dir, STATE_FILE)
+  let data: unknown
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'))
+  } catch (err) {
+    throw new ConfigError(`cannot resume: no readable ${STATE_FILE} in ${dir}`, { file, cause: err })
+  }
+  const s = data as Partial<RunbookState>
+  if (s.schemaVersion !== 1 || !Array.isArray(s.steps) || typeof s.runbook !== 'string') throw new ConfigError(`cannot resume: ${STATE_FILE} is not a runbook state file`, { file })
+  return s as RunbookState
+}
+
+/** The newest report directory under `reportsRoot` whose state.json belongs to this runbook and target. */
+export async function findLatestState(reportsRoot: string, runbook: string, target: string): Promise<string | undefined> {
+  if (!existsSync(reportsRoot)) return undefined
+  const found: { dir: string; at: string }[] = []
+  for (const name of await readdir(reportsRoot)) {
+    const dir = join(reportsRoot, name)
+    try {
+      const s = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as RunbookState
+      if (s.runbook === runbook && s.target === target) found.push({ dir, at: s.finishedAt })
+    } catch {
+      // not a runbook report directory
+    }
+  }
+  found.sort((a, b) => (a.at < b.at ? 1 : -1))
+  return found[0]?.dir
+}
