@@ -1,0 +1,242 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunReport } from '../../lib/report/model.ts'
+
+/**
+ * The engine, black-box: a tiny runbook (test/fixtures/runbooks/engine.mts) run by the real zx CLI
+ * in a child process without a terminal, against a loopback server this test starts.
+ */
+
+const repo = resolve(import.meta.dirname, '..', '..')
+const fixture = join(repo, 'test/fixtures/runbooks/engine.mts')
+const targetFile = join(repo, 'test/fixtures/runbooks/target.yaml')
+const zxCli = join(repo, 'node_modules/zx/build/cli.js')
+const TOKEN = 'fixture-token-4f9a1c77e2'
+
+let server: Server
+let url = ''
+const dirs: string[] = []
+const outputs: string[] = []
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    res.statusCode = req.headers.authorization === TOKEN ? 200 : 401
+    res.end('ok')
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  await new Promise<void>((r) => server.close(() => r()))
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'rb-engine-'))
+  dirs.push(d)
+  return d
+}
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function runFixture(args: string[], env: Record<string, string> = {}, onStdout?: (soFar: string, child: ChildProcess) => void): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', zxCli, fixture, '--target', targetFile, ...args], {
+      cwd: repo,
+      env: { ...process.env, NODE_OPTIONS: '', CI: '1', NO_COLOR: '1', FIXTURE_URL: url, FIXTURE_TOKEN: TOKEN, GITHUB_STEP_SUMMARY: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      onStdout?.(stdout, child)
+    })
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      fail(new Error(`fixture runbook did not finish\n${stdout}\n${stderr}`))
+    }, 40_000)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      outputs.push(stdout, stderr)
+      done({ code, stdout, stderr })
+    })
+  })
+}
+
+function readReport(dir: string): RunReport {
+  const text = readFileSync(join(dir, 'report.json'), 'utf8')
+  outputs.push(text, readFileSync(join(dir, 'report.md'), 'utf8'), readFileSync(join(dir, 'junit.xml'), 'utf8'), readFileSync(join(dir, 'state.json'), 'utf8'))
+  return JSON.parse(text) as RunReport
+}
+
+function journal(work: string): string[] {
+  const f = join(work, 'journal.log')
+  return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n') : []
+}
+
+describe('runbook engine', () => {
+  it('runs steps in order and records every command with its exit code', async () => {
+    const work = tempDir()
+    const rep = join(work, 'rep')
+    const run = await runFixture(['--yes', '--report-dir', rep], { WORK_DIR: work })
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    expect(journal(work)).toEqual(['apply', 'second', 'final'])
+    const report = readReport(rep)
+    expect(report.meta.kind).toBe('runbook')
+    expect(report.meta.verdict).toBe('passed')
+    expect(report.steps.map((s) => [s.index, s.title, s.status])).toEqual([
+      [1, 'Prepare', 'pass'],
+      [2, 'Apply change', 'pass'],
+      [3, 'Second change', 'pass'],
+      [4, 'Confirm: On-call engineer notified of the deployment window', 'pass'],
+      [5, 'Verify the service', 'pass'],
+      [6, 'Final step', 'pass'],
+    ])
+    const prepare = report.steps[0]!
+    expect(prepare.commands.map((c) => c.exitCode)).toEqual([0, 3])
+    expect(prepare.commands[0]!.command).toContain('touch')
+    expect(prepare.commands[1]!.stderrTail).toBe('token=***')
+    expect(report.steps[1]!.confirmations?.[0]?.answer).toBe('confirmed by flag')
+    expect(report.steps[3]!.confirmations?.[0]).toMatchObject({ question: 'On-call engineer notified of the deployment window', answer: 'confirmed by flag' })
+    expect(report.steps[4]!.checks).toEqual(['health'])
+    expect(report.results.map((r) => [r.id, r.status])).toEqual([['health', 'pass']])
+    expect(readFileSync(join(rep, 'report.md'), 'utf8')).toContain('Apply change')
+    expect(run.stdout).toMatch(/\d+ passed, 0 failed/)
+  })
+
+  it('runs the undo handlers in reverse order on failure, then verifies again', async () => {
+    const work = tempDir()
+    const rep = join(work, 'rep')
+    const run = await runFixture(['--yes', '--report-dir', rep], { WORK_DIR: work, FAIL_AT: 'Final step' })
+    expect(run.code).toBe(1)
+    expect(journal(work)).toEqual(['apply', 'second', 'undo second (saw fresh)', 'undo apply'])
+    expect(existsSync(join(work, 'applied'))).toBe(false)
+    expect(existsSync(join(work, 'second'))).toBe(false)
+    const report = readReport(rep)
+    expect(report.meta.verdict).toBe('failed')
+    const byTitle = Object.fromEntries(report.steps.map((s) => [s.title, s]))
+    expect(byTitle['Final step']!.status).toBe('fail')
+    expect(byTitle['Final step']!.message).toBe('final failed on purpose')
+    expect(byTitle['Apply change']!.status).toBe('rolled-back')
+    expect(report.steps.slice(6).map((s) => [s.title, s.status])).toEqual([
+      ['Undo: Second change', 'pass'],
+      ['Undo: Apply change', 'pass'],
+      ['Verify the state after rollback', 'pass'],
+    ])
+    expect(report.results.map((r) => r.id)).toEqual(['health', 'after-rollback.health'])
+  })
+
+  it('--no-rollback leaves the changes in place', async () => {
+    const work = tempDir()
+    const run = await runFixture(['--yes', '--no-rollback', '--report-dir', join(work, 'rep')], { WORK_DIR: work, FAIL_AT: 'Final step' })
+    expect(run.code).toBe(1)
+    expect(journal(work)).toEqual(['apply', 'second'])
+    expect(existsSync(join(work, 'applied'))).toBe(true)
+  })
+
+  it('--dry-run changes nothing but prints and records the commands', async () => {
+    const work = tempDir()
+    const rep = join(tmpdir(), `rb-dry-${process.pid}-${Date.now()}`)
+    dirs.push(rep)
+    const before = readdirSync(work)
+    const run = await runFixture(['--dry-run', '--report-dir', rep], { WORK_DIR: work })
+    expect(run.code, run.stdout).toBe(0)
+    expect(readdirSync(work)).toEqual(before)
+    expect(run.stdout).toContain(`would run touch ${join(work, 'applied')}`)
+    const report = readReport(rep)
+    expect(report.steps.find((s) => s.title === 'Apply change')!.status).toBe('dry-run')
+    expect(report.steps.flatMap((s) => s.commands).every((c) => c.dryRun === true)).toBe(true)
+    // Read-only checks still run in a dry run.
+    expect(report.results.map((r) => [r.id, r.status])).toEqual([['health', 'pass']])
+  })
+
+  it('without a terminal and without --yes it refuses before the first step, exit 2', async () => {
+    const work = tempDir()
+    const rep = join(work, 'rep')
+    const run = await runFixture(['--report-dir', rep], { WORK_DIR: work })
+    expect(run.code).toBe(2)
+    expect(run.stdout).toMatch(/refusing to start: .*stdin is not a terminal.*--yes/)
+    expect(readdirSync(work)).toEqual(['rep'])
+    const report = readReport(rep)
+    expect(report.meta.verdict).toBe('config-error')
+    expect(report.steps).toEqual([])
+  })
+
+  it('unknown options are usage errors (exit 2) and --help exits 0', async () => {
+    const work = tempDir()
+    const bad = await runFixture(['--bogus'], { WORK_DIR: work })
+    expect(bad.code).toBe(2)
+    expect(bad.stdout).toContain("Unknown option '--bogus'")
+    const help = await runFixture(['--help'], { WORK_DIR: work })
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('--dry-run')
+    expect(readdirSync(work)).toEqual([])
+  })
+
+  it('--from resumes a failed run from its state.json, keeping the earlier steps\' undo', async () => {
+    const work = tempDir()
+    const first = join(work, 'first')
+    const r1 = await runFixture(['--yes', '--no-rollback', '--report-dir', first], { WORK_DIR: work, FAIL_AT: 'Second change' })
+    expect(r1.code).toBe(1)
+    const state = JSON.parse(readFileSync(join(first, 'state.json'), 'utf8')) as { steps: { title: string; status: string; data: Record<string, unknown> }[] }
+    expect(state.steps.find((s) => s.title === 'Apply change')!.data).toEqual({ appliedAt: 'revision-7' })
+
+    const second = join(work, 'second-run')
+    const r2 = await runFixture(['--yes', '--from', 'second-change', '--state', first, '--report-dir', second], { WORK_DIR: work })
+    expect(r2.code, r2.stdout).toBe(0)
+    expect(journal(work)).toEqual(['apply', 'second', 'second', 'final'])
+    const report = readReport(second)
+    expect(report.steps.slice(0, 3).map((s) => [s.title, s.status])).toEqual([
+      ['Prepare', 'skip'],
+      ['Apply change', 'skip'],
+      ['Second change', 'pass'],
+    ])
+    expect(report.steps[0]!.message).toMatch(/^done in run runbook-engine-fixture-/)
+
+    // A failure after resuming still undoes what the first run did (step 2) as well as step 3.
+    const third = join(work, 'third-run')
+    const r3 = await runFixture(['--yes', '--from', '3', '--state', first, '--report-dir', third], { WORK_DIR: work, FAIL_AT: 'Final step' })
+    expect(r3.code).toBe(1)
+    expect(journal(work).slice(-2)).toEqual(['undo second (saw resumed)', 'undo apply'])
+  })
+
+  it('SIGINT stops the running command, runs no undo, writes an interrupted report, exit 130', async () => {
+    const work = tempDir()
+    const rep = join(work, 'rep')
+    let sent = false
+    const started = Date.now()
+    const run = await runFixture(['--yes', '--report-dir', rep], { WORK_DIR: work, SLOW: '1' }, (soFar, child) => {
+      if (!sent && soFar.includes('$ sleep 30')) {
+        sent = true
+        setTimeout(() => child.kill('SIGINT'), 200)
+      }
+    })
+    expect(sent).toBe(true)
+    expect(run.code, run.stdout + run.stderr).toBe(130)
+    expect(Date.now() - started).toBeLessThan(20_000)
+    expect(journal(work)).toEqual(['apply', 'second'])
+    const report = readReport(rep)
+    expect(report.meta.verdict).toBe('interrupted')
+    const step = report.steps.find((s) => s.title === 'Second change')!
+    expect(step.status).toBe('error')
+    expect(step.commands.at(-1)).toMatchObject({ command: 'sleep 30', exitCode: null })
+    expect(report.steps.some((s) => s.title.startsWith('Undo: '))).toBe(false)
+  })
+
+  it('the secret from the environment never appears in any output or report', () => {
+    expect(outputs.length).toBeGreaterThan(10)
+    for (const o of outputs) expect(o).not.toContain(TOKEN)
+  })
+})
