@@ -99,14 +99,14 @@ describe('sandbox without faults', () => {
   })
 
   it.each([
-    ['a valid signature', (body: string) => ({ 'X-ServiceDesk-Signature': sign('test-secret-value', body) }), 202],
-    ['an uppercase-hex valid signature', (body: string) => ({ 'X-ServiceDesk-Signature': sign('test-secret-value', body).toUpperCase().replace('SHA256=', 'sha256=') }), 202],
-    ['a signature made with another secret', (body: string) => ({ 'X-ServiceDesk-Signature': sign('other-secret', body) }), 401],
-    ['a signature of another body', (body: string) => ({ 'X-ServiceDesk-Signature': sign('test-secret-value', body + ' ') }), 401],
-    ['a truncated signature', (body: string) => ({ 'X-ServiceDesk-Signature': sign('test-secret-value', body).slice(0, -2) }), 401],
-    ['a signature without the sha256= prefix', (body: string) => ({ 'X-ServiceDesk-Signature': sign('test-secret-value', body).slice(7) }), 401],
-    ['no signature', () => ({}), 401],
-  ])('webhook with %s -> %i', async (_name, headers, expected) => {
+    ['a valid signature', 202, (body: string) => ({ 'X-ServiceDesk-Signature': sign('test-secret-value', body) })],
+    ['an uppercase-hex valid signature', 202, (body: string) => ({ 'X-ServiceDesk-Signature': sign('test-secret-value', body).toUpperCase().replace('SHA256=', 'sha256=') })],
+    ['a signature made with another secret', 401, (body: string) => ({ 'X-ServiceDesk-Signature': sign('other-secret', body) })],
+    ['a signature of another body', 401, (body: string) => ({ 'X-ServiceDesk-Signature': sign('test-secret-value', body + ' ') })],
+    ['a truncated signature', 401, (body: string) => ({ 'X-ServiceDesk-Signature': sign('test-secret-value', body).slice(0, -2) })],
+    ['a signature without the sha256= prefix', 401, (body: string) => ({ 'X-ServiceDesk-Signature': sign('test-secret-value', body).slice(7) })],
+    ['no signature', 401, () => ({})],
+  ])('webhook with %s -> %i', async (_name, expected, headers) => {
     const body = JSON.stringify({ ticket: 'INC-1', summary: 'disk full', unicode: 'é✓' })
     const r = await fetchRaw(`${sb.httpsUrl}/webhook/servicedesk`, {
       ca: sb.caPem,
