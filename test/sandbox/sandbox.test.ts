@@ -124,6 +124,12 @@ describe('sandbox without faults', () => {
     }
   })
 
+  it('webhook bodies over 1 MiB get 413 and are not counted as deliveries', async () => {
+    const r = await fetchRaw(`${sb.httpsUrl}/webhook/servicedesk`, { ca: sb.caPem, method: 'POST', body: Buffer.alloc(2 * 1024 * 1024, 97) })
+    expect(r.status).toBe(413)
+    expect(JSON.parse(r.body)).toEqual({ error: 'request body too large' })
+  })
+
   it('metrics are valid exposition text whose counters follow the requests served', async () => {
     const before = await fetchRaw(`${sb.httpsUrl}/metrics`, { ca: sb.caPem })
     expect(before.status).toBe(200)
