@@ -89,7 +89,8 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'kube-sim', cluster: { server: url } }],
+      // client-node refuses plain http unless TLS verification is explicitly off (there is no TLS to verify).
+      clusters: [{ name: 'kube-sim', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
       users: [{ name: 'kube-sim', user }],
       contexts: [{ name: 'kube-sim', context: { cluster: 'kube-sim', user: 'kube-sim', namespace: 'default' } }],
       'current-context': 'kube-sim',

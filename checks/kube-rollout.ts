@@ -1,0 +1,275 @@
+/**
+ * rolloutStatus: waits (with a watch, not polling) until a Deployment, StatefulSet or DaemonSet
+ * has rolled out, judged exactly as `kubectl rollout status`. Optionally fails early when the new
+ * pods are in a fatal state (kubectl keeps waiting there; kubernetes/kubectl#738).
+ */
+import { InvalidArgumentError } from '../lib/errors.ts'
+import { createKubeClient, describeKubeError, type KubeClient, type KubeConnectionOptions, type WatchStats, watchUntil } from '../lib/kube.ts'
+import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
+import { describeProblem, type PodLike, type PodProblem, podProblems } from './kube-pod-status.ts'
+import { rolloutState, type RolloutKind, type RolloutState } from './kube-rollout-status.ts'
+
+export interface RolloutStatusOptions extends KubeConnectionOptions {
+  /** Workload kind: Deployment, StatefulSet or DaemonSet (case-insensitive; deploy/sts/ds accepted). Default Deployment. */
+  kind?: string
+  /** Name of the workload. Required. */
+  name: string
+  /** How long to wait for the rollout, ms. Default 300000. 0 judges the current state once (kubectl --watch=false). */
+  timeout?: number
+  /** Expected `deployment.kubernetes.io/revision` (kubectl --revision). Default 0: any. Deployments only. */
+  revision?: number
+  /** Fail as soon as a pod of the new revision is in a fatal state instead of waiting for the deadline. Default true. */
+  failFast?: boolean
+  /** How long ImagePullBackOff, CrashLoopBackOff, ... (and Unschedulable) may last before failFast treats them as fatal, ms from pod creation. Default 60000. */
+  fatalGrace?: number
+  /** Restarts at which a crash-looping container is fatal even inside the grace period. Default 3. */
+  fatalRestarts?: number
+  /** Check id. Default `kube-rollout.<name>`. */
+  id?: string
+  /** Check title. Default "<kind> <name> rolled out". */
+  title?: string
+}
+
+type RolloutDefaults = { kind: string; timeout: number; revision: number; failFast: boolean; fatalGrace: number; fatalRestarts: number }
+export const ROLLOUT_DEFAULTS: Readonly<RolloutDefaults> = Object.freeze({ kind: 'Deployment', timeout: 300_000, revision: 0, failFast: true, fatalGrace: 60_000, fatalRestarts: 3 })
+
+export interface RolloutEvidence {
+  kind: RolloutKind
+  name: string
+  namespace: string
+  server: string
+  /** kubectl's last status line (or its error). */
+  kubectl: string
+  /** Distinct status lines in the order seen, as `kubectl rollout status` would print them. */
+  progress: string[]
+  generation?: number
+  observedGeneration?: number
+  revision?: string
+  replicas?: number
+  status?: Record<string, unknown>
+  /** Pods of the new revision in a fatal state (failFast). */
+  fatalPods?: PodProblem[]
+  waitedMs: number
+  watch?: WatchStats
+  serverMessage?: string
+}
+
+const KINDS: Record<string, { kind: RolloutKind; resource: string; singular: string }> = {
+  deployment: { kind: 'Deployment', resource: 'deployments', singular: 'deployment' },
+  deploy: { kind: 'Deployment', resource: 'deployments', singular: 'deployment' },
+  deployments: { kind: 'Deployment', resource: 'deployments', singular: 'deployment' },
+  statefulset: { kind: 'StatefulSet', resource: 'statefulsets', singular: 'statefulset' },
+  sts: { kind: 'StatefulSet', resource: 'statefulsets', singular: 'statefulset' },
+  statefulsets: { kind: 'StatefulSet', resource: 'statefulsets', singular: 'statefulset' },
+  daemonset: { kind: 'DaemonSet', resource: 'daemonsets', singular: 'daemonset' },
+  ds: { kind: 'DaemonSet', resource: 'daemonsets', singular: 'daemonset' },
+  daemonsets: { kind: 'DaemonSet', resource: 'daemonsets', singular: 'daemonset' },
+}
+
+export function resolveRolloutKind(kind: string): { kind: RolloutKind; resource: string; singular: string } {
+  const k = KINDS[kind.toLowerCase()]
+  if (!k) throw new InvalidArgumentError(`rollout status supports Deployment, StatefulSet and DaemonSet, not "${kind}"`)
+  return k
+}
+
+type Workload = { metadata?: any; spec?: any; status?: any }
+
+export async function rolloutStatus(opts: RolloutStatusOptions): Promise<CheckResult<RolloutEvidence>> {
+  const o = { ...ROLLOUT_DEFAULTS, ...opts }
+  if (!o.name) throw new InvalidArgumentError('rolloutStatus needs a name')
+  const k = resolveRolloutKind(o.kind)
+  for (const f of ['timeout', 'fatalGrace', 'fatalRestarts', 'revision'] as const) {
+    if (!Number.isFinite(o[f]) || o[f] < 0) throw new InvalidArgumentError(`${f} must be a non-negative number, got ${o[f]}`)
+  }
+  const client = createKubeClient(o)
+  const ns = client.namespace
+  const meta = { id: o.id ?? `kube-rollout.${o.name}`, title: o.title ?? `${k.kind} ${o.name} in ${ns} rolled out`, kind: 'kube-rollout' }
+  return timed(meta, () => observe(client, o, k))
+}
+
+async function observe(client: KubeClient, o: RolloutStatusOptions & RolloutDefaults, k: ReturnType<typeof resolveRolloutKind>): Promise<Verdict<RolloutEvidence>> {
+  const ns = client.namespace
+  const started = Date.now()
+  const ev: RolloutEvidence = { kind: k.kind, name: o.name, namespace: ns, server: client.server, kubectl: '', progress: [], waitedMs: 0 }
+  const op = { verb: 'get', resource: k.resource, kind: k.singular, name: o.name, namespace: ns }
+  const fieldSelector = `metadata.name=${o.name}`
+  const list = async () => {
+    const call = client.call()
+    if (k.kind === 'Deployment') return client.apps.listNamespacedDeployment({ namespace: ns, fieldSelector }, call)
+    if (k.kind === 'StatefulSet') return client.apps.listNamespacedStatefulSet({ namespace: ns, fieldSelector }, call)
+    return client.apps.listNamespacedDaemonSet({ namespace: ns, fieldSelector }, call)
+  }
+  let latest: Workload | undefined
+  let lastState: RolloutState | undefined
+  const record = (w: Workload) => {
+    latest = w
+    const st = rolloutState(k.kind, w, o.revision)
+    lastState = st
+    const line = st.error ?? st.message
+    ev.kubectl = line
+    if (line && ev.progress[ev.progress.length - 1] !== line) ev.progress.push(line)
+    if (ev.progress.length > 50) ev.progress.splice(1, ev.progress.length - 50)
+    return st
+  }
+  const fill = () => {
+    ev.waitedMs = Date.now() - started
+    if (!latest) return
+    const m = latest.metadata ?? {}
+    if (m.generation !== undefined) ev.generation = m.generation
+    if (latest.status?.observedGeneration !== undefined && latest.status.observedGeneration !== null) ev.observedGeneration = latest.status.observedGeneration
+    const rev = m.annotations?.['deployment.kubernetes.io/revision']
+    if (rev) ev.revision = rev
+    if (typeof latest.spec?.replicas === 'number') ev.replicas = latest.spec.replicas
+    ev.status = summarizeStatus(latest.status)
+  }
+  const verdictFor = (st: RolloutState): Verdict<RolloutEvidence> => {
+    fill()
+    if (st.error) return { status: 'fail', message: st.error, evidence: ev }
+    if (st.done) return { status: 'pass', message: st.message, evidence: ev }
+    return { status: 'fail', message: `not rolled out: ${st.message}`, evidence: ev }
+  }
+  const failFrom = (err: unknown): Verdict<RolloutEvidence> => {
+    const f = describeKubeError(err, { ...op, verb: 'list' }, client.server)
+    fill()
+    if (f.serverMessage) ev.serverMessage = f.serverMessage
+    const message = f.reason === 'Forbidden' ? `not allowed to get ${k.resource} in namespace ${ns}` : f.message
+    return { status: 'fail', message, evidence: ev }
+  }
+
+  // kubectl --watch=false: one look.
+  if (o.timeout === 0) {
+    let items: Workload[]
+    try {
+      items = (await list()).items as Workload[]
+    } catch (err) {
+      return failFrom(err)
+    }
+    const w = items.find((x) => x.metadata?.name === o.name)
+    if (!w) return notFound()
+    return verdictFor(record(w))
+  }
+
+  function notFound(): Verdict<RolloutEvidence> {
+    fill()
+    return { status: 'fail', message: `${k.singular} ${o.name} not found in namespace ${ns}`, evidence: ev }
+  }
+
+  // The pods side (failFast): a second watch on the workload's pods, judged against the new revision.
+  const both = new AbortController()
+  const outer = o.signal ? AbortSignal.any([o.signal, both.signal]) : both.signal
+  const remaining = () => Math.max(1, o.timeout - (Date.now() - started))
+  const podsWatch = async (): Promise<PodProblem[] | undefined> => {
+    // Wait for the workload to be known (its selector names the pods).
+    while (!latest && !outer.aborted) await new Promise((r) => setTimeout(r, 50))
+    if (!latest || outer.aborted) return undefined
+    const sel = selectorString(latest.spec?.selector)
+    if (!sel) return undefined
+    const res = await watchUntil<PodLike, PodProblem[]>({
+      client,
+      signal: outer,
+      timeoutMs: remaining(),
+      path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`,
+      query: { labelSelector: sel },
+      list: () => client.core.listNamespacedPod({ namespace: ns, labelSelector: sel }, client.call()),
+      evaluate: async (pods) => {
+        const fatal = [...pods.values()].filter((p) => isNewRevisionPod(p, latest)).flatMap((p) => podProblems(p, { now: Date.now(), graceMs: o.fatalGrace, fatalRestarts: o.fatalRestarts })).filter((p) => p.severity !== 'pending')
+        if (fatal.length === 0) return undefined
+        // Confirm which ReplicaSet is the new one before blaming its pods.
+        if (k.kind === 'Deployment' && !(await confirmNewReplicaSet(client, ns, latest, fatal, pods))) return undefined
+        return fatal
+      },
+      reevaluateEveryMs: 1000,
+    })
+    return res.outcome === 'done' ? res.value : undefined
+  }
+
+  const workloadWatch = watchUntil<Workload, { verdict: Verdict<RolloutEvidence> }>({
+    client,
+    signal: outer,
+    timeoutMs: o.timeout,
+    path: k.kind === 'Deployment' ? `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments` : k.kind === 'StatefulSet' ? `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/statefulsets` : `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/daemonsets`,
+    query: { fieldSelector },
+    list: list as () => Promise<{ items: Workload[]; metadata?: { resourceVersion?: string } }>,
+    evaluate: (objs, event) => {
+      if (event.type === 'DELETED') {
+        fill()
+        return { verdict: { status: 'fail', message: `${k.singular} ${o.name} was deleted while waiting (kubectl: object has been deleted)`, evidence: ev } }
+      }
+      const w = [...objs.values()].find((x) => x.metadata?.name === o.name)
+      if (!w) return event.type === 'SYNC' ? { verdict: notFound() } : undefined
+      const st = record(w)
+      if (st.error || st.done) return { verdict: verdictFor(st) }
+      return undefined
+    },
+  })
+
+  const pods = o.failFast ? podsWatch() : new Promise<undefined>(() => {})
+  const winner = await Promise.race([workloadWatch.then((r) => ({ side: 'workload' as const, r })), pods.then((p) => ({ side: 'pods' as const, p }))])
+  both.abort()
+  if (winner.side === 'pods') {
+    if (winner.p && winner.p.length > 0) {
+      ev.fatalPods = winner.p
+      fill()
+      const first = winner.p[0]!
+      const more = winner.p.length > 1 ? ` (and ${winner.p.length - 1} more)` : ''
+      return { status: 'fail', message: `${k.singular} ${o.name} rollout cannot finish: ${describeProblem(first)}${more}`, evidence: ev }
+    }
+    // The pods side ended without a finding (aborted); fall through to the workload result.
+  }
+  const r = winner.side === 'workload' ? winner.r : await workloadWatch
+  ev.watch = r.stats
+  if (r.outcome === 'done') return r.value.verdict
+  if (r.outcome === 'error') return failFrom(r.error)
+  fill()
+  if (r.outcome === 'aborted') return { status: 'fail', message: `interrupted while waiting: ${lastState?.message ?? ev.kubectl}`, evidence: ev }
+  const secs = Math.round(o.timeout / 100) / 10
+  return { status: 'fail', message: `timed out after ${secs}s waiting for the rollout: ${ev.kubectl || 'no status seen'}${r.stats.lastError ? ` (last error: ${r.stats.lastError})` : ''}`, evidence: ev }
+}
+
+function summarizeStatus(st: any): Record<string, unknown> {
+  if (!st) return {}
+  const out: Record<string, unknown> = {}
+  for (const [key, v] of Object.entries(st)) {
+    if (key === 'conditions' && Array.isArray(v)) out.conditions = v.map((c: any) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }))
+    else if (v !== null && v !== undefined && typeof v !== 'object') out[key] = v
+  }
+  return out
+}
+
+/** `app=web,tier=front` from a LabelSelector (matchLabels and simple matchExpressions). */
+export function selectorString(sel: any): string {
+  if (!sel) return ''
+  const parts: string[] = Object.entries(sel.matchLabels ?? {}).map(([key, v]) => `${key}=${String(v)}`)
+  for (const e of sel.matchExpressions ?? []) {
+    if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`)
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`)
+    else if (e.operator === 'Exists') parts.push(e.key)
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`)
+  }
+  return parts.join(',')
+}
+
+function isNewRevisionPod(p: PodLike, w: Workload | undefined): boolean {
+  const labels = p.metadata?.labels ?? {}
+  if (!w) return false
+  if (w.status?.updateRevision) return labels['controller-revision-hash'] === w.status.updateRevision
+  return true
+}
+
+/** True when the fatal pods belong to the Deployment's newest ReplicaSet (by revision). */
+async function confirmNewReplicaSet(client: KubeClient, ns: string, d: Workload | undefined, fatal: PodProblem[], pods: ReadonlyMap<string, PodLike>): Promise<boolean> {
+  if (!d) return false
+  let rsList
+  try {
+    rsList = await client.apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: selectorString(d.spec?.selector) }, client.call())
+  } catch {
+    return false
+  }
+  const owned = rsList.items.filter((rs) => rs.metadata?.ownerReferences?.some((r) => r.uid === d.metadata?.uid))
+  const newest = owned.sort((a, b) => Number(b.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0) - Number(a.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0))[0]
+  const hash = newest?.metadata?.labels?.['pod-template-hash']
+  if (!hash) return false
+  const keep = fatal.filter((f) => [...pods.values()].some((p) => p.metadata?.name === f.pod && p.metadata?.labels?.['pod-template-hash'] === hash))
+  fatal.splice(0, fatal.length, ...keep)
+  return keep.length > 0
+}

@@ -1,0 +1,419 @@
+/**
+ * Kubernetes client plumbing on top of @kubernetes/client-node v1: KubeConfig loading (default chain
+ * or explicit file and context), per-call timeouts and cancellation, clear error messages for the
+ * usual failures (unreachable, 401, 403, 404), and a list-then-watch helper that survives dropped
+ * connections and `410 Gone` (restart from the last resourceVersion; re-list when it expired).
+ */
+import { existsSync } from 'node:fs'
+import {
+  ApiException,
+  AppsV1Api,
+  AutoscalingV2Api,
+  type ConfigurationOptions,
+  CoreV1Api,
+  createConfiguration,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  NetworkingV1Api,
+  Observable,
+  type RequestContext,
+  type ResponseContext,
+  ServerConfiguration,
+  Watch,
+} from '@kubernetes/client-node'
+import { InvalidArgumentError, errorMessage } from './errors.ts'
+
+/** How to reach a cluster. Shared by every Kubernetes check and action. */
+export interface KubeConnectionOptions {
+  /** Path of a kubeconfig file. Default: the default chain (`KUBECONFIG`, `~/.kube/config`, in-cluster service account). */
+  kubeconfig?: string
+  /** Context to use. Default: the kubeconfig's current-context. */
+  context?: string
+  /** Namespace. Default: the context's namespace, else `default`. */
+  namespace?: string
+  /** Timeout of one API request (connect, headers and body), ms. Default 10000. */
+  requestTimeout?: number
+  /** Cancels every request and watch. */
+  signal?: AbortSignal
+}
+
+export const KUBE_CONNECTION_DEFAULTS = Object.freeze({ requestTimeout: 10_000 })
+
+export interface KubeClient {
+  kc: KubeConfig
+  /** API server URL of the current context. */
+  server: string
+  /** Effective namespace. */
+  namespace: string
+  core: CoreV1Api
+  apps: AppsV1Api
+  networking: NetworkingV1Api
+  autoscaling: AutoscalingV2Api
+  custom: CustomObjectsApi
+  /** Per-call options for the generated APIs: aborts after `requestTimeout` or when the caller's signal aborts. */
+  call(): ConfigurationOptions
+  /** A generic object client (server-side apply, any kind) bound to a fresh per-call timeout. */
+  objects(): KubernetesObjectApi
+  requestTimeout: number
+  signal: AbortSignal | undefined
+}
+
+/** Loads a KubeConfig: explicit file, else the default chain. Throws InvalidArgumentError for a missing file or unknown context. */
+export function loadKubeConfig(opts: Pick<KubeConnectionOptions, 'kubeconfig' | 'context'> = {}): KubeConfig {
+  const kc = new KubeConfig()
+  if (opts.kubeconfig) {
+    if (!existsSync(opts.kubeconfig)) throw new InvalidArgumentError(`kubeconfig file not found: ${opts.kubeconfig}`)
+    try {
+      kc.loadFromFile(opts.kubeconfig)
+    } catch (err) {
+      throw new InvalidArgumentError(`cannot load kubeconfig ${opts.kubeconfig}: ${errorMessage(err)}`, { cause: err })
+    }
+  } else {
+    kc.loadFromDefault()
+  }
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) throw new InvalidArgumentError(`context "${opts.context}" not found in kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}`)
+    kc.setCurrentContext(opts.context)
+  }
+  return kc
+}
+
+/** Builds the API clients for one check or action. */
+export function createKubeClient(opts: KubeConnectionOptions = {}): KubeClient {
+  const o = { ...KUBE_CONNECTION_DEFAULTS, ...opts }
+  if (!Number.isFinite(o.requestTimeout) || o.requestTimeout <= 0) throw new InvalidArgumentError(`requestTimeout must be a positive number of ms, got ${o.requestTimeout}`)
+  const kc = loadKubeConfig(o)
+  const cluster = kc.getCurrentCluster()
+  if (!cluster) throw new InvalidArgumentError('the kubeconfig has no current cluster')
+  const ctx = kc.getContextObject(kc.getCurrentContext())
+  const namespace = o.namespace || ctx?.namespace || 'default'
+  const signalFor = () => (o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(o.requestTimeout)]) : AbortSignal.timeout(o.requestTimeout))
+  // The object-parameter APIs hand per-call options straight to the observable layer, so the
+  // middleware returns client-node's Observable (a thin promise wrapper), not a Promise.
+  const call = (): ConfigurationOptions => ({
+    middleware: [
+      {
+        pre: (c: RequestContext) => {
+          c.setSignal(signalFor())
+          return new Observable(Promise.resolve(c))
+        },
+        post: (r: ResponseContext) => new Observable(Promise.resolve(r)),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  } as unknown as ConfigurationOptions)
+  return {
+    kc,
+    server: cluster.server,
+    namespace,
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    networking: kc.makeApiClient(NetworkingV1Api),
+    autoscaling: kc.makeApiClient(AutoscalingV2Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    call,
+    objects: () => {
+      const config = createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: kc },
+        promiseMiddleware: [
+          {
+            pre: async (c) => {
+              c.setSignal(signalFor())
+              return c
+            },
+            post: async (r) => r,
+          },
+        ],
+      })
+      return new KubernetesObjectApi(config)
+    },
+    requestTimeout: o.requestTimeout,
+    signal: o.signal,
+  }
+}
+
+/** What was being done when an API call failed, for the message. */
+export interface KubeOperation {
+  /** get, list, watch, create, patch, update, delete. */
+  verb: string
+  /** Plural resource, e.g. `deployments`. */
+  resource: string
+  /** Singular kind in lower case for "not found" messages, e.g. `deployment`. */
+  kind: string
+  name?: string
+  namespace?: string
+}
+
+export interface KubeFailure {
+  /** HTTP status when the server answered. */
+  code?: number
+  /** NotFound, Forbidden, Unauthorized, Unreachable, Timeout, Conflict, Invalid, Aborted, ... */
+  reason: string
+  /** One line for people. */
+  message: string
+  /** The server's own message, when it sent a Status. */
+  serverMessage?: string
+}
+
+/** HTTP status of an API error, if the server answered. */
+export function kubeStatusCode(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code
+  const c = (err as { statusCode?: unknown; code?: unknown })?.statusCode ?? (err as { code?: unknown })?.code
+  return typeof c === 'number' ? c : undefined
+}
+
+type StatusBody = { message?: string; reason?: string; details?: { kind?: string; name?: string } }
+function statusOf(err: unknown): StatusBody | undefined {
+  if (!(err instanceof ApiException)) return undefined
+  let body: unknown = err.body
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body)
+    } catch {
+      return { message: String(body) }
+    }
+  }
+  return body && typeof body === 'object' ? (body as StatusBody) : undefined
+}
+
+/** Turns any error from a Kubernetes call into a one-line, actionable message. */
+export function describeKubeError(err: unknown, op: KubeOperation, server: string): KubeFailure {
+  const code = kubeStatusCode(err)
+  const st = statusOf(err)
+  const ns = op.namespace ? ` in namespace ${op.namespace}` : ''
+  const withServer = (f: KubeFailure): KubeFailure => (st?.message ? { ...f, serverMessage: st.message } : f)
+  if (code === 404) {
+    if (st?.details?.kind === 'namespaces') return withServer({ code, reason: 'NotFound', message: `namespace ${st.details.name ?? op.namespace} not found` })
+    if (!st?.details && !st?.reason) return withServer({ code, reason: 'NotFound', message: `the API server at ${server} does not serve ${op.resource} (is the CRD installed?)` })
+    return withServer({ code, reason: 'NotFound', message: op.name ? `${op.kind} ${op.name} not found${ns}` : `${op.resource} not found${ns}` })
+  }
+  if (code === 401) return withServer({ code, reason: 'Unauthorized', message: `not authenticated to the Kubernetes API at ${server} (401 Unauthorized): check the kubeconfig credentials` })
+  if (code === 403) return withServer({ code, reason: 'Forbidden', message: `not allowed to ${op.verb} ${op.resource}${ns}` })
+  if (code === 409) return withServer({ code, reason: st?.reason ?? 'Conflict', message: st?.message ?? `conflict on ${op.kind} ${op.name ?? ''}` })
+  if (code === 422) return withServer({ code, reason: 'Invalid', message: st?.message ?? `${op.kind} ${op.name ?? ''} is invalid` })
+  if (code !== undefined) return withServer({ code, reason: st?.reason ?? `HTTP${code}`, message: `${op.verb} ${op.resource}${ns} failed: ${st?.message ?? `HTTP ${code}`}` })
+  const name = (err as { name?: string })?.name
+  const sysCode = (err as { code?: unknown; errno?: unknown })?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code
+  if (name === 'AbortError' || name === 'TimeoutError') {
+    return { reason: 'Timeout', message: `Kubernetes API at ${server} did not answer ${op.verb} ${op.resource}${ns} in time (aborted or timed out)` }
+  }
+  if (typeof sysCode === 'string' && /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EPIPE|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED)/.test(sysCode)) {
+    return { reason: 'Unreachable', message: `cannot reach the Kubernetes API server at ${server}: ${sysCode}` }
+  }
+  return { reason: 'Error', message: `${op.verb} ${op.resource}${ns} failed: ${errorMessage(err).split('\n')[0]}` }
+}
+
+// ---- list + watch --------------------------------------------------------------------------
+
+/** SYNC: after a (re-)list; TICK: a periodic re-evaluation of the cached objects (no API call). */
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'SYNC' | 'TICK'
+
+export interface ListResult<T> {
+  items: T[]
+  metadata?: { resourceVersion?: string } | null
+}
+
+export interface WatchUntilOptions<T, R> {
+  client: KubeClient
+  /** Lists the collection (with the same selectors as the watch). Its errors end the wait at once. */
+  list: () => Promise<ListResult<T>>
+  /** API path of the collection, e.g. `/apis/apps/v1/namespaces/shop/deployments`. */
+  path: string
+  /** labelSelector / fieldSelector of the watch. */
+  query?: Record<string, string>
+  /** Called after the initial list and after every event with all current objects; return a value to stop. */
+  evaluate: (objects: ReadonlyMap<string, T>, event: { type: WatchEventType; object?: T }) => R | undefined | Promise<R | undefined>
+  /** Give up after this long, ms. */
+  timeoutMs: number
+  signal?: AbortSignal
+  /** Server-side timeoutSeconds of each watch request; the watch is re-opened after it. Default 240. */
+  watchTimeoutSeconds?: number
+  /** Pause before re-opening a dropped watch, ms. Default 200. */
+  retryDelayMs?: number
+  /** Also re-evaluate the cached objects this often, ms (for judgements that depend on time, like grace periods). Default: only on events. */
+  reevaluateEveryMs?: number
+}
+
+/** Counters for evidence: how the watch went. */
+export interface WatchStats {
+  lists: number
+  watches: number
+  events: number
+  /** Watches that ended without being asked to (dropped connection, server timeout). */
+  restarts: number
+  /** 410 Gone answers that forced a re-list. */
+  expired: number
+  lastError?: string
+}
+
+export type WatchOutcome<R> =
+  | { outcome: 'done'; value: R; stats: WatchStats }
+  | { outcome: 'timeout'; stats: WatchStats }
+  | { outcome: 'aborted'; stats: WatchStats }
+  | { outcome: 'error'; error: unknown; stats: WatchStats }
+
+const keyOf = (o: unknown): string => {
+  const m = (o as { metadata?: { namespace?: string; name?: string } })?.metadata
+  return `${m?.namespace ?? ''}/${m?.name ?? ''}`
+}
+
+/**
+ * Informer-style wait: LIST, evaluate, then WATCH from the list's resourceVersion and evaluate on
+ * every event, until `evaluate` returns a value, the deadline passes or the signal aborts. A watch
+ * that ends (server timeout, dropped connection) is re-opened from the last resourceVersion seen;
+ * a `410 Gone` (expired resourceVersion) triggers a fresh LIST. An error on the first LIST is
+ * returned at once (wrong namespace, 403, unreachable server).
+ */
+export async function watchUntil<T, R>(opts: WatchUntilOptions<T, R>): Promise<WatchOutcome<R>> {
+  const stats: WatchStats = { lists: 0, watches: 0, events: 0, restarts: 0, expired: 0 }
+  const deadline = Date.now() + opts.timeoutMs
+  const objects = new Map<string, T>()
+  const stopper = new AbortController()
+  const timer = setTimeout(() => stopper.abort(new Error('deadline')), opts.timeoutMs)
+  const onAbort = () => stopper.abort(new Error('aborted'))
+  opts.signal?.addEventListener('abort', onAbort, { once: true })
+  const retryDelay = opts.retryDelayMs ?? 200
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms)
+      stopper.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
+    })
+  const stopped = (): WatchOutcome<R> | undefined => (opts.signal?.aborted ? { outcome: 'aborted', stats } : stopper.signal.aborted ? { outcome: 'timeout', stats } : undefined)
+  let synced = false
+  let ticker: NodeJS.Timeout | undefined
+  const ticked = new Promise<WatchOutcome<R>>((resolve) => {
+    if (!opts.reevaluateEveryMs) return
+    let busy = false
+    ticker = setInterval(() => {
+      if (!synced || busy || stopper.signal.aborted) return
+      busy = true
+      void Promise.resolve(opts.evaluate(objects, { type: 'TICK' })).then(
+        (v) => {
+          busy = false
+          if (v !== undefined && !stopper.signal.aborted) {
+            resolve({ outcome: 'done', value: v, stats })
+            stopper.abort()
+          }
+        },
+        () => (busy = false),
+      )
+    }, opts.reevaluateEveryMs)
+  })
+
+  try {
+    return await Promise.race([loop(), ticked])
+  } finally {
+    clearTimeout(timer)
+    if (ticker) clearInterval(ticker)
+    opts.signal?.removeEventListener('abort', onAbort)
+    stopper.abort()
+  }
+
+  async function loop(): Promise<WatchOutcome<R>> {
+    let rv: string | undefined
+    let first = true
+    for (;;) {
+      if (rv === undefined) {
+        // (Re-)list.
+        let listed: ListResult<T>
+        try {
+          stats.lists++
+          listed = await opts.list()
+        } catch (err) {
+          if (first) return { outcome: 'error', error: err, stats }
+          stats.lastError = errorMessage(err).split('\n')[0]
+          const s = stopped()
+          if (s) return s
+          await sleep(retryDelay)
+          continue
+        }
+        first = false
+        objects.clear()
+        for (const item of listed.items) objects.set(keyOf(item), item)
+        synced = true
+        rv = listed.metadata?.resourceVersion ?? undefined
+        const v = await opts.evaluate(objects, { type: 'SYNC' })
+        if (v !== undefined) return { outcome: 'done', value: v, stats }
+      }
+      const s = stopped()
+      if (s) return s
+      // One watch request; resolves when it ends for any reason.
+      const remainingS = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
+      const ended = await new Promise<{ kind: 'done'; value: R } | { kind: 'gone' } | { kind: 'ended'; error?: unknown }>((resolve) => {
+        let settled = false
+        let req: AbortController | undefined
+        const settle = (x: { kind: 'done'; value: R } | { kind: 'gone' } | { kind: 'ended'; error?: unknown }) => {
+          if (settled) return
+          settled = true
+          stopper.signal.removeEventListener('abort', onStop)
+          req?.abort()
+          resolve(x)
+        }
+        const onStop = () => settle({ kind: 'ended' })
+        stopper.signal.addEventListener('abort', onStop, { once: true })
+        // Serialise evaluation so events are judged in order even when evaluate is async.
+        let chain = Promise.resolve()
+        const query: Record<string, string | number | boolean> = { ...(opts.query ?? {}), allowWatchBookmarks: true, timeoutSeconds: Math.min(opts.watchTimeoutSeconds ?? 240, remainingS) }
+        if (rv) query.resourceVersion = rv
+        stats.watches++
+        const connectTimer = setTimeout(() => settle({ kind: 'ended', error: new Error(`watch did not start within ${opts.client.requestTimeout} ms`) }), opts.client.requestTimeout)
+        new Watch(opts.client.kc)
+          .watch(
+            opts.path,
+            query,
+            (type: string, obj: any) => {
+              chain = chain.then(async () => {
+                if (settled) return
+                if (type === 'ERROR') {
+                  if (obj?.code === 410) settle({ kind: 'gone' })
+                  else settle({ kind: 'ended', error: new Error(obj?.message ?? 'watch error') })
+                  return
+                }
+                const newRv = obj?.metadata?.resourceVersion
+                if (newRv) rv = newRv
+                if (type === 'BOOKMARK') return
+                stats.events++
+                if (type === 'DELETED') objects.delete(keyOf(obj))
+                else objects.set(keyOf(obj), obj as T)
+                const v = await opts.evaluate(objects, { type: type as WatchEventType, object: obj as T })
+                if (v !== undefined) settle({ kind: 'done', value: v })
+              })
+            },
+            (err: unknown) => {
+              clearTimeout(connectTimer)
+              void chain.then(() => {
+                if (kubeStatusCode(err) === 410) settle({ kind: 'gone' })
+                else settle({ kind: 'ended', error: err ?? undefined })
+              })
+            },
+          )
+          .then(
+            (ctrl) => {
+              clearTimeout(connectTimer)
+              req = ctrl
+              if (settled) ctrl.abort()
+            },
+            (err: unknown) => {
+              clearTimeout(connectTimer)
+              settle({ kind: 'ended', error: err })
+            },
+          )
+      })
+      if (ended.kind === 'done') return { outcome: 'done', value: ended.value, stats }
+      const s2 = stopped()
+      if (s2) return s2
+      if (ended.kind === 'gone') {
+        stats.expired++
+        rv = undefined
+        continue
+      }
+      stats.restarts++
+      if (ended.error) {
+        stats.lastError = errorMessage(ended.error).split('\n')[0]
+        await sleep(retryDelay)
+      }
+    }
+  }
+}
