@@ -354,9 +354,11 @@ class Engine {
       preflight: async (title, req) => {
         await this.step(title, {}, async (ctx) => {
           const result = await timed({ id: `preflight.${ctx.index}`, title, kind: 'preflight' }, async () => {
-            for (const n of req.env ?? []) this.redactor.add(this.envVars[n])
+            // The sandbox provides its own secrets (e.g. WEBHOOK_SECRET) as variables; the environment wins.
+            const vars = { ...this.environment?.vars, ...this.envVars }
+            for (const n of req.env ?? []) this.redactor.add(vars[n])
             const tools = await observeTools(req.tools ?? [], { signal: ctx.signal, env: this.envVars as NodeJS.ProcessEnv })
-            return judgePreflight(req, tools, this.envVars)
+            return judgePreflight(req, tools, vars)
           })
           ctx.record(result)
         })
@@ -365,7 +367,7 @@ class Engine {
         this.rollbackChecks = f
       },
       secret: (name) => {
-        const v = this.envVars[name]
+        const v = this.envVars[name] || this.environment?.vars[name]
         if (v) {
           this.redactor.add(v)
           this.redactor.addUrlCredentials(v)

@@ -1,0 +1,50 @@
+import type { KObj } from './kube-sim/index.ts'
+import { FAULT_ANNOTATION, startKubeSim } from './kube-sim/index.ts'
+
+/**
+ * The sandbox's "production cluster" for the deploy runbook: a Kubernetes API simulator seeded with
+ * the seed runbook's prerequisites (namespace, service account, network policy, ingress-nginx and
+ * cert-manager running, the ClusterIssuer) and the PREVIOUS release of every deployment already
+ * rolled out, so a deploy has something to roll back to.
+ */
+
+/** Faults of the deploy sandbox (the demo application's faults are separate). */
+export const DEPLOY_FAULTS = ['crashloop', 'image-pull'] as const
+
+export interface DeployClusterOptions {
+  namespace: string
+  deployments: string[]
+  registry: string
+  previousVersion: string
+  serviceAccount?: string
+  clusterIssuer?: string
+  faults?: readonly string[]
+}
+
+export interface DeployCluster {
+  vars: Record<string, string>
+  close(): Promise<void>
+}
+
+export async function startDeployCluster(opts: DeployClusterOptions): Promise<DeployCluster> {
+  const sim = await startKubeSim({ namespaces: ['default', 'kube-system', opts.namespace, 'ingress-nginx', 'cert-manager'], timing: { podStartMs: 60, podReadyMs: 60, crashIntervalMs: 150, certReadyMs: 150, ingressAddressMs: 60 } })
+  const running = (ns: string, name: string, image: string): KObj => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns, labels: { app: name } },
+    spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } } },
+  })
+  sim.put(running('ingress-nginx', 'ingress-nginx-controller', 'registry.k8s.io/ingress-nginx/controller:v1.10.0'))
+  sim.put(running('cert-manager', 'cert-manager', 'quay.io/jetstack/cert-manager-controller:v1.14.0'))
+  sim.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: opts.serviceAccount ?? 'app-sa', namespace: opts.namespace } })
+  sim.put({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: opts.namespace }, spec: { podSelector: {}, policyTypes: ['Ingress'] } })
+  sim.put({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: opts.clusterIssuer ?? 'letsencrypt-prod' }, spec: { acme: {} } })
+  for (const d of opts.deployments) sim.put(running(opts.namespace, d, `${opts.registry}/${d}:${opts.previousVersion}`))
+  // Let the previous release finish rolling out before the runbook looks.
+  await new Promise((r) => setTimeout(r, 400))
+  const fault = opts.faults?.includes('crashloop') ? 'CrashLoopBackOff' : opts.faults?.includes('image-pull') ? 'ImagePullBackOff' : ''
+  return {
+    vars: { SANDBOX_KUBECONFIG: sim.kubeconfigPath, SANDBOX_RELEASE_FAULT: fault, SANDBOX_FAULT_ANNOTATION: FAULT_ANNOTATION },
+    close: () => sim.close(),
+  }
+}
