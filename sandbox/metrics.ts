@@ -75,8 +75,14 @@ export interface AppMetrics {
 }
 
 /** Metrics of the demo application: request counter, latency histogram, webhook deliveries, start time. */
-export function createAppMetrics(startTime = Date.now()): AppMetrics {
+export function createAppMetrics(startTime = Date.now(), knownSeries: readonly { method: string; path: string; code: number }[] = []): AppMetrics {
   const requests = new Map<string, { labels: Record<string, string>; value: number }>()
+  // Known label sets start at 0 (as Prometheus client libraries recommend), so the counter exists and
+  // rate() works from the first scrape, before any request was served.
+  for (const { method, path, code } of knownSeries) {
+    const labels = { method, path, code: String(code) }
+    requests.set(JSON.stringify(labels), { labels, value: 0 })
+  }
   const durations = new Map<string, HistogramSeries>()
   const webhooks = { accepted: 0, rejected: 0 }
 

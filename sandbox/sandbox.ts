@@ -110,7 +110,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   try {
     await writeFile(caFile, ca.certPem, { mode: 0o644 })
-    const metrics = createAppMetrics()
+    const metrics = createAppMetrics(Date.now(), [
+      { method: 'GET', path: '/health', code: 200 },
+      { method: 'GET', path: '/api/v1/ready', code: 200 },
+      { method: 'POST', path: '/webhook/servicedesk', code: 202 },
+    ])
     const https = createHttpsServer(
       { key: leaf.keyPem, cert: leaf.certPem },
       createAppHandler({ faults: faultSet, webhookSecret, adminUser: ADMIN_USER, adminPassword, slowMs: opts.slowMs, metrics, signal: lifetime.signal }),

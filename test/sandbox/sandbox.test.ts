@@ -26,17 +26,13 @@ function metricValue(text: string, sample: string): number {
 
 describe('sandbox without faults', () => {
   let sb: Sandbox
-  let startMs: number
   beforeAll(async () => {
-    const t = performance.now()
     sb = await startSandbox({ webhookSecret: 'test-secret-value' })
-    startMs = performance.now() - t
   })
   afterAll(() => sb?.close())
 
-  it('starts well under a second and describes itself', () => {
-    // Key generation is random in duration; 1 s leaves room on a shared 2-core machine (typically 150-450 ms).
-    expect(startMs).toBeLessThan(1000)
+  // Start-up time is measured by `npm run bench` (it is part of every smoke run), not asserted here.
+  it('describes itself', () => {
     expect(sb.httpsUrl).toBe(`https://localhost:${sb.httpsPort}`)
     expect(sb.httpUrl).toBe(`http://localhost:${sb.httpPort}`)
     expect(sb.hostname).toBe('localhost')
@@ -334,7 +330,8 @@ describe('sandbox lifecycle and arguments', () => {
     await new Promise((r) => setTimeout(r, 200))
     const t = performance.now()
     await sb.close()
-    expect(performance.now() - t).toBeLessThan(1000)
+    // close() must not wait for the 5 s delay to finish.
+    expect(performance.now() - t).toBeLessThan(4000)
     expect(await pending).toBeInstanceOf(Error)
   })
 
