@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { RunReport } from '../../lib/report/model.ts'
+
+/** deploy.mts end to end on the sandbox (Kubernetes simulator + demo application), run by the zx CLI. */
+
+const repo = resolve(import.meta.dirname, '..', '..')
+const zxCli = join(repo, 'node_modules/zx/build/cli.js')
+const dirs: string[] = []
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+function deploy(args: string[]): Promise<{ code: number | null; out: string; report: RunReport }> {
+  const dir = mkdtempSync(join(tmpdir(), 'rb-deploy-'))
+  dirs.push(dir)
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', NO_COLOR: '1', GITHUB_STEP_SUMMARY: '' }
+  // The sandbox generates the webhook secret; the API key is the one nobody sets.
+  delete env.WEBHOOK_SECRET
+  delete env.RBK_TEST_UNSET_API_KEY
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', zxCli, 'runbooks/deploy.mts', '--yes', '--report-dir', dir, ...args], {
+      cwd: repo,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      fail(new Error(`deploy did not finish:\n${out}`))
+    }, 60_000)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      done({ code, out, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport })
+    })
+  })
+}
+
+const status = (r: RunReport, title: string) => r.steps.find((s) => s.title.startsWith(title))?.status
+
+describe('runbooks/deploy.mts on the sandbox', () => {
+  it('deploys, verifies and passes', async () => {
+    const { code, out, report } = await deploy(['--target', 'sandbox'])
+    expect(code, out).toBe(0)
+    expect(status(report, 'Apply manifests')).toBe('pass')
+    expect(status(report, 'Build and push images')).toBe('skip')
+    expect(report.results.find((r) => r.id === 'rollout.ai-agents-api')?.evidence).toMatchObject({ images: ['registry.sandbox.test/ai-agents/ai-agents-api:v1.1.0'] })
+    expect(report.results.every((r) => r.status === 'pass')).toBe(true)
+  })
+
+  it('a crash-looping release fails the rollout and is rolled back to the previous revision', async () => {
+    const { code, out, report } = await deploy(['--target', 'sandbox', '--fault', 'crashloop'])
+    expect(code, out).toBe(1)
+    expect(report.results.find((r) => r.id === 'rollout.ai-agents-api')?.message).toMatch(/CrashLoopBackOff/)
+    expect(status(report, 'Apply manifests')).toBe('rolled-back')
+    expect(status(report, 'Undo: Apply manifests')).toBe('pass')
+    expect(status(report, 'Verify the state after rollback')).toBe('pass')
+    expect(report.results.find((r) => r.id === 'after-rollback.rollout.ai-agents-api')?.evidence).toMatchObject({ images: ['registry.sandbox.test/ai-agents/ai-agents-api:v1.0.0'] })
+  })
+
+  it('an expired certificate fails validation (already in the checklist, before anything changes)', async () => {
+    const { code, out, report } = await deploy(['--target', 'sandbox', '--fault', 'expired-cert'])
+    expect(code, out).toBe(1)
+    expect(report.results.some((r) => r.status === 'fail' && /expired|CERT_HAS_EXPIRED/i.test(r.message)), JSON.stringify(report.results.map((r) => r.message))).toBe(true)
+    expect(status(report, 'Apply manifests')).toBe('skip')
+  })
+
+  it('a secret missing from the environment is caught in the checklist before anything changes', async () => {
+    const { code, out, report } = await deploy(['--target', 'test/fixtures/runbooks/sandbox-missing-secret.yaml'])
+    expect(code, out).toBe(1)
+    expect(report.results.find((r) => r.id.startsWith('preflight'))?.message).toContain('environment variable RBK_TEST_UNSET_API_KEY is not set')
+    for (const t of ['Create or update secrets', 'Apply manifests']) expect(status(report, t)).toBe('skip')
+    expect(report.steps.flatMap((s) => s.commands)).toEqual([])
+  })
+})
