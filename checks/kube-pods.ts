@@ -1,0 +1,116 @@
+/**
+ * podsHealthy: every pod matching a label selector is Running and Ready with all containers ready
+ * (the seed's `2/2 Running`), restarts within a budget, and no fatal waiting reason. Evidence is a
+ * table like `kubectl get pods` (STATUS computed with kubectl's algorithm).
+ */
+import { InvalidArgumentError } from '../lib/errors.ts'
+import { createKubeClient, describeKubeError, type KubeConnectionOptions } from '../lib/kube.ts'
+import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
+import { describeProblem, humanAge, lastTerminationReason, type PodLike, type PodProblem, podProblems, printPod, toMs } from './kube-pod-status.ts'
+
+export interface PodsHealthyOptions extends KubeConnectionOptions {
+  /** Label selector of the pods, e.g. `app=web`. Required (use `''` deliberately for every pod of the namespace). */
+  selector: string
+  /** Fewest pods that must match, count. Default 1. */
+  minPods?: number
+  /** Most restarts allowed per pod (sum over its containers), count. Default: no limit. */
+  maxRestarts?: number
+  /** How long ImagePullBackOff, CrashLoopBackOff, ... and Unschedulable may last before they are reported as fatal, ms from pod creation. Default 60000. */
+  fatalGrace?: number
+  /** Restarts at which a crash-looping container is fatal inside the grace period. Default 3. */
+  fatalRestarts?: number
+  id?: string
+  title?: string
+}
+
+export const PODS_DEFAULTS = Object.freeze({ minPods: 1, fatalGrace: 60_000, fatalRestarts: 3 })
+
+/** One row of `kubectl get pods -o wide`, plus the last termination reason. */
+export interface PodRow {
+  name: string
+  ready: string
+  status: string
+  restarts: number
+  age: string
+  node: string
+  lastTerminationReason?: string
+}
+
+export interface PodsEvidence {
+  namespace: string
+  selector: string
+  pods: PodRow[]
+  problems: PodProblem[]
+  server?: string
+  serverMessage?: string
+}
+
+export interface PodsJudgeOptions {
+  now: number
+  minPods: number
+  maxRestarts?: number | undefined
+  fatalGrace: number
+  fatalRestarts: number
+}
+
+export function podRow(p: PodLike, now: number): PodRow {
+  const pr = printPod(p)
+  const row: PodRow = { name: p.metadata?.name ?? '', ready: pr.ready, status: pr.status, restarts: pr.restarts, age: humanAge(now - (toMs(p.metadata?.creationTimestamp) ?? now)), node: p.spec?.nodeName || '<none>' }
+  const last = lastTerminationReason(p)
+  if (last) row.lastTerminationReason = last
+  return row
+}
+
+/** Pure judgement over the listed pods. */
+export function judgePods(pods: PodLike[], opts: PodsJudgeOptions, ctx: { namespace: string; selector: string }): Verdict<PodsEvidence> {
+  const rows = pods.map((p) => podRow(p, opts.now))
+  const problems = pods.flatMap((p) => podProblems(p, { now: opts.now, graceMs: opts.fatalGrace, fatalRestarts: opts.fatalRestarts }))
+  const ev: PodsEvidence = { namespace: ctx.namespace, selector: ctx.selector, pods: rows, problems }
+  const where = `${ctx.selector ? `pods with ${ctx.selector}` : 'pods'} in ${ctx.namespace}`
+  if (pods.length < opts.minPods) return { status: 'fail', message: `${pods.length} ${where}, expected at least ${opts.minPods}`, evidence: ev }
+  const fatal = problems.filter((x) => x.severity !== 'pending')
+  if (fatal.length > 0) {
+    return { status: 'fail', message: `${describeProblem(fatal[0]!)}${fatal.length > 1 ? ` (and ${fatal.length - 1} more problems)` : ''}`, evidence: ev }
+  }
+  if (opts.maxRestarts !== undefined) {
+    const over = rows.filter((r) => r.restarts > opts.maxRestarts!)
+    if (over.length > 0) {
+      const r = over[0]!
+      return { status: 'fail', message: `pod ${r.name} restarted ${r.restarts} times (at most ${opts.maxRestarts} allowed)${r.lastTerminationReason ? `, last terminated: ${r.lastTerminationReason}` : ''}`, evidence: ev }
+    }
+  }
+  const unhealthy = pods.filter((p) => {
+    const pr = printPod(p)
+    const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+    return !(pr.status === 'Running' && ready && pr.totalContainers > 0 && pr.readyContainers === pr.totalContainers)
+  })
+  if (unhealthy.length > 0) {
+    const list = unhealthy.slice(0, 5).map((p) => {
+      const r = rows[pods.indexOf(p)]!
+      return `${r.name} ${r.ready} ${r.status}`
+    })
+    return { status: 'fail', message: `${unhealthy.length} of ${pods.length} ${where} not ready: ${list.join(', ')}${unhealthy.length > 5 ? ', ...' : ''}`, evidence: ev }
+  }
+  return { status: 'pass', message: `${pods.length} ${where} Running and Ready (${rows.map((r) => r.ready).join(', ')})`, evidence: ev }
+}
+
+export async function podsHealthy(opts: PodsHealthyOptions): Promise<CheckResult<PodsEvidence>> {
+  const o = { ...PODS_DEFAULTS, ...opts }
+  if (typeof o.selector !== 'string') throw new InvalidArgumentError('podsHealthy needs a label selector (selector: app=web)')
+  for (const f of ['minPods', 'fatalGrace', 'fatalRestarts'] as const) if (!Number.isFinite(o[f]) || o[f] < 0) throw new InvalidArgumentError(`${f} must be a non-negative number, got ${o[f]}`)
+  if (o.maxRestarts !== undefined && (!Number.isInteger(o.maxRestarts) || o.maxRestarts < 0)) throw new InvalidArgumentError(`maxRestarts must be a non-negative integer, got ${o.maxRestarts}`)
+  const client = createKubeClient(o)
+  const ns = client.namespace
+  return timed({ id: o.id ?? `kube-pods.${o.selector || 'all'}`, title: o.title ?? `pods ${o.selector} in ${ns} are healthy`, kind: 'kube-pods' }, async () => {
+    let pods: PodLike[]
+    try {
+      pods = (await client.core.listNamespacedPod({ namespace: ns, labelSelector: o.selector || undefined }, client.call())).items as PodLike[]
+    } catch (err) {
+      const f = describeKubeError(err, { verb: 'list', resource: 'pods', kind: 'pod', namespace: ns }, client.server)
+      const ev: PodsEvidence = { namespace: ns, selector: o.selector, pods: [], problems: [], server: client.server }
+      if (f.serverMessage) ev.serverMessage = f.serverMessage
+      return { status: 'fail', message: f.message, evidence: ev }
+    }
+    return judgePods(pods, { now: Date.now(), minPods: o.minPods, maxRestarts: o.maxRestarts, fatalGrace: o.fatalGrace, fatalRestarts: o.fatalRestarts }, { namespace: ns, selector: o.selector })
+  })
+}
