@@ -40,7 +40,11 @@ export class TerminalReporter {
 
   #formatters: Formatters = {
     start: () => undefined,
-    retry: (e) => this.#c.yellow(`  ↻ ${e.id}: attempt ${e.attempt.attempt} ${e.attempt.status}: ${e.attempt.message}; retrying in ${Math.round(e.nextInMs / 100) / 10} s`),
+    // The first retry says why; later ones only every fifth attempt (every attempt is in the reports).
+    retry: (e) =>
+      e.attempt.attempt === 1 || e.attempt.attempt % 5 === 0
+        ? this.#c.yellow(`  ↻ ${e.id}: attempt ${e.attempt.attempt} ${e.attempt.status}: ${e.attempt.message}; retrying every ${Math.round(e.nextInMs / 100) / 10} s`)
+        : undefined,
     finish: (e) => this.formatResult(e.result),
   }
 

@@ -20,6 +20,8 @@ export interface TargetEnvironment {
   faults: string[]
   /** True when the built-in sandbox serves this target. */
   sandbox: boolean
+  /** The sandbox application's HTTPS URL (sandbox targets only). */
+  sandboxUrl?: string
   close(): Promise<void>
 }
 
@@ -30,6 +32,8 @@ export interface OpenEnvironmentOptions {
   faults?: string[]
   env: Record<string, string | undefined>
   redactor: Redactor
+  /** Only these check ids (unknown ids are a configuration error). */
+  only?: string[]
   /**
    * Extra sandbox pieces to start (e.g. the Kubernetes simulator for the deploy runbook). Gets the
    * loaded target and the faults; returns more variables and a close function.
@@ -49,14 +53,26 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
   }
   try {
     let vars: Record<string, string> = {}
+    let missing: Record<string, string> = {}
+    let sandboxUrl: string | undefined
     if (loaded.target.sandbox) {
-      const { startSandbox, parseFaults } = await import('../sandbox/index.ts')
+      const { startSandboxServices, parseFaults } = await import('../sandbox/index.ts')
       // Faults of the extra sandbox pieces (e.g. a crash-looping release) are theirs; the rest must be the demo app's.
       const appFaults = faults.filter((f) => !(opts.extraFaults ?? []).includes(f))
-      const sb = await startSandbox({ faults: parseFaults(appFaults), webhookSecret: opts.env.WEBHOOK_SECRET || undefined })
+      // Start only the optional services that the selected checks declare in `requires`.
+      const selected = loaded.target.checks.filter((c) => !opts.only?.length || opts.only.includes(c.id))
+      const needed = new Set(selected.flatMap((c) => c.requires ?? []))
+      const sb = await startSandboxServices({
+        faults: parseFaults(appFaults),
+        webhookSecret: opts.env.WEBHOOK_SECRET || undefined,
+        data: needed.has('SANDBOX_DATABASE_URL') || needed.has('SANDBOX_REDIS_URL'),
+        prometheus: needed.has('SANDBOX_PROMETHEUS_URL'),
+      })
       closers.push(() => sb.close())
-      opts.redactor.add(sb.webhookSecret)
-      vars = { ...sb.vars, WEBHOOK_SECRET: sb.webhookSecret }
+      for (const value of Object.values(sb.secrets)) opts.redactor.add(value)
+      vars = { ...sb.vars, ...sb.secrets }
+      missing = sb.missing
+      sandboxUrl = sb.app.httpsUrl
       if (opts.extraSandbox) {
         const extra = await opts.extraSandbox(loaded, faults)
         closers.push(() => extra.close())
@@ -65,9 +81,9 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
     } else if (faults.length > 0) {
       throw new UsageError(`--fault applies to sandbox targets only; "${loaded.name}" is not served by the sandbox`)
     }
-    const target = resolveVariables(loaded, { env: opts.env, vars, redactor: opts.redactor })
-    const checks = buildChecks(loaded, target, { reportDir: opts.reportDir, redactor: opts.redactor })
-    return { loaded, target, checks, vars, faults, sandbox: Boolean(loaded.target.sandbox), close }
+    const target = resolveVariables(loaded, { env: opts.env, vars, missingReasons: missing, redactor: opts.redactor })
+    const checks = buildChecks(loaded, target, { reportDir: opts.reportDir, redactor: opts.redactor, only: opts.only })
+    return { loaded, target, checks, vars, faults, sandbox: Boolean(loaded.target.sandbox), sandboxUrl, close }
   } catch (err) {
     await close()
     throw err

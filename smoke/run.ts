@@ -5,7 +5,8 @@ import { buildMeta, writeReports, type WrittenReports } from '../lib/report/inde
 import type { RunReport, RunVerdict } from '../lib/report/model.ts'
 import { summarize, type CheckResult } from '../lib/result.ts'
 import { runChecks, type CheckSpec, type RunnerEvent } from '../lib/runner.ts'
-import { buildChecks, loadTarget, resolveVariables, type LoadedTarget } from './target.ts'
+import { openEnvironment, type TargetEnvironment } from './environment.ts'
+import type { LoadedTarget } from './target.ts'
 
 export interface SmokeOptions {
   /** Target name (`smoke/targets/<name>.yaml`) or path to a target file. */
@@ -58,29 +59,19 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   const reportDir = resolve(cwd, opts.reportDir ?? defaultReportDir(opts.target, cwd, startedAt))
   const targetName = opts.target.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '')
   let loaded: LoadedTarget | undefined
-  let sandbox: { close(): Promise<void>; httpsUrl: string; faults: readonly string[] } | undefined
+  let environment: TargetEnvironment | undefined
   let results: CheckResult[] = []
   let interrupted = false
   let fatal: string | undefined
   let verdict: RunVerdict = 'passed'
-  let faults: string[] = []
+  let faults: string[] = opts.faults ?? []
   try {
     try {
-      loaded = await loadTarget(opts.target, cwd)
-      faults = [...(loaded.target.sandbox?.faults ?? []), ...(opts.faults ?? [])]
-      let vars: Record<string, string> = {}
-      if (loaded.target.sandbox) {
-        const { startSandbox } = await import('../sandbox/index.ts')
-        const sb = await startSandbox({ faults: faults as never, webhookSecret: env.WEBHOOK_SECRET || undefined })
-        sandbox = sb
-        redactor.add(sb.webhookSecret)
-        vars = { ...sb.vars, WEBHOOK_SECRET: sb.webhookSecret }
-      } else if (faults.length > 0) {
-        throw new UsageError(`--fault applies to sandbox targets only; "${loaded.name}" is not served by the sandbox`)
-      }
-      const target = resolveVariables(loaded, { env, vars, redactor })
-      const checks = buildChecks(loaded, target, { reportDir, redactor, only: opts.only })
-      opts.onStart?.({ target: loaded, checks, reportDir, sandbox: sandbox ? { httpsUrl: sandbox.httpsUrl, faults } : undefined })
+      environment = await openEnvironment({ target: opts.target, cwd, reportDir, faults: opts.faults, env, redactor, only: opts.only })
+      loaded = environment.loaded
+      faults = environment.faults
+      const { checks } = environment
+      opts.onStart?.({ target: loaded, checks, reportDir, sandbox: environment.sandboxUrl ? { httpsUrl: environment.sandboxUrl, faults } : undefined })
       const outcome = await runChecks(checks, {
         concurrency: opts.concurrency ?? loaded.target.concurrency,
         signal: opts.signal,
@@ -89,7 +80,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
       results = outcome.results
       interrupted = outcome.interrupted
     } finally {
-      await sandbox?.close().catch(() => undefined)
+      await environment?.close()
     }
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UsageError) {

@@ -178,9 +178,34 @@ export function kindEntrySchema(k: CheckKind): object {
     type: 'object',
     additionalProperties: false,
     required: ['id', 'kind', ...(k.required ?? [])],
-    properties: { ...commonProperties, kind: { const: k.kind, description: k.description }, ...k.properties },
+    properties: { ...commonProperties, kind: { const: k.kind, description: k.description }, ...(allowReferences(k.properties) as object) },
   }
 }
+
+/**
+ * Target files are validated before `${NAME}` and `env:NAME` are resolved (so errors come before
+ * anything starts), so a string pattern or format must also accept a value that is a reference.
+ */
+function allowReferences(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(allowReferences)
+  if (!schema || typeof schema !== 'object') return schema
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(schema)) {
+    // `properties` maps names to schemas: recurse into each schema, keep the names.
+    out[key] = key === 'properties' || key === 'patternProperties' || key === '$defs' || key === 'definitions'
+      ? Object.fromEntries(Object.entries(value as object).map(([n, v]) => [n, allowReferences(v)]))
+      : typeof value === 'object' ? allowReferences(value) : value
+  }
+  const s = out as { pattern?: string; format?: string; type?: unknown }
+  if (typeof s.pattern === 'string') s.pattern = `(?:${s.pattern})|${REFERENCE_PATTERN}`
+  if (typeof s.format === 'string') {
+    const { format, ...rest } = out
+    return { anyOf: [{ ...rest, format }, { ...rest, pattern: REFERENCE_PATTERN }] }
+  }
+  return out
+}
+
+const REFERENCE_PATTERN = '\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}|^env:[A-Za-z_][A-Za-z0-9_]*$'
 
 /** The JSON Schema of a target file, built from the registered kinds (also written to smoke/target.schema.json for editors). */
 export function targetSchema(kinds: readonly CheckKind[] = KINDS): Record<string, unknown> {

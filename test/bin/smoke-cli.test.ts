@@ -39,7 +39,7 @@ describe('runbook-kit smoke --target sandbox', () => {
     expect(run.stdout).toMatch(new RegExp(`^${total} passed, 0 failed$`, 'm'))
     expect(run.stdout).toContain(join(dir, 'junit.xml'))
     for (const r of report.results) expect(run.stdout).toContain(r.id)
-    expect(readdirSync(dir).sort()).toEqual(['junit.xml', 'report.json', 'report.md'])
+    expect(readdirSync(dir).filter((f) => f !== 'screenshots').sort()).toEqual(['junit.xml', 'report.json', 'report.md'])
 
     const lint = xmllint(join(dir, 'junit.xml'))
     expect(lint.ok, lint.out).toBe(true)
@@ -69,8 +69,11 @@ describe('runbook-kit smoke --target sandbox', () => {
     ['wrong-host-cert', 'tls', /hostname localhost not in certificate SANs/],
   ])('--fault %s: exit 1, %s fails with the reason in the terminal, report.md and junit.xml', async (fault, id, reason) => {
     const dir = reportDir()
-    const run = await runCli(['smoke', '--target', 'sandbox', '--fault', fault, '--report-dir', dir])
+    // The failing check plus one that must still pass under this fault.
+    const other = id === 'http-redirect' ? 'health' : 'http-redirect'
+    const run = await runCli(['smoke', '--target', 'sandbox', '--fault', fault, '--only', `${id},${other}`, '--report-dir', dir])
     expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/^1 passed, 1 failed$/m)
     const failed = readReport(dir).results.find((r) => r.id === id)!
     expect(failed.status).toBe('fail')
     expect(failed.message).toMatch(reason)
@@ -173,7 +176,9 @@ describe('secrets', () => {
     const dir = reportDir()
     const run = await runCli(['smoke', '--target', 'sandbox', '--report-dir', dir], { env: { WEBHOOK_SECRET: secret } })
     expect(run.code).toBe(0)
-    const outputs = [run.stdout, run.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))]
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+    expect(files.length).toBeGreaterThanOrEqual(3)
+    const outputs = [run.stdout, run.stderr, ...files.map((e) => readFileSync(join(e.parentPath ?? e.path, e.name), 'latin1'))]
     for (const text of outputs) {
       expect(text).not.toContain(secret)
       expect(text).not.toContain(Buffer.from(secret).toString('base64'))
