@@ -272,6 +272,8 @@ export class SimServer {
     const fieldSel = q.get('fieldSelector')
     const matches = (o: KObj) => (!t.namespace || o.metadata?.namespace === t.namespace) && matchesSelectors(o, labelSel, fieldSel)
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' })
+    // Like the API server: headers go out at once, not with the first event (clients wait for them).
+    res.flushHeaders()
     const write = (type: string, object: KObj) => res.write(JSON.stringify({ type, object }) + '\n')
     if (rvParam !== '' && rvParam !== '0' && Number(rvParam) < this.#store.compactedResourceVersion) {
       write('ERROR', statusBody(410, 'Expired', `too old resource version: ${rvParam} (${this.#store.compactedResourceVersion})`))
