@@ -3,6 +3,14 @@ import { browserKind } from './browser.ts'
 import { grafanaKind } from './grafana.ts'
 import { httpKind } from './http.ts'
 import { httpsRedirectKind } from './https-redirect.ts'
+import { kubeCertificateKind } from './kube-certificate.ts'
+import { kubeEventsKind } from './kube-events.ts'
+import { kubeHpaKind } from './kube-hpa.ts'
+import { kubeIngressKind } from './kube-ingress.ts'
+import { kubePodsKind } from './kube-pods.ts'
+import { kubeResourceKind } from './kube-resource.ts'
+import { kubeRolloutKind } from './kube-rollout.ts'
+import { kubeSecretKeysKind } from './kube-secret-keys.ts'
 import { latencyKind } from './latency.ts'
 import { metricsKind } from './metrics.ts'
 import { postgresKind } from './postgres.ts'
@@ -40,6 +48,14 @@ export const KINDS: readonly CheckKind[] = [
   latencyKind,
   grafanaKind,
   browserKind,
+  kubeRolloutKind,
+  kubePodsKind,
+  kubeCertificateKind,
+  kubeResourceKind,
+  kubeSecretKeysKind,
+  kubeIngressKind,
+  kubeHpaKind,
+  kubeEventsKind,
 ]
 
 export function findKind(name: string): CheckKind | undefined {

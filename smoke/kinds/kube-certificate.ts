@@ -1,7 +1,10 @@
-import { certificateReady, type CertificateReadyOptions } from '../../checks/kube-certificate.ts'
+import type { CertificateReadyOptions } from '../../checks/kube-certificate.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { kubeConnection, type KubeEntryFields, kubeProperties, kubeRun } from './kube-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// Loaded on first run: @kubernetes/client-node takes over a second to import, and most runs need no Kubernetes.
+const load = () => import('../../checks/kube-certificate.ts')
 
 /** A `kind: kube-certificate` entry. */
 export interface KubeCertificateEntry extends KubeEntryFields {
@@ -23,6 +26,6 @@ export const kubeCertificateKind: CheckKind<KubeCertificateEntry> = {
   build(entry, ctx) {
     const opts: CertificateReadyOptions = { ...kubeConnection(entry, ctx), name: entry.name }
     if (entry.minValidity !== undefined) opts.minValidity = parseDuration(entry.minValidity)
-    return kubeRun((signal) => certificateReady({ ...opts, signal }))
+    return kubeRun(async (signal) => (await load()).certificateReady({ ...opts, signal }))
   },
 }

@@ -1,7 +1,10 @@
-import { noWarningEvents, type NoWarningEventsOptions } from '../../checks/kube-events.ts'
+import type { NoWarningEventsOptions } from '../../checks/kube-events.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { kubeConnection, type KubeEntryFields, kubeProperties, kubeRun } from './kube-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// Loaded on first run: @kubernetes/client-node takes over a second to import, and most runs need no Kubernetes.
+const load = () => import('../../checks/kube-events.ts')
 
 /** A `kind: kube-events` entry. */
 export interface KubeEventsEntry extends KubeEntryFields {
@@ -31,11 +34,11 @@ export const kubeEventsKind: CheckKind<KubeEventsEntry> = {
     if (entry.namePrefix !== undefined) base.namePrefix = entry.namePrefix
     if (entry.ignoreReasons !== undefined) base.ignoreReasons = entry.ignoreReasons
     const withinMs = entry.within !== undefined ? parseDuration(entry.within) : undefined
-    return kubeRun((signal) => {
+    return kubeRun(async (signal) => {
       const opts: NoWarningEventsOptions = { ...base, signal }
       if (entry.since !== undefined) opts.since = entry.since
       else if (withinMs !== undefined) opts.since = Date.now() - withinMs
-      return noWarningEvents(opts)
+      return (await load()).noWarningEvents(opts)
     })
   },
 }

@@ -1,6 +1,8 @@
-import { hpaHealthy } from '../../checks/kube-resources.ts'
 import { kubeConnection, type KubeEntryFields, kubeProperties, kubeRun } from './kube-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// Loaded on first run: @kubernetes/client-node takes over a second to import, and most runs need no Kubernetes.
+const load = () => import('../../checks/kube-resources.ts')
 
 /** A `kind: kube-hpa` entry. */
 export interface KubeHpaEntry extends KubeEntryFields {
@@ -19,6 +21,6 @@ export const kubeHpaKind: CheckKind<KubeHpaEntry> = {
   title: (e) => `hpa ${e.name} is healthy`,
   build(entry, ctx) {
     const opts = { ...kubeConnection(entry, ctx), name: entry.name }
-    return kubeRun((signal) => hpaHealthy({ ...opts, signal }))
+    return kubeRun(async (signal) => (await load()).hpaHealthy({ ...opts, signal }))
   },
 }

@@ -1,6 +1,9 @@
-import { ingressReady, type IngressReadyOptions } from '../../checks/kube-resources.ts'
+import type { IngressReadyOptions } from '../../checks/kube-resources.ts'
 import { kubeConnection, type KubeEntryFields, kubeProperties, kubeRun } from './kube-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// Loaded on first run: @kubernetes/client-node takes over a second to import, and most runs need no Kubernetes.
+const load = () => import('../../checks/kube-resources.ts')
 
 /** A `kind: kube-ingress` entry. */
 export interface KubeIngressEntry extends KubeEntryFields {
@@ -25,6 +28,6 @@ export const kubeIngressKind: CheckKind<KubeIngressEntry> = {
     const opts: IngressReadyOptions = { ...kubeConnection(entry, ctx), name: entry.name }
     if (entry.tlsSecret !== undefined) opts.tlsSecret = entry.tlsSecret
     if (entry.host !== undefined) opts.host = entry.host
-    return kubeRun((signal) => ingressReady({ ...opts, signal }))
+    return kubeRun(async (signal) => (await load()).ingressReady({ ...opts, signal }))
   },
 }

@@ -1,7 +1,10 @@
-import { podsHealthy, type PodsHealthyOptions } from '../../checks/kube-pods.ts'
+import type { PodsHealthyOptions } from '../../checks/kube-pods.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { kubeConnection, type KubeEntryFields, kubeProperties, kubeRun } from './kube-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// Loaded on first run: @kubernetes/client-node takes over a second to import, and most runs need no Kubernetes.
+const load = () => import('../../checks/kube-pods.ts')
 
 /** A `kind: kube-pods` entry. */
 export interface KubePodsEntry extends KubeEntryFields {
@@ -32,6 +35,6 @@ export const kubePodsKind: CheckKind<KubePodsEntry> = {
     if (entry.maxRestarts !== undefined) opts.maxRestarts = entry.maxRestarts
     if (entry.fatalGrace !== undefined) opts.fatalGrace = parseDuration(entry.fatalGrace)
     if (entry.fatalRestarts !== undefined) opts.fatalRestarts = entry.fatalRestarts
-    return kubeRun((signal) => podsHealthy({ ...opts, signal }))
+    return kubeRun(async (signal) => (await load()).podsHealthy({ ...opts, signal }))
   },
 }

@@ -1,6 +1,9 @@
-import { resourceExists, type ResourceExistsOptions } from '../../checks/kube-resources.ts'
+import type { ResourceExistsOptions } from '../../checks/kube-resources.ts'
 import { kubeConnection, type KubeEntryFields, kubeProperties, kubeRun } from './kube-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// Loaded on first run: @kubernetes/client-node takes over a second to import, and most runs need no Kubernetes.
+const load = () => import('../../checks/kube-resources.ts')
 
 /** A `kind: kube-resource` entry. */
 export interface KubeResourceEntry extends KubeEntryFields {
@@ -31,6 +34,6 @@ export const kubeResourceKind: CheckKind<KubeResourceEntry> = {
     if (entry.name !== undefined) opts.name = entry.name
     if (entry.selector !== undefined) opts.selector = entry.selector
     if (entry.minCount !== undefined) opts.minCount = entry.minCount
-    return kubeRun((signal) => resourceExists({ ...opts, signal }))
+    return kubeRun(async (signal) => (await load()).resourceExists({ ...opts, signal }))
   },
 }

@@ -1,7 +1,10 @@
-import { rolloutStatus, type RolloutStatusOptions } from '../../checks/kube-rollout.ts'
+import type { RolloutStatusOptions } from '../../checks/kube-rollout.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { kubeConnection, type KubeEntryFields, kubeProperties, kubeRun } from './kube-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// Loaded on first run: @kubernetes/client-node takes over a second to import, and most runs need no Kubernetes.
+const load = () => import('../../checks/kube-rollout.ts')
 
 /** A `kind: kube-rollout` entry. */
 export interface KubeRolloutEntry extends KubeEntryFields {
@@ -38,6 +41,6 @@ export const kubeRolloutKind: CheckKind<KubeRolloutEntry> = {
     if (entry.failFast !== undefined) opts.failFast = entry.failFast
     if (entry.fatalGrace !== undefined) opts.fatalGrace = parseDuration(entry.fatalGrace)
     if (entry.fatalRestarts !== undefined) opts.fatalRestarts = entry.fatalRestarts
-    return kubeRun((signal) => rolloutStatus({ ...opts, signal }))
+    return kubeRun(async (signal) => (await load()).rolloutStatus({ ...opts, signal }))
   },
 }

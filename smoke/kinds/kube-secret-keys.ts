@@ -1,6 +1,9 @@
-import { secretHasKeys, type SecretHasKeysOptions } from '../../checks/kube-resources.ts'
+import type { SecretHasKeysOptions } from '../../checks/kube-resources.ts'
 import { kubeConnection, type KubeEntryFields, kubeProperties, kubeRun } from './kube-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// Loaded on first run: @kubernetes/client-node takes over a second to import, and most runs need no Kubernetes.
+const load = () => import('../../checks/kube-resources.ts')
 
 /** A `kind: kube-secret-keys` entry. */
 export interface KubeSecretKeysEntry extends KubeEntryFields {
@@ -27,6 +30,6 @@ export const kubeSecretKeysKind: CheckKind<KubeSecretKeysEntry> = {
     const opts: SecretHasKeysOptions = { ...kubeConnection(entry, ctx), name: entry.name, keys: entry.keys }
     if (entry.allowEmpty !== undefined) opts.allowEmpty = entry.allowEmpty
     if (entry.type !== undefined) opts.type = entry.type
-    return kubeRun((signal) => secretHasKeys({ ...opts, signal }))
+    return kubeRun(async (signal) => (await load()).secretHasKeys({ ...opts, signal }))
   },
 }
