@@ -51,8 +51,8 @@ export interface KubeClient {
   networking: NetworkingV1Api
   autoscaling: AutoscalingV2Api
   custom: CustomObjectsApi
-  /** Per-call options for the generated APIs: aborts after `requestTimeout` or when the caller's signal aborts. */
-  call(): ConfigurationOptions
+  /** Per-call options for the generated APIs: aborts after `requestTimeout` or when the caller's signal aborts; optional extra headers (e.g. a patch Content-Type). */
+  call(headers?: Record<string, string>): ConfigurationOptions
   /** A generic object client (server-side apply, any kind) bound to a fresh per-call timeout. */
   objects(): KubernetesObjectApi
   requestTimeout: number
@@ -91,11 +91,12 @@ export function createKubeClient(opts: KubeConnectionOptions = {}): KubeClient {
   const signalFor = () => (o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(o.requestTimeout)]) : AbortSignal.timeout(o.requestTimeout))
   // The object-parameter APIs hand per-call options straight to the observable layer, so the
   // middleware returns client-node's Observable (a thin promise wrapper), not a Promise.
-  const call = (): ConfigurationOptions => ({
+  const call = (headers?: Record<string, string>): ConfigurationOptions => ({
     middleware: [
       {
         pre: (c: RequestContext) => {
           c.setSignal(signalFor())
+          for (const [k, v] of Object.entries(headers ?? {})) c.setHeaderParam(k, v)
           return new Observable(Promise.resolve(c))
         },
         post: (r: ResponseContext) => new Observable(Promise.resolve(r)),

@@ -1,5 +1,5 @@
-import Ajv from 'ajv'
-import addFormats from 'ajv-formats'
+import { Ajv } from 'ajv'
+import addFormatsModule from 'ajv-formats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redactor } from '../../lib/redact.ts'
 import { type KubeSim, startKubeSim } from '../../sandbox/kube-sim/index.ts'
@@ -31,6 +31,8 @@ afterAll(async () => {
 describe('kube check kinds', () => {
   it.each(KINDS.map((k) => [k.kind, k] as const))('%s has a valid schema with a description on every property', (_name, k) => {
     const ajv = new Ajv({ strict: true, allErrors: true })
+    // ajv-formats is CommonJS: depending on the loader the default import is the function or the module object.
+    const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv
     addFormats(ajv)
     expect(() => ajv.compile({ type: 'object', additionalProperties: false, properties: { id: {}, kind: {}, ...k.properties }, required: k.required ?? [] })).not.toThrow()
     for (const [name, p] of Object.entries(k.properties)) expect((p as { description?: string }).description, name).toBeTruthy()
