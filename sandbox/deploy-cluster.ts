@@ -23,6 +23,9 @@ export interface DeployClusterOptions {
 
 export interface DeployCluster {
   vars: Record<string, string>
+  kubeconfigPath: string
+  /** Creates or replaces an object in the simulator's store directly. */
+  put(obj: KObj): KObj
   close(): Promise<void>
 }
 
@@ -45,6 +48,8 @@ export async function startDeployCluster(opts: DeployClusterOptions): Promise<De
   const fault = opts.faults?.includes('crashloop') ? 'CrashLoopBackOff' : opts.faults?.includes('image-pull') ? 'ImagePullBackOff' : ''
   return {
     vars: { SANDBOX_KUBECONFIG: sim.kubeconfigPath, SANDBOX_RELEASE_FAULT: fault, SANDBOX_FAULT_ANNOTATION: FAULT_ANNOTATION },
+    kubeconfigPath: sim.kubeconfigPath,
+    put: (obj) => sim.put(obj),
     close: () => sim.close(),
   }
 }

@@ -12,11 +12,27 @@ import {
 } from './data-services.ts'
 import { startPrometheus } from './prometheus.ts'
 
+/** The simulated cluster's release, as the smoke suite's Kubernetes checks expect to find it. */
+export const SANDBOX_CLUSTER = Object.freeze({
+  namespace: 'production',
+  deployments: ['ai-agents-api', 'ai-agents-worker'],
+  registry: 'registry.sandbox.test/ai-agents',
+  version: 'v1.0.0',
+  secret: 'servicedesk-credentials',
+  certificate: 'api-tls-cert',
+  ingress: 'ai-agents-ingress',
+})
+
 export interface SandboxServicesOptions extends SandboxOptions {
   /** Start throwaway PostgreSQL and Redis when their binaries are installed. Default true. */
   data?: boolean
   /** Start a throwaway Prometheus scraping the demo application when installed. Default true. */
   prometheus?: boolean
+  /**
+   * Start the Kubernetes API simulator with the release deployed (deployments, pods, ingress,
+   * certificate, secret), as the smoke suite's Kubernetes checks expect. Default true.
+   */
+  cluster?: boolean
 }
 
 export interface SandboxServices {
@@ -96,10 +112,55 @@ export async function startSandboxServices(opts: SandboxServicesOptions = {}): P
     } else {
       missing.SANDBOX_PROMETHEUS_URL = 'Prometheus not started'
     }
+    if (opts.cluster !== false) {
+      tasks.push(
+        (async () => {
+          const cluster = await startReleasedCluster(app.hostname, app.webhookSecret)
+          closers.push(() => cluster.close())
+          vars.SANDBOX_KUBECONFIG = cluster.kubeconfigPath
+          vars.SANDBOX_KUBE_NAMESPACE = SANDBOX_CLUSTER.namespace
+        })(),
+      )
+    }
     await Promise.all(tasks)
     return { app, vars, secrets, missing, close }
   } catch (err) {
     await close()
     throw err
   }
+}
+
+/**
+ * The simulated "production" cluster with the release rolled out: prerequisites and deployments (via
+ * the deploy runbook's cluster seeding), plus the ingress, its cert-manager Certificate and the
+ * application's Secret, which the simulator's controllers bring to Ready / an address shortly after.
+ */
+async function startReleasedCluster(domain: string, webhookSecret: string): Promise<{ kubeconfigPath: string; close(): Promise<void> }> {
+  const { startDeployCluster } = await import('./deploy-cluster.ts')
+  const c = SANDBOX_CLUSTER
+  const cluster = await startDeployCluster({ namespace: c.namespace, deployments: [...c.deployments], registry: c.registry, previousVersion: c.version })
+  const put = cluster.put
+  put({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: c.secret, namespace: c.namespace },
+    type: 'Opaque',
+    data: { WEBHOOK_SECRET: Buffer.from(webhookSecret).toString('base64'), SERVICEDESK_API_KEY: Buffer.from('sandbox-api-key').toString('base64') },
+  })
+  put({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: c.ingress, namespace: c.namespace, annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' } },
+    spec: {
+      tls: [{ hosts: [domain], secretName: c.certificate }],
+      rules: [{ host: domain, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'ai-agents-api', port: { number: 8000 } } } }] } }],
+    },
+  })
+  put({
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: c.certificate, namespace: c.namespace },
+    spec: { secretName: c.certificate, dnsNames: [domain], issuerRef: { name: 'letsencrypt-prod', kind: 'ClusterIssuer' } },
+  })
+  return { kubeconfigPath: cluster.kubeconfigPath, close: () => cluster.close() }
 }

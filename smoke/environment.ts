@@ -67,6 +67,7 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
         webhookSecret: opts.env.WEBHOOK_SECRET || undefined,
         data: needed.has('SANDBOX_DATABASE_URL') || needed.has('SANDBOX_REDIS_URL'),
         prometheus: needed.has('SANDBOX_PROMETHEUS_URL'),
+        cluster: needed.has('SANDBOX_KUBECONFIG'),
       })
       closers.push(() => sb.close())
       for (const value of Object.values(sb.secrets)) opts.redactor.add(value)
