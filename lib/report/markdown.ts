@@ -57,8 +57,10 @@ export function renderMarkdown(report: RunReport, opts: MarkdownOptions): string
   }
 
   const warned = report.results.filter((r) => r.warnings && r.warnings.length > 0)
-  if (warned.length > 0) {
+  if (warned.length > 0 || (meta.warnings?.length ?? 0) > 0) {
     out.push('## Warnings', '')
+    // The run's own warnings (a notification not sent) first: they are about the whole run.
+    for (const w of meta.warnings ?? []) out.push(`- Run: ${cell(w)}`)
     for (const r of warned) for (const w of r.warnings!) out.push(`- ${cell(r.title || r.id)} (${code(r.id)}): ${cell(w)}`)
     out.push('')
   }

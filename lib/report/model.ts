@@ -33,6 +33,8 @@ export interface RunMeta {
   error?: string
   /** Sandbox faults in force, when the target is the built-in sandbox. */
   faults?: string[]
+  /** Problems of the run itself that did not change its verdict, e.g. a notification that could not be sent; redacted. */
+  warnings?: string[]
   /** Run ids of the shard reports this report was merged from (see `mergeReports`); absent for a single run. */
   mergedFrom?: string[]
 }
