@@ -101,8 +101,11 @@ async function observe(client: KubeClient, o: RolloutStatusOptions & RolloutDefa
   }
   let latest: Workload | undefined
   let lastState: RolloutState | undefined
+  let seen: () => void = () => {}
+  const firstSeen = new Promise<void>((resolve) => (seen = resolve))
   const record = (w: Workload) => {
     latest = w
+    seen()
     const st = rolloutState(k.kind, w, o.revision)
     lastState = st
     const line = st.error ?? st.message
@@ -160,7 +163,7 @@ async function observe(client: KubeClient, o: RolloutStatusOptions & RolloutDefa
   const remaining = () => Math.max(1, o.timeout - (Date.now() - started))
   const podsWatch = async (): Promise<PodProblem[] | undefined> => {
     // Wait for the workload to be known (its selector names the pods).
-    while (!latest && !outer.aborted) await new Promise((r) => setTimeout(r, 50))
+    await Promise.race([firstSeen, new Promise<void>((resolve) => outer.addEventListener('abort', () => resolve(), { once: true }))])
     if (!latest || outer.aborted) return undefined
     const sel = selectorString(latest.spec?.selector)
     if (!sel) return undefined

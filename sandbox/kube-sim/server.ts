@@ -94,6 +94,10 @@ export class SimServer {
       const target = this.#route(segs)
       if (!target) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource')
       const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? await readBody(req) : ''
+      if (/protobuf|cbor/.test(String(req.headers['content-type'] ?? '')) && method !== 'PATCH') {
+        // kubectl's typed generators (kubectl create namespace/secret ...) send protobuf; the simulator only decodes JSON and YAML.
+        throw new HttpError(415, 'UnsupportedMediaType', `kube-sim decodes JSON and YAML request bodies only, not ${req.headers['content-type']}: use kubectl apply -f / create -f`)
+      }
       await this.#dispatch(req, res, url, method, target, body)
     } catch (err) {
       if (res.headersSent) return void res.destroy()
