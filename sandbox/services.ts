@@ -145,7 +145,7 @@ async function startReleasedCluster(domain: string, webhookSecret: string): Prom
     kind: 'Secret',
     metadata: { name: c.secret, namespace: c.namespace },
     type: 'Opaque',
-    data: { WEBHOOK_SECRET: Buffer.from(webhookSecret).toString('base64'), SERVICEDESK_API_KEY: Buffer.from('sandbox-api-key').toString('base64') },
+    data: { WEBHOOK_SECRET: Buffer.from(webhookSecret).toString('base64') },
   })
   put({
     apiVersion: 'networking.k8s.io/v1',

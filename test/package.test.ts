@@ -49,8 +49,8 @@ console.log(JSON.stringify(out.results.map((r) => [r.id, r.status, r.message])))
     // tsx from this repo only strips the types of smoke.mts; runbook-kit itself loads as compiled JS from node_modules.
     const tsx = import.meta.resolve('tsx')
     const result = execFileSync(process.execPath, ['--import', tsx, 'smoke.mts'], { cwd: app, env, encoding: 'utf8' })
-    const [[id, status]] = JSON.parse(result.trim().split('\n').pop()!) as [string, string, string][]
-    expect([id, status]).toEqual(['health', 'pass'])
+    const rows = JSON.parse(result.trim().split('\n').pop()!) as [string, string, string][]
+    expect(rows.map(([id, status]) => [id, status])).toEqual([['health', 'pass']])
 
     // The installed bin runs from dist/ too.
     const help = execFileSync(join(app, 'node_modules', '.bin', 'runbook-kit'), ['smoke', '--help'], { cwd: app, env, encoding: 'utf8' })
