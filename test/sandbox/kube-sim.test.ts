@@ -7,8 +7,10 @@ import { matchesSelectors } from '../../sandbox/kube-sim/server.ts'
 import { deployment } from '../checks/kube-fixtures.ts'
 
 let sim: KubeSim
-const api = (path: string, init: RequestInit & { json?: unknown; type?: string } = {}) =>
-  fetch(sim.url + path, { ...init, headers: { 'Content-Type': init.type ?? 'application/json', ...(init.headers ?? {}) }, body: init.json !== undefined ? JSON.stringify(init.json) : (init.body ?? null) })
+// Response bodies are API JSON of many shapes; the tests assert on them field by field.
+type AnyJsonResponse = Response & { json(): Promise<any> }
+const api = (path: string, init: RequestInit & { json?: unknown; type?: string } = {}): Promise<AnyJsonResponse> =>
+  fetch(sim.url + path, { ...init, headers: { 'Content-Type': init.type ?? 'application/json', ...(init.headers ?? {}) }, body: init.json !== undefined ? JSON.stringify(init.json) : (init.body ?? null) }) as Promise<AnyJsonResponse>
 
 beforeAll(async () => {
   sim = await startKubeSim({ timing: { nodes: ['n1', 'n2'] } })
@@ -103,7 +105,7 @@ describe('REST semantics', () => {
       expect((await fetch(`${locked.url}/api/v1/namespaces`, { headers: auth })).status).toBe(200)
       const del = await fetch(`${locked.url}/api/v1/namespaces/default`, { method: 'DELETE', headers: auth })
       expect(del.status).toBe(403)
-      expect((await del.json()).message).toBe('namespaces "default" is forbidden: User "system:serviceaccount:default:runbook-kit" cannot delete resource "namespaces" in API group "" at the cluster scope')
+      expect(((await del.json()) as { message: string }).message).toBe('namespaces "default" is forbidden: User "system:serviceaccount:default:runbook-kit" cannot delete resource "namespaces" in API group "" at the cluster scope')
     } finally {
       await locked.close()
     }
