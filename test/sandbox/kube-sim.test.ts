@@ -8,7 +8,7 @@ import { deployment } from '../checks/kube-fixtures.ts'
 
 let sim: KubeSim
 // Response bodies are API JSON of many shapes; the tests assert on them field by field.
-type AnyJsonResponse = Response & { json(): Promise<any> }
+type AnyJsonResponse = Omit<Response, 'json'> & { json(): Promise<any> }
 const api = (path: string, init: RequestInit & { json?: unknown; type?: string } = {}): Promise<AnyJsonResponse> =>
   fetch(sim.url + path, { ...init, headers: { 'Content-Type': init.type ?? 'application/json', ...(init.headers ?? {}) }, body: init.json !== undefined ? JSON.stringify(init.json) : (init.body ?? null) }) as Promise<AnyJsonResponse>
 
