@@ -18,7 +18,11 @@ const KUBECTL = '/usr/bin/kubectl'
 const hasKubectl = existsSync(KUBECTL)
 
 let sim: KubeSim
+// kubectl before 1.29 validates apply with the protobuf OpenAPI v2 document, which the simulator does
+// not serve (it serves a minimal OpenAPI v3 that newer kubectl uses for server-side validation).
+let applyFlags: string[] = []
 async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  if (args[0] === 'apply') args = [...args, ...applyFlags]
   try {
     const { stdout, stderr } = await run(KUBECTL, args, { env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, HOME: process.env.HOME ?? '/tmp' }, timeout: 30_000 })
     return { code: 0, stdout, stderr }
@@ -37,7 +41,11 @@ const conn = () => ({ kubeconfig: sim.kubeconfigPath })
 
 beforeAll(async () => {
   // timeScale 50: a progressDeadlineSeconds of 100 lasts 2 s.
-  if (hasKubectl) sim = await startKubeSim({ timing: { timeScale: 50, certReadyMs: 1500 } })
+  if (!hasKubectl) return
+  const { stdout } = await run(KUBECTL, ['version', '--client', '-o', 'json'])
+  const minor = Number.parseInt((JSON.parse(stdout) as { clientVersion: { minor: string } }).clientVersion.minor, 10)
+  if (minor < 29) applyFlags = ['--validate=false']
+  sim = await startKubeSim({ timing: { timeScale: 50, certReadyMs: 1500 } })
 })
 afterAll(async () => {
   await sim?.close()
