@@ -34,6 +34,13 @@ function usage(): string {
 
 /** Runs the CLI; returns the exit code. Errors are caught here, at the edge, and printed without a stack. */
 export async function main(argv: string[]): Promise<number> {
+  // `runbook-kit ... | head`: a closed pipe is the reader's choice, not a crash.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+      throw err
+    })
+  }
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n')
