@@ -13,8 +13,12 @@ import type { BuildContext, CheckKind } from '../../smoke/kinds/types.ts'
 import { kindEntrySchema } from '../../smoke/target.ts'
 import type { Command } from '../cli.ts'
 
+/** `maxLatency` → `max-latency`, `onNaN` → `on-nan`. */
 function kebab(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+  return s
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase()
 }
 function camel(s: string): string {
   return s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
@@ -136,10 +140,12 @@ export const command: Command = {
         continue
       }
       const aliased = kind.aliases?.[name]
-      let path = aliased ?? name.split('.').map(camel).join('.')
+      // Top-level names are matched against the kind's own properties, so acronyms survive (on-nan → onNaN).
+      const byKebab = (seg: string) => Object.keys(kind.properties).find((p) => p === seg || kebab(p) === seg) ?? camel(seg)
+      let path = aliased ?? name.split('.').map((seg, i) => (i === 0 ? byKebab(seg) : camel(seg))).join('.')
       let isEnv = false
       if (!aliased && name.endsWith('-env')) {
-        path = camel(name.slice(0, -4))
+        path = byKebab(name.slice(0, -4))
         isEnv = true
       }
       const top = path.split('.')[0]!

@@ -18,6 +18,7 @@ export const promQueryKind: CheckKind<PromQueryEntry> = {
   kind: 'prom-query',
   description: 'PromQL instant query compared with a threshold; every series must satisfy it; empty and NaN results are explicit verdicts',
   positional: 'query',
+  aliases: { 'on-nan': 'onNaN' },
   properties: {
     ...promConnectionProperties,
     query: { type: 'string', minLength: 1, description: 'PromQL expression, e.g. sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))' },
