@@ -410,6 +410,9 @@ export async function watchUntil<T, R>(opts: WatchUntilOptions<T, R>): Promise<W
         rv = undefined
         continue
       }
+      // A watch the server refuses outright (credentials revoked, RBAC without watch, collection gone) will not heal by retrying.
+      const code = kubeStatusCode(ended.error)
+      if (code === 401 || code === 403 || code === 404) return { outcome: 'error', error: ended.error, stats }
       stats.restarts++
       if (ended.error) {
         stats.lastError = errorMessage(ended.error).split('\n')[0]

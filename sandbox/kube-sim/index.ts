@@ -2,6 +2,21 @@
  * Kubernetes API SIMULATOR for the sandbox and the tests: an in-process HTTP server that speaks
  * the real REST paths and JSON for the resources runbook-kit checks, with simulated controllers.
  * It is not a Kubernetes API server. Nothing in lib/ or checks/ may import it.
+ *
+ * Faults, set with the annotation FAULT_ANNOTATION (`kube-sim.runbook-kit.dev/fault`):
+ * - on a pod template (or pod): `ImagePullBackOff`, `CrashLoopBackOff` (restartCount rises, lastState
+ *   terminated Error), `OOMKilled` (same, exit 137), `Unschedulable`, `CreateContainerConfigError`;
+ *   images containing one of `timing.badImages` (default `does-not-exist`) cannot be pulled either;
+ * - on a Certificate: `NeverReady` (Ready=False, then Issuing=False reason Failed);
+ * - on an Ingress: `NoAddress`; on a HorizontalPodAutoscaler: `ScalingInactive`.
+ * Server options `dropWatchesAfterMs`, `latencyMs`, `token` (401) and `authorize` (403) can be changed
+ * at run time through `sim.options`; `expireResourceVersions()` makes old resourceVersions 410 Gone.
+ *
+ * Known limits: request bodies must be JSON or YAML (kubectl's typed generators such as
+ * `kubectl create secret` send protobuf and get 415; `kubectl apply/create -f` work); kubectl older than
+ * 1.29 needs `--validate=false` for apply (it wants the protobuf OpenAPI v2 document); server-side
+ * apply merges like a strategic merge patch and does not track field ownership or conflicts;
+ * StatefulSet/DaemonSet ControllerRevisions are not created (so their `rollout undo` is not simulated).
  */
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'

@@ -48,6 +48,14 @@ describe('podsHealthy', () => {
     expect(r.message).toMatch(/container app: CrashLoopBackOff \(\d+ restarts, last terminated: Error\)/)
     expect(r.evidence.pods[0]!.status).toBe('CrashLoopBackOff')
   })
+  it('reports an unschedulable pod as such once the grace period is over', async () => {
+    sim.put(deployment('pending', { ns: 'shop', replicas: 1, fault: 'Unschedulable' }))
+    await new Promise((r) => setTimeout(r, 400))
+    const r = await podsHealthy({ ...conn(), selector: 'app=pending', fatalGrace: 200 })
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/^pod pending-\S+: Unschedulable: 0\/1 nodes are available: 1 Insufficient cpu/)
+    expect(r.evidence.pods[0]!.status).toBe('Pending')
+  })
   it('fails when too few pods match', async () => {
     const r = await podsHealthy({ ...conn(), selector: 'app=nothing' })
     expect(r.message).toBe('0 pods with app=nothing in shop, expected at least 1')

@@ -74,6 +74,20 @@ describe('rolloutStatus against the simulator', () => {
     }
   })
 
+  it('a forbidden watch (list allowed) ends at once instead of retrying until the deadline', async () => {
+    sim.put(deployment('watchless', { replicas: 1 }))
+    sim.options.authorize = (a) => a.verb !== 'watch'
+    try {
+      const started = Date.now()
+      const r = await rolloutStatus({ ...base(), name: 'watchless', failFast: false })
+      expect(r.status).toBe('fail')
+      expect(r.message).toBe('not allowed to get deployments in namespace default')
+      expect(Date.now() - started).toBeLessThan(2000)
+    } finally {
+      delete sim.options.authorize
+    }
+  })
+
   it('finishes correctly when the watch is dropped mid-rollout and the resourceVersion expires', async () => {
     sim.options.dropWatchesAfterMs = 120
     try {
