@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { Chalk } from 'chalk'
-import type { TargetEnvironment, OpenEnvironmentOptions } from '../smoke/environment.ts'
 import { ConfigError, errorMessage, InterruptedError, InvalidArgumentError, UsageError } from './errors.ts'
 import { redactor as globalRedactor, type Redactor } from './redact.ts'
 import { buildMeta, writeReports, type WrittenReports } from './report/index.ts'
@@ -23,7 +22,7 @@ import { detectOperator } from './report/meta.ts'
  * numbered, timed, recorded steps, verification through the runner, confirmations, rollback,
  * resume, interruption and the same reports as the smoke suite.
  *
- *   const rb = await runbook({ title: 'Deploy', name: 'deploy' })
+ *   const rb = await runbook({ title: 'Deploy', name: 'deploy', openEnvironment })   // from smoke/environment.ts
  *   await rb.step('Apply manifests', { estimate: '1m', destructive: true, undo: async (ctx) => ... }, async (ctx) => {
  *     await ctx.$`kubectl apply -f ${file}`
  *   })
@@ -31,11 +30,45 @@ import { detectOperator } from './report/meta.ts'
  *   await rb.finish()
  */
 
-export interface RunbookOptions {
+/**
+ * What the engine needs of an opened target. `openEnvironment` in smoke/environment.ts returns one
+ * (with more: the resolved target file, sandbox variables); runbooks pass that function in, so that
+ * lib/ does not import smoke/ (DESIGN.md: imports point runbooks/, smoke/ → checks/ → lib/).
+ */
+export interface RunbookEnvironment {
+  loaded: { name: string; file: string }
+  target: { name?: string; concurrency?: number }
+  /** Every check of the target, built, in the target's order. */
+  checks: CheckSpec[]
+  /** Variables the environment provides (e.g. the sandbox's), besides process.env. */
+  vars: Record<string, string>
+  /** Sandbox faults in force. */
+  faults: string[]
+  /** Stops whatever opening the environment started. */
+  close(): Promise<void>
+}
+
+/** What `openEnvironment` gets from the engine (the parsed flags and the run's settings). */
+export interface OpenRunbookEnvironmentOptions {
+  target: string
+  cwd: string
+  reportDir: string
+  faults: string[]
+  env: Record<string, string | undefined>
+  redactor: Redactor
+}
+
+export interface RunbookOptions<E extends RunbookEnvironment = RunbookEnvironment> {
   /** Human title, printed and used as the report heading. */
   title: string
   /** Short name for reports and run ids (`deploy`). Default: slug of the title. */
   name?: string
+  /**
+   * Opens the target named by `--target` (loads and validates it, starts the sandbox for sandbox
+   * targets, builds its checks). Required: runbooks pass `openEnvironment` from smoke/environment.ts,
+   * optionally wrapped to start extra sandbox pieces.
+   */
+  openEnvironment: (opts: OpenRunbookEnvironmentOptions) => Promise<E>
   /** Target used when `--target` is not given. Default: none (then `--target` is required). */
   target?: string
   /** Command-line arguments. Default: the script's (after `zx <script>`). */
@@ -49,12 +82,8 @@ export interface RunbookOptions {
    * start without a terminal unless `--yes` is given. Default true.
    */
   needsConfirmation?: boolean
-  /** Extra sandbox pieces for sandbox targets (see `openEnvironment`). */
-  extraSandbox?: OpenEnvironmentOptions['extraSandbox']
-  /** Fault names the extra sandbox pieces handle. */
-  extraFaults?: readonly string[]
-  /** Incoming-webhook URL for notifications, from the resolved target. Default: none. */
-  notifyUrl?: (env: TargetEnvironment) => string | undefined
+  /** Incoming-webhook URL for notifications, from the opened target. Default: none. */
+  notifyUrl?: (env: E) => string | undefined
   cwd?: string
   env?: Record<string, string | undefined>
   redactor?: Redactor
@@ -128,13 +157,13 @@ class StepSkipped extends Error {}
 
 const EXIT: Record<RunVerdict, number> = { passed: 0, failed: 1, 'config-error': 2, interrupted: 130 }
 
-export interface Runbook {
+export interface Runbook<E extends RunbookEnvironment = RunbookEnvironment> {
   readonly title: string
   readonly name: string
   readonly flags: RunbookFlags
   readonly dryRun: boolean
   /** The opened target: resolved target file, built checks, sandbox variables. */
-  readonly env: TargetEnvironment
+  readonly env: E
   readonly reportDir: string
   /** The run's signal (aborted on Ctrl-C). */
   readonly signal: AbortSignal
@@ -166,8 +195,9 @@ interface UndoEntry {
 }
 
 /** Starts a runbook: parses flags, opens the target (sandbox included) and begins the report. */
-export async function runbook(options: RunbookOptions): Promise<Runbook> {
+export async function runbook<E extends RunbookEnvironment>(options: RunbookOptions<E>): Promise<Runbook<E>> {
   if (!options || typeof options.title !== 'string' || options.title.trim() === '') throw new InvalidArgumentError('runbook(): title is required')
+  if (typeof options.openEnvironment !== 'function') throw new InvalidArgumentError('runbook(): openEnvironment is required (pass openEnvironment from smoke/environment.ts)')
   const name = options.name ?? options.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
   const cwd = options.cwd ?? process.cwd()
   const out = options.stdout ?? process.stdout
@@ -190,9 +220,9 @@ export async function runbook(options: RunbookOptions): Promise<Runbook> {
     exit(0)
     throw new UsageError('help shown')
   }
-  const engine = new Engine(options, name, flags, cwd, redactor, print, c, exit)
+  const engine = new Engine(options as unknown as RunbookOptions, name, flags, cwd, redactor, print, c, exit)
   await engine.open()
-  return engine.api()
+  return engine.api() as Runbook<E>
 }
 
 /** The engine state behind the `Runbook` handle. */
@@ -210,7 +240,7 @@ class Engine {
   readonly startedAt = new Date()
   readonly controller = new AbortController()
   reportDir = ''
-  environment: TargetEnvironment | undefined
+  environment: RunbookEnvironment | undefined
   steps: StepRecord[] = []
   stepData = new Map<number, Record<string, unknown>>()
   results: CheckResult[] = []
@@ -279,16 +309,13 @@ class Engine {
           throw new ConfigError(`--from ${this.flags.from}: the run ${this.previous.runId} has no such step (steps: ${this.previous.steps.map((s) => `${s.index} ${s.title}`).join('; ')})`)
         }
       }
-      const { openEnvironment } = await import('../smoke/environment.ts')
-      this.environment = await openEnvironment({
+      this.environment = await this.opts.openEnvironment({
         target,
         cwd: this.cwd,
         reportDir: this.reportDir,
         faults: this.flags.faults,
         env: this.envVars,
         redactor: this.redactor,
-        ...(this.opts.extraSandbox ? { extraSandbox: this.opts.extraSandbox } : {}),
-        ...(this.opts.extraFaults ? { extraFaults: this.opts.extraFaults } : {}),
       })
       this.targetLabel = this.environment.loaded.name
       this.notifyUrl = this.opts.notifyUrl?.(this.environment)
@@ -662,7 +689,7 @@ class Engine {
       ...(this.fatal ? { error: this.redactor.redact(this.fatal) } : {}),
       ...(this.environment?.faults.length ? { faults: this.environment.faults } : {}),
     })
-    if (this.warnings.length) (meta as { warnings?: string[] }).warnings = [...this.warnings]
+    if (this.warnings.length) meta.warnings = this.warnings.map((w) => this.redactor.redact(w))
     const report: RunReport = { schemaVersion: 1, meta, summary, results: this.results, steps: this.steps }
     let reports: WrittenReports | undefined
     try {

@@ -1,25 +1,19 @@
 // The seed production deployment runbook, executable: npx zx runbooks/deploy.mts --target NAME [--dry-run] [--yes]
 // Everything comes from the target file's `deploy:` section; nothing here names a cluster, image or host.
-import { readFile } from 'node:fs/promises'
-import { resolve, dirname } from 'node:path'
-import { parseAllDocuments } from 'yaml'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import { parseDuration } from '../lib/duration.ts'
+import { applyManifests, rolloutUndo, upsertSecretFromEnv } from '../lib/kube-actions.ts'
 import { runbook } from '../lib/runbook.ts'
 import type { DeploySettings } from '../smoke/target.ts'
-import * as k from './kube-stand-in.ts'
-
-const DEPLOY_FAULTS = ['crashloop', 'image-pull']
+import { openDeployEnvironment } from './deploy-environment.ts'
+import { kubeSpecs } from './kube-specs.ts'
 
 const rb = await runbook({
   title: 'Production deployment',
   name: 'deploy',
-  extraFaults: DEPLOY_FAULTS,
-  extraSandbox: async (loaded, faults) => {
-    const d = loaded.target.deploy
-    if (!d) return { vars: {}, close: async () => {} }
-    const { startDeployCluster } = await import('../sandbox/deploy-cluster.ts')
-    return startDeployCluster({ namespace: d.namespace, deployments: d.deployments, registry: d.registry ?? 'registry.local', previousVersion: d.previousVersion ?? 'previous', serviceAccount: d.prerequisites?.serviceAccount, clusterIssuer: d.prerequisites?.clusterIssuer, faults })
-  },
+  openEnvironment: openDeployEnvironment,
   notifyUrl: (env) => env.target.deploy?.notify?.webhookUrl,
 })
 
@@ -32,26 +26,37 @@ if (!deploy) {
 }
 const d = deploy!
 const ns = d.namespace
-const kube = k.connect(d.kubeconfig ?? rb.env.vars.SANDBOX_KUBECONFIG, d.context)
-const rolloutMs = parseDuration(d.rolloutTimeout ?? '10m')
 const targetDir = dirname(rb.env.loaded.file)
-const rollouts = () => d.deployments.map((name) => k.rolloutCheck(kube, `rollout.${name}`, ns, name, rolloutMs))
-rb.afterRollback(() => [...rollouts(), k.podsHealthyCheck(kube, 'pods.healthy', ns), ...rb.checks(d.smoke)])
+const kubeconfig = d.kubeconfig ? resolve(targetDir, d.kubeconfig) : rb.env.vars.SANDBOX_KUBECONFIG
+const conn = { ...(kubeconfig ? { kubeconfig } : {}), ...(d.context ? { context: d.context } : {}), namespace: ns }
+const kube = kubeSpecs(conn)
+const rolloutMs = parseDuration(d.rolloutTimeout ?? '10m')
+const converge = { timeoutMs: Math.max(10_000, Math.min(rolloutMs, 120_000)) }
+const rollouts = () => d.deployments.map((name) => kube.rollout(`rollout.${name}`, name, rolloutMs))
+// Secret values come from the environment, else from the sandbox (its generated secrets).
+const secretEnv = { ...rb.env.vars, ...process.env } as NodeJS.ProcessEnv
+
+rb.afterRollback(() => [
+  ...rollouts(),
+  kube.pods('pods.healthy', { converge }),
+  ...(d.previousVersion ? [kube.version('release.version', d.deployments, d.previousVersion)] : []),
+  ...rb.checks(d.smoke),
+])
 
 // 1. Prerequisites
 const pre = d.prerequisites ?? {}
 await rb.verify('Prerequisites: cluster, namespace, RBAC, ingress controller, cert-manager', [
-  k.resourceExistsCheck(kube, 'prereq.namespace', 'v1', 'Namespace', ns),
-  ...(pre.serviceAccount ? [k.resourceExistsCheck(kube, 'prereq.service-account', 'v1', 'ServiceAccount', pre.serviceAccount, ns)] : []),
-  ...(pre.networkPolicies ? [k.anyExistsCheck(kube, 'prereq.network-policies', 'networking.k8s.io/v1', 'NetworkPolicy', ns)] : []),
-  ...(pre.ingressNamespace ? [k.podsHealthyCheck(kube, 'prereq.ingress-controller', pre.ingressNamespace)] : []),
-  ...(pre.certManagerNamespace ? [k.podsHealthyCheck(kube, 'prereq.cert-manager', pre.certManagerNamespace)] : []),
-  ...(pre.clusterIssuer ? [k.resourceExistsCheck(kube, 'prereq.cluster-issuer', 'cert-manager.io/v1', 'ClusterIssuer', pre.clusterIssuer)] : []),
+  kube.exists('prereq.namespace', 'Namespace', { name: ns }),
+  ...(pre.serviceAccount ? [kube.exists('prereq.service-account', 'ServiceAccount', { name: pre.serviceAccount })] : []),
+  ...(pre.networkPolicies ? [kube.exists('prereq.network-policies', 'NetworkPolicy', { title: `network policies exist in ${ns}` })] : []),
+  ...(pre.ingressNamespace ? [kube.pods('prereq.ingress-controller', { namespace: pre.ingressNamespace, converge, title: `ingress controller pods in ${pre.ingressNamespace} are Running and Ready` })] : []),
+  ...(pre.certManagerNamespace ? [kube.pods('prereq.cert-manager', { namespace: pre.certManagerNamespace, converge, title: `cert-manager pods in ${pre.certManagerNamespace} are Running and Ready` })] : []),
+  ...(pre.clusterIssuer ? [kube.exists('prereq.cluster-issuer', 'ClusterIssuer', { name: pre.clusterIssuer })] : []),
 ], { estimate: '1m' })
 
 // 2. Pre-deployment checklist: tools, secrets in the environment, tests, data services, people.
-const secretEnv = [...new Set((d.secrets ?? []).flatMap((s) => Object.values(s.fromEnv)))]
-await rb.preflight('Checklist: tools and production secrets in the environment', { tools: d.tools ?? [], env: secretEnv })
+const secretVars = [...new Set((d.secrets ?? []).flatMap((s) => Object.values(s.fromEnv)))]
+await rb.preflight('Checklist: tools and production secrets in the environment', { tools: d.tools ?? [], env: secretVars })
 if (d.checklist?.testsCommand) {
   await rb.step('Checklist: tests green', { estimate: '5m' }, async (ctx) => {
     await ctx.$`sh -c ${d.checklist!.testsCommand!}`
@@ -88,17 +93,19 @@ await rb.step('Build and push images', { estimate: '10-15m' }, async (ctx) => {
   }
 })
 
-// 5. Secrets from the environment
+// 5. Secrets from the environment (values are registered for redaction and never leave the API call).
 await rb.step('Create or update secrets', { estimate: '1m', destructive: true }, async (ctx) => {
   for (const s of d.secrets ?? []) {
-    const data: Record<string, string> = {}
-    for (const [key, envName] of Object.entries(s.fromEnv)) data[key] = rb.secret(envName) ?? ''
-    await ctx.action(`apply Secret ${ns}/${s.name} (keys ${Object.keys(data).join(', ')})`, () => k.upsertSecret(kube, ns, s.name, data, ctx.dryRun))
+    const r = await ctx.action(`apply Secret ${ns}/${s.name} (keys ${Object.keys(s.fromEnv).join(', ')})`, () =>
+      upsertSecretFromEnv({ ...conn, name: s.name, keys: s.fromEnv, env: secretEnv, dryRun: ctx.dryRun, signal: ctx.signal }),
+    )
+    ctx.log(r.line)
   }
 })
 
-// 6. Manifests in dependency order; undo = rollout undo of every deployment this run changed.
-const vars: Record<string, string> = { ...rb.env.vars, NAMESPACE: ns, VERSION: d.version, REGISTRY: d.registry ?? '', DOMAIN: d.domain ?? '' }
+// 6. Manifests, in the order the target lists them (and by kind within a file); undo = rollout undo of
+// every deployment this run changed. Variables are substituted into a private temp copy.
+const vars: Record<string, string> = { ...rb.env.vars, ...outputs, NAMESPACE: ns, VERSION: d.version, REGISTRY: d.registry ?? '', DOMAIN: d.domain ?? '' }
 await rb.step(
   'Apply manifests',
   {
@@ -106,32 +113,46 @@ await rb.step(
     destructive: true,
     undo: async (ctx) => {
       for (const name of (ctx.data.changed as string[] | undefined) ?? []) {
-        await ctx.action(`rollout undo deployment/${name} -n ${ns}`, () => k.rolloutUndo(kube, ns, name, ctx.dryRun))
+        const r = await ctx.action(`rollout undo deployment/${name} -n ${ns}`, () => rolloutUndo({ ...conn, name, dryRun: ctx.dryRun, signal: ctx.signal }))
+        ctx.log(`${r.line}${r.revision ? ` (to revision ${r.revision})` : ''}`)
       }
     },
   },
   async (ctx) => {
-    ctx.data.changed = []
-    for (const file of d.manifests?.files ?? []) {
-      const text = (await readFile(resolve(targetDir, d.manifests!.dir, file), 'utf8')).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, n: string) => vars[n] ?? process.env[n] ?? '')
-      for (const doc of parseAllDocuments(text)) {
-        const obj = doc.toJS() as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }
-        if (!obj) continue
-        const before = obj.kind === 'Deployment' ? await k.deploymentRevision(kube, ns, obj.metadata.name) : 0
-        await ctx.action(`apply ${obj.kind} ${obj.metadata.namespace ?? ns}/${obj.metadata.name} (${file})`, () => k.applyObject(kube, obj, ctx.dryRun))
-        if (obj.kind === 'Deployment' && !ctx.dryRun && before > 0) (ctx.data.changed as string[]).push(obj.metadata.name)
+    const changed: string[] = []
+    ctx.data.changed = changed
+    const work = await mkdtemp(join(tmpdir(), 'rbk-manifests-'))
+    try {
+      for (const file of d.manifests?.files ?? []) {
+        const text = (await readFile(resolve(targetDir, d.manifests!.dir, file), 'utf8')).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, n: string) => vars[n] ?? '')
+        const rendered = join(work, file.replace(/[\\/]/g, '_'))
+        await writeFile(rendered, text, { mode: 0o600 })
+        const results = await ctx.action(`kubectl apply --server-side -f ${file} -n ${ns}`, () => applyManifests({ ...conn, paths: rendered, dryRun: ctx.dryRun, signal: ctx.signal }))
+        for (const r of results) {
+          ctx.log(r.line)
+          if (r.kind === 'Deployment' && r.outcome === 'configured' && !r.dryRun) changed.push(r.name)
+        }
       }
+    } finally {
+      await rm(work, { recursive: true, force: true })
     }
   },
 )
 
-// 7. Rollouts, pods, migrations
-await rb.verify('Watch rollouts and pod health', [...rollouts(), k.podsHealthyCheck(kube, 'pods.healthy', ns), ...(d.migrations ? rb.checks(d.migrations) : [])], { estimate: '5-10m' })
+// 7. Rollouts (failing early on crash loops and image pull errors), then pods, version, migrations.
+await rb.verify('Watch rollouts', rollouts(), { estimate: '5-10m' })
+await rb.verify('Pods healthy, release version, migrations at head', [
+  kube.pods('pods.healthy', { converge }),
+  // A server-side dry run changed nothing: the previous version is still running.
+  ...(rb.dryRun ? [] : [kube.version('release.version', d.deployments, d.version)]),
+  ...(d.migrations ? rb.checks(d.migrations) : []),
+], { estimate: '1m' })
 
-// 8. DNS, certificate, live TLS
-await rb.verify('Ingress address, certificate Ready', [
-  ...(d.ingress ? [k.ingressAddressCheck(kube, 'ingress.address', ns, d.ingress.name)] : []),
-  ...(d.certificate ? [k.certificateCheck(kube, 'certificate.ready', ns, d.certificate.name)] : []),
+// 8. DNS, certificate, live TLS (the smoke suite's TLS check runs in step 9)
+await rb.verify('Ingress address, DNS, certificate Ready', [
+  ...(d.ingress ? [kube.ingress('ingress.address', d.ingress.name, { ...(d.domain ? { host: d.domain } : {}), converge })] : []),
+  ...(d.dns && d.domain && d.ingress ? [kube.dns('dns.domain', d.domain, d.ingress.name, converge)] : []),
+  ...(d.certificate ? [kube.certificate('certificate.ready', d.certificate.name, converge)] : []),
 ], { estimate: '2-5m' })
 
 // 9. Post-deployment validation: the target's smoke suite.

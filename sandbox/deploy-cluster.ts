@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { KObj } from './kube-sim/index.ts'
 import { FAULT_ANNOTATION, startKubeSim } from './kube-sim/index.ts'
 
@@ -22,7 +23,10 @@ export interface DeployClusterOptions {
 }
 
 export interface DeployCluster {
+  /** SANDBOX_KUBECONFIG, SANDBOX_KUBE_NAMESPACE and the release-fault variables the sandbox manifests use. No secrets. */
   vars: Record<string, string>
+  /** Secret values the deploy's secrets step reads, by variable name (SANDBOX_SERVICEDESK_API_KEY): register them for redaction. */
+  secrets: Record<string, string>
   kubeconfigPath: string
   /** Creates or replaces an object in the simulator's store directly. */
   put(obj: KObj): KObj
@@ -47,7 +51,9 @@ export async function startDeployCluster(opts: DeployClusterOptions): Promise<De
   await new Promise((r) => setTimeout(r, 400))
   const fault = opts.faults?.includes('crashloop') ? 'CrashLoopBackOff' : opts.faults?.includes('image-pull') ? 'ImagePullBackOff' : ''
   return {
-    vars: { SANDBOX_KUBECONFIG: sim.kubeconfigPath, SANDBOX_RELEASE_FAULT: fault, SANDBOX_FAULT_ANNOTATION: FAULT_ANNOTATION },
+    vars: { SANDBOX_KUBECONFIG: sim.kubeconfigPath, SANDBOX_KUBE_NAMESPACE: opts.namespace, SANDBOX_RELEASE_FAULT: fault, SANDBOX_FAULT_ANNOTATION: FAULT_ANNOTATION },
+    // A throwaway "production" API key, generated per run, so the secrets step has a real value to carry.
+    secrets: { SANDBOX_SERVICEDESK_API_KEY: `sdp-${randomBytes(12).toString('hex')}` },
     kubeconfigPath: sim.kubeconfigPath,
     put: (obj) => sim.put(obj),
     close: () => sim.close(),

@@ -38,9 +38,14 @@ export interface OpenEnvironmentOptions {
    * Extra sandbox pieces to start (e.g. the Kubernetes simulator for the deploy runbook). Gets the
    * loaded target and the faults; returns more variables and a close function.
    */
+  extraSandbox?: (loaded: LoadedTarget, faults: string[]) => Promise<{ vars: Record<string, string>; close(): Promise<void> }>
   /** Fault names that `extraSandbox` handles (not passed to the demo application). */
   extraFaults?: readonly string[]
-  extraSandbox?: (loaded: LoadedTarget, faults: string[]) => Promise<{ vars: Record<string, string>; close(): Promise<void> }>
+  /**
+   * Variables `extraSandbox` provides (e.g. `SANDBOX_KUBECONFIG` for the deploy runbook's own
+   * cluster): the sandbox service behind them is not started even when a check requires it.
+   */
+  extraProvides?: readonly string[]
 }
 
 export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<TargetEnvironment> {
@@ -62,6 +67,7 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
       // Start only the optional services that the selected checks declare in `requires`.
       const selected = loaded.target.checks.filter((c) => !opts.only?.length || opts.only.includes(c.id))
       const needed = new Set(selected.flatMap((c) => c.requires ?? []))
+      for (const v of opts.extraProvides ?? []) needed.delete(v)
       const sb = await startSandboxServices({
         faults: parseFaults(appFaults),
         webhookSecret: opts.env.WEBHOOK_SECRET || undefined,
