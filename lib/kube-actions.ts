@@ -289,7 +289,9 @@ export async function restartRollout(opts: RestartRolloutOptions): Promise<Actio
 }
 
 export interface RolloutUndoOptions extends CommonActionOptions {
-  /** Deployment name. (StatefulSet/DaemonSet undo through ControllerRevisions is not implemented.) */
+  /** Workload kind. Default Deployment. StatefulSets and DaemonSets roll back through their ControllerRevisions. */
+  kind?: WorkloadKind
+  /** Workload name. */
   name: string
   /** Revision to roll back to. Default 0: the previous revision. */
   toRevision?: number
@@ -309,6 +311,8 @@ export async function rolloutUndo(opts: RolloutUndoOptions): Promise<ActionResul
   const toRevision = opts.toRevision ?? 0
   if (!Number.isInteger(toRevision) || toRevision < 0) throw new InvalidArgumentError(`toRevision must be a non-negative integer, got ${toRevision}`)
   const client = createKubeClient(opts)
+  const kind = opts.kind ?? 'Deployment'
+  if (kind !== 'Deployment') return undoFromControllerRevision(client, kind, opts, toRevision)
   const ns = client.namespace
   const dry = Boolean(opts.dryRun)
   const d = await readWorkload(client, 'Deployment', opts.name)
@@ -356,4 +360,39 @@ export async function rolloutUndo(opts: RolloutUndoOptions): Promise<ActionResul
   ]
   await patchWorkload(client, 'Deployment', opts.name, patch, PatchStrategy.JsonPatch, opts)
   return { ...workloadResult('Deployment', opts.name, ns, 'rolled back', dry), revision: targetRev }
+}
+
+/**
+ * `kubectl rollout undo statefulset|daemonset/NAME`: the previous (or given) ControllerRevision's data
+ * (a strategic merge patch that replaces spec.template) is patched back onto the workload.
+ */
+async function undoFromControllerRevision(client: KubeClient, kind: WorkloadKind, opts: RolloutUndoOptions, toRevision: number): Promise<ActionResult> {
+  const ns = client.namespace
+  const dry = Boolean(opts.dryRun)
+  const w = await readWorkload(client, kind, opts.name)
+  const sel = Object.entries(w.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(',')
+  let list
+  try {
+    list = await client.apps.listNamespacedControllerRevision({ namespace: ns, labelSelector: sel || undefined }, client.call())
+  } catch (err) {
+    throw actionError(err, { verb: 'list', resource: 'controllerrevisions', kind: 'controllerrevision', namespace: ns }, client, [])
+  }
+  const history = list.items.filter((cr) => cr.metadata?.ownerReferences?.some((r) => r.uid === w.metadata?.uid)).sort((a, b) => Number(a.revision) - Number(b.revision))
+  let target
+  if (toRevision === 0) {
+    if (history.length <= 1) throw new KubeActionError('no last revision to roll back to', { reason: 'NoHistory', message: 'fewer than two revisions' })
+    target = history[history.length - 2]!
+  } else {
+    target = history.find((cr) => Number(cr.revision) === toRevision)
+    if (!target) throw new KubeActionError(`unable to find specified revision ${toRevision} in history`, { reason: 'NoRevision', message: `revision ${toRevision} not found` })
+  }
+  const data = (target.data ?? {}) as { spec?: { template?: Record<string, unknown> } }
+  const { $patch: _p, ...stored } = (data.spec?.template ?? {}) as Record<string, unknown>
+  const current = ObjectSerializer.serialize(w.spec?.template, 'V1PodTemplateSpec', '')
+  const rev = Number(target.revision)
+  if (stable(stored) === stable(current)) {
+    return { ...workloadResult(kind, opts.name, ns, 'skipped rollback', dry, `skipped rollback (current template already matches revision ${rev})`), revision: rev }
+  }
+  await patchWorkload(client, kind, opts.name, data, PatchStrategy.StrategicMergePatch, opts)
+  return { ...workloadResult(kind, opts.name, ns, 'rolled back', dry), revision: rev }
 }

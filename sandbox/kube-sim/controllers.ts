@@ -237,7 +237,7 @@ export class Controllers {
     const s = this.#store
     const ns = sts.metadata.namespace
     const replicas: number = sts.spec.replicas ?? 1
-    const updateRevision = `${sts.metadata.name}-${templateHash(sts.spec.template ?? {})}`
+    const updateRevision = this.#controllerRevision(sts, templateHash(sts.spec.template ?? {}))
     const partition: number = sts.spec.updateStrategy?.rollingUpdate?.partition ?? 0
     const rolling = (sts.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate'
     let pods = s.list('pods', ns).filter((p) => isOwnedBy(p, sts))
@@ -283,11 +283,36 @@ export class Controllers {
     })
   }
 
+  /**
+   * History for StatefulSets and DaemonSets, as their controllers keep it: one ControllerRevision per
+   * distinct template (data = a strategic merge patch replacing spec.template); going back to an old
+   * template re-numbers its revision as the newest. Returns the revision's name.
+   */
+  #controllerRevision(owner: KObj, hash: string): string {
+    const s = this.#store
+    const ns = owner.metadata.namespace
+    const name = `${owner.metadata.name}-${hash}`
+    const owned = s.list('controllerrevisions', ns).filter((cr) => isOwnedBy(cr, owner))
+    const max = Math.max(0, ...owned.map((cr) => Number(cr.revision ?? 0)))
+    const existing = owned.find((cr) => cr.metadata.name === name)
+    if (!existing) {
+      s.create('controllerrevisions', {
+        metadata: { name, namespace: ns, labels: { ...(owner.spec.template?.metadata?.labels ?? {}), 'controller-revision-hash': hash }, ownerReferences: [ownerRef(owner)] },
+        data: { spec: { template: { ...clone(owner.spec.template ?? {}), $patch: 'replace' } } },
+        revision: max + 1,
+      })
+    } else if (Number(existing.revision) < max) {
+      s.update('controllerrevisions', { ...existing, revision: max + 1 })
+    }
+    return name
+  }
+
   // ---- DaemonSet controller -------------------------------------------------------------
   #daemonSet(ds: KObj): void {
     const s = this.#store
     const ns = ds.metadata.namespace
     const hash = templateHash(ds.spec.template ?? {})
+    this.#controllerRevision(ds, hash)
     const nodes = this.#t.nodes
     let pods = s.list('pods', ns).filter((p) => isOwnedBy(p, ds))
     for (const node of nodes) {

@@ -133,6 +133,25 @@ describe('setImage, restartRollout, rolloutUndo', () => {
     await expect(rolloutUndo({ ...conn(), name: 'ghost' })).rejects.toThrow('deployment ghost not found in namespace shop')
   })
 
+  it('StatefulSet and DaemonSet undo through ControllerRevisions, like kubectl', async () => {
+    const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'shop' }, spec: { replicas: 2, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'pg:15' }] } } } }
+    const file = join(dir, '..', `sts-${Date.now()}.yaml`)
+    await writeFile(file, stringify(sts))
+    await applyManifests({ ...conn(), paths: file })
+    const done = async () => (await rolloutStatus({ ...conn(), kind: 'StatefulSet', name: 'db', timeout: 10_000 })).status
+    expect(await done()).toBe('pass')
+    await expect(rolloutUndo({ ...conn(), kind: 'StatefulSet', name: 'db' })).rejects.toThrow('no last revision to roll back to')
+    await setImage({ ...conn(), kind: 'StatefulSet', name: 'db', images: { db: 'pg:16' } })
+    expect(await done()).toBe('pass')
+    const r = await rolloutUndo({ ...conn(), kind: 'StatefulSet', name: 'db' })
+    expect(r.line).toBe('statefulset.apps/db rolled back')
+    expect(r.revision).toBe(1)
+    expect(await done()).toBe('pass')
+    expect(sim.store.get('statefulsets', 'shop', 'db')!.spec.template.spec.containers[0].image).toBe('pg:15')
+    const again = await rolloutUndo({ ...conn(), kind: 'StatefulSet', name: 'db', toRevision: 3 })
+    expect(again.line).toBe('statefulset.apps/db skipped rollback (current template already matches revision 3)')
+  })
+
   // kubectl is the reference for undo; it is on the machine image (Debian kubernetes-client in CI otherwise).
   it.skipIf(!existsSync('/usr/bin/kubectl'))('our undo and kubectl undo leave the same template and annotations', async () => {
     const run = promisify(execFile)

@@ -137,6 +137,23 @@ describe.skipIf(!hasKubectl)('kubectl against the simulator', () => {
     expect(again.stdout.trim()).toBe('deployment.apps/web skipped rollback (current template already matches revision 3)')
   })
 
+  it('StatefulSet and DaemonSet: rollout status agrees with kubectl, and kubectl rollout undo works through ControllerRevisions', async () => {
+    const labels = (app: string) => ({ selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: `${app}:1` }] } } })
+    await kubectl('apply', '--server-side', '-f', await applyFile('sts', { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'default' }, spec: { replicas: 2, serviceName: 'db', ...labels('db') } }))
+    await kubectl('apply', '--server-side', '-f', await applyFile('ds', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default' }, spec: labels('agent') }))
+    for (const [kind, name] of [['StatefulSet', 'db'], ['DaemonSet', 'agent']] as const) {
+      const k = await kubectl('rollout', 'status', `${kind.toLowerCase()}/${name}`, '--timeout=20s')
+      const ours = await rolloutStatus({ ...conn(), kind, name, timeout: 20_000 })
+      expect(ours.status).toBe('pass')
+      expect(ours.message).toBe(lastLine(k.stdout))
+      expect((await kubectl('set', 'image', `${kind.toLowerCase()}/${name}`, `c=${name}:2`)).code).toBe(0)
+      expect((await rolloutStatus({ ...conn(), kind, name, timeout: 20_000 })).status).toBe('pass')
+      expect((await kubectl('rollout', 'undo', `${kind.toLowerCase()}/${name}`)).stdout.trim()).toBe(`${kind.toLowerCase()}.apps/${name} rolled back`)
+      expect((await rolloutStatus({ ...conn(), kind, name, timeout: 20_000 })).status).toBe('pass')
+      expect((await kubectl('get', kind.toLowerCase(), name, '-o', 'jsonpath={.spec.template.spec.containers[0].image}')).stdout).toBe(`${name}:1`)
+    }
+  })
+
   it('certificates: kubectl get certificate READY column agrees with certificateReady', async () => {
     const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'api-tls', namespace: 'default' }, spec: { secretName: 'api-tls', dnsNames: ['api.example.com'], issuerRef: { name: 'letsencrypt-prod', kind: 'ClusterIssuer' } } }
     await kubectl('apply', '--server-side', '-f', await applyFile('cert', cert))
