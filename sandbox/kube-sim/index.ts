@@ -15,8 +15,9 @@
  * Known limits: request bodies must be JSON or YAML (kubectl's typed generators such as
  * `kubectl create secret` send protobuf and get 415; `kubectl apply/create -f` work); kubectl older than
  * 1.29 needs `--validate=false` for apply (it wants the protobuf OpenAPI v2 document); server-side
- * apply merges like a strategic merge patch and does not track field ownership or conflicts;
- * StatefulSet/DaemonSet ControllerRevisions are not created (so their `rollout undo` is not simulated).
+ * apply merges like a strategic merge patch and does not track field ownership or conflicts; the
+ * Deployment controller surges by maxSurge and scales old ReplicaSets down as new pods become
+ * available (maxUnavailable is not modelled); garbage collection is immediate (no finalizers).
  */
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
