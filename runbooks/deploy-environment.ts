@@ -1,5 +1,9 @@
-import { openEnvironment, type TargetEnvironment } from '../smoke/environment.ts'
+import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { parseAllDocuments } from 'yaml'
 import type { OpenRunbookEnvironmentOptions } from '../lib/runbook.ts'
+import { openEnvironment, type TargetEnvironment } from '../smoke/environment.ts'
+import type { DeploySettings } from '../smoke/target.ts'
 
 /** Faults of the deploy sandbox's cluster (the demo application's faults are separate). */
 export const DEPLOY_FAULTS = ['crashloop', 'image-pull'] as const
@@ -9,13 +13,17 @@ export const DEPLOY_FAULTS = ['crashloop', 'image-pull'] as const
  * section it also starts the runbooks' own "production cluster" (sandbox/deploy-cluster.ts: a
  * Kubernetes simulator with the prerequisites and the previous release rolled out), instead of the
  * smoke sandbox's cluster, so the smoke suite's Kubernetes checks look at what the runbook deploys.
+ *
+ * `released`: the cluster is left as a finished deploy leaves it — the target's manifests at
+ * `deploy.version` on top of `previousVersion`, and its secrets — for the rollback runbook. With
+ * `--fault crashloop` that release crash-loops, which is what a rollback is for.
  */
-export function openDeployEnvironment(o: OpenRunbookEnvironmentOptions): Promise<TargetEnvironment> {
+export function openDeployEnvironment(o: OpenRunbookEnvironmentOptions, how: { released?: boolean } = {}): Promise<TargetEnvironment> {
   return openEnvironment({
     ...o,
     extraFaults: DEPLOY_FAULTS,
     extraProvides: ['SANDBOX_KUBECONFIG', 'SANDBOX_KUBE_NAMESPACE'],
-    extraSandbox: async (loaded, faults) => {
+    extraSandbox: async (loaded, faults, sandboxVars) => {
       const d = loaded.target.deploy
       if (!d) return { vars: {}, close: async () => {} }
       const { startDeployCluster } = await import('../sandbox/deploy-cluster.ts')
@@ -29,7 +37,33 @@ export function openDeployEnvironment(o: OpenRunbookEnvironmentOptions): Promise
         faults,
       })
       for (const v of Object.values(cluster.secrets)) o.redactor.add(v)
-      return { vars: { ...cluster.vars, ...cluster.secrets }, close: () => cluster.close() }
+      const vars = { ...cluster.vars, ...cluster.secrets }
+      try {
+        if (how.released) await seedRelease(cluster.put, d, dirname(loaded.file), { ...sandboxVars, ...vars })
+      } catch (err) {
+        await cluster.close()
+        throw err
+      }
+      return { vars, close: () => cluster.close() }
     },
   })
+}
+
+/** Puts the target's manifests (variables substituted, as deploy.mts applies them) and secrets straight into the simulator. */
+async function seedRelease(put: (obj: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }) => unknown, d: DeploySettings, targetDir: string, vars: Record<string, string>): Promise<void> {
+  const subst = (s: string) => s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, n: string) => vars[n] ?? '')
+  const all: Record<string, string> = { ...vars, NAMESPACE: d.namespace, VERSION: d.version, REGISTRY: d.registry ?? '', DOMAIN: subst(d.domain ?? '') }
+  for (const file of d.manifests?.files ?? []) {
+    const text = (await readFile(resolve(targetDir, d.manifests!.dir, file), 'utf8')).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, n: string) => all[n] ?? '')
+    for (const doc of parseAllDocuments(text)) {
+      const obj = doc.toJS() as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } | null
+      if (obj) put({ ...obj, metadata: { ...obj.metadata, namespace: obj.metadata.namespace || d.namespace } })
+    }
+  }
+  for (const s of d.secrets ?? []) {
+    const data = Object.fromEntries(Object.entries(s.fromEnv).map(([key, variable]) => [key, Buffer.from(process.env[variable] || vars[variable] || 'sandbox-value').toString('base64')]))
+    put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: s.name, namespace: d.namespace }, type: 'Opaque', data } as never)
+  }
+  // Let the release roll out (the simulator's pods start in ~120 ms).
+  await new Promise((r) => setTimeout(r, 500))
 }

@@ -36,9 +36,10 @@ export interface OpenEnvironmentOptions {
   only?: string[]
   /**
    * Extra sandbox pieces to start (e.g. the Kubernetes simulator for the deploy runbook). Gets the
-   * loaded target and the faults; returns more variables and a close function.
+   * loaded target, the faults and the sandbox's variables so far (secrets included); returns more
+   * variables and a close function.
    */
-  extraSandbox?: (loaded: LoadedTarget, faults: string[]) => Promise<{ vars: Record<string, string>; close(): Promise<void> }>
+  extraSandbox?: (loaded: LoadedTarget, faults: string[], vars: Readonly<Record<string, string>>) => Promise<{ vars: Record<string, string>; close(): Promise<void> }>
   /** Fault names that `extraSandbox` handles (not passed to the demo application). */
   extraFaults?: readonly string[]
   /**
@@ -81,7 +82,7 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
       missing = sb.missing
       sandboxUrl = sb.app.httpsUrl
       if (opts.extraSandbox) {
-        const extra = await opts.extraSandbox(loaded, faults)
+        const extra = await opts.extraSandbox(loaded, faults, vars)
         closers.push(() => extra.close())
         vars = { ...vars, ...extra.vars }
       }

@@ -48,6 +48,8 @@ export interface DeploySettings {
   migrations?: string[]
   smoke?: string[]
   notify?: { webhookUrl: string }
+  /** rollback.mts --allow-db-downgrade: the downgrade command (sh -c, with DB_REVISION set). */
+  database?: { downgradeCommand?: string }
 }
 
 export interface LoadedTarget {
@@ -169,6 +171,14 @@ const deploySchema = {
     migrations: strList('ids of target checks that prove the database migrations are at head'),
     smoke: strList('ids of target checks run as post-deployment validation (default: all)'),
     notify: { type: 'object', additionalProperties: false, required: ['webhookUrl'], description: 'Slack-compatible incoming-webhook notifications', properties: { webhookUrl: { type: 'string', description: 'webhook URL, as env:NAME' } } },
+    database: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'database rollback (runbooks/rollback.mts, only with --allow-db-downgrade and a typed confirmation)',
+      properties: {
+        downgradeCommand: { type: 'string', minLength: 1, description: 'command run with sh -c to downgrade the schema to $DB_REVISION (default -1), e.g. alembic downgrade "$DB_REVISION"' },
+      },
+    },
   },
 }
 
