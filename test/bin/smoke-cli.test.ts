@@ -32,8 +32,9 @@ describe('runbook-kit smoke --target sandbox', () => {
     const dir = reportDir()
     const run = await runCli(['smoke', '--target', 'sandbox', '--report-dir', dir])
     expect(run.stderr).toBe('')
-    expect(run.code).toBe(0)
     const report = readReport(dir)
+    const notPassed = report.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.status}: ${r.message}`)
+    expect(run.code, notPassed.join('\n')).toBe(0)
     const total = report.results.length
     expect(total).toBeGreaterThanOrEqual(5)
     expect(run.stdout).toMatch(new RegExp(`^${total} passed, 0 failed$`, 'm'))
