@@ -75,6 +75,17 @@ describe('runbooks/deploy.mts on the sandbox', () => {
     expect(status(report, 'Apply manifests')).toBe('skip')
   })
 
+  it('--dry-run sends every change as a server-side dry run and skips verifying what was not applied', async () => {
+    const { code, out, report } = await deploy(['--target', 'sandbox', '--dry-run'])
+    expect(code, out).toBe(0)
+    const apply = report.steps.find((s) => s.title === 'Apply manifests')!
+    expect(apply.status).toBe('dry-run')
+    expect(apply.commands.length).toBe(4)
+    expect(apply.commands.every((c) => c.dryRun === true && c.exitCode === 0)).toBe(true)
+    expect(status(report, 'Watch rollouts')).toBe('skip')
+    expect(report.steps.some((s) => s.title.startsWith('Undo'))).toBe(false)
+  })
+
   it('a secret missing from the environment is caught in the checklist before anything changes', async () => {
     const { code, out, report } = await deploy(['--target', 'test/fixtures/runbooks/sandbox-missing-secret.yaml'])
     expect(code, out).toBe(1)
