@@ -7,7 +7,7 @@
  * Prints one comparable line per scenario:
  *   bench <scenario>: suite <ms> ms, limit <ms> ms, baseline <ms> ms (<baseline/suite>x)
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -52,19 +52,23 @@ function runSuite(): Promise<{ wallMs: number; slowestMs: number; exit: number |
   })
 }
 
-function runCurlLoop(): number {
-  const script = `for i in $(seq 0 ${CHECKS - 1}); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 10 "${base}/item/$i" >/dev/null || exit 1; done`
+/** Async: the loopback server lives in this process, so blocking on the loop would starve it. */
+function runCurlLoop(): Promise<number> {
+  const script = `for i in $(seq 0 ${CHECKS - 1}); do curl -sS -o /dev/null --max-time 10 "${base}/item/$i" || exit 1; done`
   const started = performance.now()
-  const r = spawnSync('bash', ['-c', script], { stdio: 'ignore' })
-  if (r.status !== 0) throw new Error('curl loop failed')
-  return performance.now() - started
+  return new Promise((done, fail) => {
+    const child = spawn('bash', ['-c', script], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('exit', (code) => (code === 0 ? done(performance.now() - started) : fail(new Error(`curl loop failed (exit ${code}): ${stderr}`))))
+  })
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 try {
   const suites: { wallMs: number; slowestMs: number }[] = []
   for (let i = 0; i < RUNS; i++) suites.push(await runSuite())
-  const baseline = runCurlLoop()
+  const baseline = await runCurlLoop()
   const suiteMs = median(suites.map((s) => s.wallMs))
   const slowest = median(suites.map((s) => s.slowestMs))
   const limit = slowest + 1000
