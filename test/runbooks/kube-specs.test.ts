@@ -19,7 +19,7 @@ describe('judgeVersion', () => {
     { name: 'nothing to check', images: {}, status: 'fail', msg: /no deployments/ },
     { name: 'untagged image', images: { api: ['r/api'] }, status: 'fail', msg: /not at v1/ },
   ])('$name', ({ images, status, msg }) => {
-    const v = judgeVersion(images, 'v1')
+    const v = judgeVersion(images as Record<string, string[]>, 'v1')
     expect(v.status).toBe(status)
     expect(v.message).toMatch(msg)
   })
