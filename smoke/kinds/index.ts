@@ -1,5 +1,6 @@
 import { alembicKind } from './alembic.ts'
 import { browserKind } from './browser.ts'
+import { dnsKind } from './dns.ts'
 import { grafanaKind } from './grafana.ts'
 import { httpKind } from './http.ts'
 import { httpsRedirectKind } from './https-redirect.ts'
@@ -56,6 +57,7 @@ export const KINDS: readonly CheckKind[] = [
   kubeIngressKind,
   kubeHpaKind,
   kubeEventsKind,
+  dnsKind,
 ]
 
 export function findKind(name: string): CheckKind | undefined {
