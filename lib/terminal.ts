@@ -30,6 +30,7 @@ export class TerminalReporter {
   #statusShown = false
   #timer: NodeJS.Timeout | undefined
   #frame = 0
+  #idWidth = 24
 
   constructor(opts: TerminalOptions) {
     const isTty = Boolean((opts.stream as NodeJS.WriteStream).isTTY)
@@ -49,8 +50,10 @@ export class TerminalReporter {
   }
 
   /** Call before the run with the number of checks. */
-  begin(title: string, total: number): void {
+  begin(title: string, total: number, ids: readonly string[] = []): void {
     this.#total = total
+    // Align titles after the longest id (within reason).
+    this.#idWidth = Math.min(40, Math.max(this.#idWidth, ...ids.map((id) => id.length + 1)))
     this.line(this.#c.bold(title))
     if (this.#opts.live) this.#timer = setInterval(() => this.#drawStatus(), 100).unref()
   }
@@ -68,7 +71,7 @@ export class TerminalReporter {
   formatResult(r: CheckResult): string {
     const colour = { pass: this.#c.green, fail: this.#c.red, error: this.#c.magenta, skip: this.#c.gray }[r.status]
     const attempts = r.attempts > 1 ? `, ${r.attempts} attempts` : ''
-    const head = `${colour(`${SYMBOL[r.status]} ${LABEL[r.status].padEnd(5)}`)} ${r.id.padEnd(24)} ${r.title} ${this.#c.gray(`(${r.durationMs} ms${attempts})`)}`
+    const head = `${colour(`${SYMBOL[r.status]} ${LABEL[r.status].padEnd(5)}`)} ${r.id.padEnd(this.#idWidth)} ${r.title} ${this.#c.gray(`(${r.durationMs} ms${attempts})`)}`
     const lines = [head]
     if (r.status !== 'pass') lines.push(`        ${colour(r.message)}`)
     for (const w of r.warnings ?? []) lines.push(`        ${this.#c.yellow(`warning: ${w}`)}`)

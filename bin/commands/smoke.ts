@@ -94,7 +94,7 @@ export const command: Command = {
         command: ['runbook-kit', 'smoke', ...argv].join(' '),
         onStart: ({ target, checks, sandbox }) => {
           const where = sandbox ? ` (sandbox at ${sandbox.httpsUrl}${sandbox.faults.length ? `, faults: ${sandbox.faults.join(', ')}` : ''})` : ''
-          term.begin(`Smoke suite "${target.name}": ${checks.length} checks${where}`, checks.length)
+          term.begin(`Smoke suite "${target.name}": ${checks.length} checks${where}`, checks.length, checks.map((c) => c.id))
         },
       })
       term.end()
