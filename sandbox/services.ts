@@ -24,8 +24,13 @@ export const SANDBOX_CLUSTER = Object.freeze({
 })
 
 export interface SandboxServicesOptions extends SandboxOptions {
-  /** Start throwaway PostgreSQL and Redis when their binaries are installed. Default true. */
+  /**
+   * Start throwaway PostgreSQL and Redis when their binaries are installed; without them, use (and
+   * seed) the throwaway servers named by DATABASE_URL / REDIS_URL if set. Default true.
+   */
   data?: boolean
+  /** Environment for DATABASE_URL / REDIS_URL. Default process.env. */
+  env?: Record<string, string | undefined>
   /** Start a throwaway Prometheus scraping the demo application when installed. Default true. */
   prometheus?: boolean
   /**
@@ -72,8 +77,12 @@ export async function startSandboxServices(opts: SandboxServicesOptions = {}): P
     if (opts.data !== false) {
       const pg = findPostgresBinaries()
       const redis = findRedisServer()
-      if (!pg.found) missing.SANDBOX_DATABASE_URL = NO_POSTGRES_REASON
-      if (!redis.found) missing.SANDBOX_REDIS_URL = NO_REDIS_REASON
+      // Without local binaries, a throwaway server named by DATABASE_URL / REDIS_URL is used (and seeded).
+      const env = opts.env ?? process.env
+      const externalDb = pg.found ? undefined : env.DATABASE_URL || undefined
+      const externalRedis = redis.found ? undefined : env.REDIS_URL || undefined
+      if (!pg.found && !externalDb) missing.SANDBOX_DATABASE_URL = NO_POSTGRES_REASON
+      if (!redis.found && !externalRedis) missing.SANDBOX_REDIS_URL = NO_REDIS_REASON
       tasks.push(
         (async () => {
           const [db, rd] = await Promise.all([
@@ -82,13 +91,15 @@ export async function startSandboxServices(opts: SandboxServicesOptions = {}): P
           ])
           if (db) closers.push(() => db.stop())
           if (rd) closers.push(() => rd.stop())
-          await seedSandboxData({ databaseUrl: db?.url, redisUrl: rd?.url })
-          if (db) {
-            vars.SANDBOX_DATABASE_URL = db.url
-            const password = new URL(db.url).password
+          const databaseUrl = db?.url ?? externalDb
+          const redisUrl = rd?.url ?? externalRedis
+          await seedSandboxData({ databaseUrl, redisUrl })
+          if (databaseUrl) {
+            vars.SANDBOX_DATABASE_URL = databaseUrl
+            const password = new URL(databaseUrl.replace(/^postgresql\+\w+:/, 'postgresql:')).password
             if (password) secrets.SANDBOX_DATABASE_PASSWORD = decodeURIComponent(password)
           }
-          if (rd) vars.SANDBOX_REDIS_URL = rd.url
+          if (redisUrl) vars.SANDBOX_REDIS_URL = redisUrl
         })(),
       )
     } else {

@@ -72,6 +72,7 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
       const sb = await startSandboxServices({
         faults: parseFaults(appFaults),
         webhookSecret: opts.env.WEBHOOK_SECRET || undefined,
+        env: opts.env,
         data: needed.has('SANDBOX_DATABASE_URL') || needed.has('SANDBOX_REDIS_URL'),
         prometheus: needed.has('SANDBOX_PROMETHEUS_URL'),
         cluster: needed.has('SANDBOX_KUBECONFIG'),
