@@ -4,6 +4,8 @@ import { parseAllDocuments } from 'yaml'
 import type { OpenRunbookEnvironmentOptions } from '../lib/runbook.ts'
 import { openEnvironment, type TargetEnvironment } from '../smoke/environment.ts'
 import type { DeploySettings } from '../smoke/target.ts'
+import { parseDuration } from '../lib/duration.ts'
+import { kubeSpecs } from './kube-specs.ts'
 
 /** Faults of the deploy sandbox's cluster (the demo application's faults are separate). */
 export const DEPLOY_FAULTS = ['crashloop', 'image-pull'] as const
@@ -66,4 +68,35 @@ async function seedRelease(put: (obj: { apiVersion: string; kind: string; metada
   }
   // Let the release roll out (the simulator's pods start in ~120 ms).
   await new Promise((r) => setTimeout(r, 500))
+}
+
+/** What both runbooks derive from the target's `deploy:` section: settings, cluster connection, check builders. */
+export interface DeployContext {
+  d: DeploySettings
+  ns: string
+  targetDir: string
+  conn: { kubeconfig?: string; context?: string; namespace: string }
+  kube: ReturnType<typeof kubeSpecs>
+  rolloutMs: number
+  /** How long convergence checks (pods, certificate) retry. */
+  converge: { timeoutMs: number }
+}
+
+/**
+ * The deploy settings of the runbook's target, or — when the target has no `deploy:` section — a
+ * configuration error (exit 2) after the report is written.
+ */
+export async function deployContext(rb: { env: TargetEnvironment; finish(): Promise<number> }): Promise<DeployContext> {
+  const d = rb.env.target.deploy as DeploySettings | undefined
+  if (!d) {
+    console.error(`target ${rb.env.loaded.name} has no deploy: section`)
+    process.exitCode = 2
+    await rb.finish()
+    process.exit(2)
+  }
+  const targetDir = dirname(rb.env.loaded.file)
+  const kubeconfig = d.kubeconfig ? resolve(targetDir, d.kubeconfig) : rb.env.vars.SANDBOX_KUBECONFIG
+  const conn = { ...(kubeconfig ? { kubeconfig } : {}), ...(d.context ? { context: d.context } : {}), namespace: d.namespace }
+  const rolloutMs = parseDuration(d.rolloutTimeout ?? '10m')
+  return { d, ns: d.namespace, targetDir, conn, kube: kubeSpecs(conn), rolloutMs, converge: { timeoutMs: Math.max(10_000, Math.min(rolloutMs, 120_000)) } }
 }

@@ -2,13 +2,10 @@
 // Everything comes from the target file's `deploy:` section; nothing here names a cluster, image or host.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { parseDuration } from '../lib/duration.ts'
+import { join, resolve } from 'node:path'
 import { applyManifests, rolloutUndo, upsertSecretFromEnv } from '../lib/kube-actions.ts'
 import { runbook } from '../lib/runbook.ts'
-import type { DeploySettings } from '../smoke/target.ts'
-import { openDeployEnvironment } from './deploy-environment.ts'
-import { kubeSpecs } from './kube-specs.ts'
+import { deployContext, openDeployEnvironment } from './deploy-environment.ts'
 
 const rb = await runbook({
   title: 'Production deployment',
@@ -17,21 +14,7 @@ const rb = await runbook({
   notifyUrl: (env) => env.target.deploy?.notify?.webhookUrl,
 })
 
-const deploy = rb.env.target.deploy as DeploySettings | undefined
-if (!deploy) {
-  console.error(`target ${rb.env.loaded.name} has no deploy: section`)
-  process.exitCode = 2
-  await rb.finish()
-  process.exit(2)
-}
-const d = deploy!
-const ns = d.namespace
-const targetDir = dirname(rb.env.loaded.file)
-const kubeconfig = d.kubeconfig ? resolve(targetDir, d.kubeconfig) : rb.env.vars.SANDBOX_KUBECONFIG
-const conn = { ...(kubeconfig ? { kubeconfig } : {}), ...(d.context ? { context: d.context } : {}), namespace: ns }
-const kube = kubeSpecs(conn)
-const rolloutMs = parseDuration(d.rolloutTimeout ?? '10m')
-const converge = { timeoutMs: Math.max(10_000, Math.min(rolloutMs, 120_000)) }
+const { d, ns, targetDir, conn, kube, rolloutMs, converge } = await deployContext(rb)
 const rollouts = () => d.deployments.map((name) => kube.rollout(`rollout.${name}`, name, rolloutMs))
 // Secret values come from the environment, else from the sandbox (its generated secrets).
 const secretEnv = { ...rb.env.vars, ...process.env } as NodeJS.ProcessEnv

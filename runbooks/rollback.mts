@@ -3,14 +3,11 @@
 // Undo every deployment to its previous revision (kubectl rollout undo), or redeploy a named previous
 // version (kubectl set image), watch the rollouts, verify with the smoke suite. Configured by the
 // target file's `deploy:` section, like deploy.mts.
-import { dirname, resolve } from 'node:path'
-import { parseDuration } from '../lib/duration.ts'
 import { rolloutUndo, setImage } from '../lib/kube-actions.ts'
 import { createKubeClient } from '../lib/kube.ts'
 import { runbook } from '../lib/runbook.ts'
-import type { DeploySettings } from '../smoke/target.ts'
-import { openDeployEnvironment } from './deploy-environment.ts'
-import { imageTag, kubeSpecs } from './kube-specs.ts'
+import { deployContext, openDeployEnvironment } from './deploy-environment.ts'
+import { imageTag } from './kube-specs.ts'
 
 const rb = await runbook({
   title: 'Production rollback',
@@ -25,24 +22,10 @@ const rb = await runbook({
   },
 })
 
-const deploy = rb.env.target.deploy as DeploySettings | undefined
-if (!deploy) {
-  console.error(`target ${rb.env.loaded.name} has no deploy: section`)
-  process.exitCode = 2
-  await rb.finish()
-  process.exit(2)
-}
-const d = deploy!
-const ns = d.namespace
+const { d, ns, conn, kube, rolloutMs, converge } = await deployContext(rb)
 const toVersion = rb.flags.extra['to-version'] as string | undefined
 const allowDbDowngrade = rb.flags.extra['allow-db-downgrade'] === true
 const dbRevision = (rb.flags.extra['db-revision'] as string | undefined) ?? '-1'
-const targetDir = dirname(rb.env.loaded.file)
-const kubeconfig = d.kubeconfig ? resolve(targetDir, d.kubeconfig) : rb.env.vars.SANDBOX_KUBECONFIG
-const conn = { ...(kubeconfig ? { kubeconfig } : {}), ...(d.context ? { context: d.context } : {}), namespace: ns }
-const kube = kubeSpecs(conn)
-const rolloutMs = parseDuration(d.rolloutTimeout ?? '10m')
-const converge = { timeoutMs: Math.max(10_000, Math.min(rolloutMs, 120_000)) }
 // After an undo the deployments should run the target's previousVersion (when it names one).
 const expectedVersion = toVersion ?? d.previousVersion
 
