@@ -23,9 +23,9 @@ const POSTGRES_BIN_DIRS = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16
 const REDIS_SERVER_PATHS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server']
 
 /** Shown when a check needs PostgreSQL and there is none. */
-export const NO_POSTGRES_REASON = 'no PostgreSQL server found: set DATABASE_URL or install postgresql'
+export const NO_POSTGRES_REASON = 'no PostgreSQL server found: install postgresql, or set SANDBOX_DATABASE_URL to a throwaway database'
 /** Shown when a check needs Redis and there is none. */
-export const NO_REDIS_REASON = 'no Redis server found: set REDIS_URL or install redis-server'
+export const NO_REDIS_REASON = 'no Redis server found: install redis-server, or set SANDBOX_REDIS_URL to a throwaway server'
 
 export type Found<T> = { found: T; reason?: undefined } | { found?: undefined; reason: string }
 

@@ -26,10 +26,10 @@ export const SANDBOX_CLUSTER = Object.freeze({
 export interface SandboxServicesOptions extends SandboxOptions {
   /**
    * Start throwaway PostgreSQL and Redis when their binaries are installed; without them, use (and
-   * seed) the throwaway servers named by DATABASE_URL / REDIS_URL if set. Default true.
+   * seed) the throwaway servers named by SANDBOX_DATABASE_URL / SANDBOX_REDIS_URL if set. Default true.
    */
   data?: boolean
-  /** Environment for DATABASE_URL / REDIS_URL. Default process.env. */
+  /** Environment for SANDBOX_DATABASE_URL / SANDBOX_REDIS_URL. Default process.env. */
   env?: Record<string, string | undefined>
   /** Start a throwaway Prometheus scraping the demo application when installed. Default true. */
   prometheus?: boolean
@@ -77,23 +77,29 @@ export async function startSandboxServices(opts: SandboxServicesOptions = {}): P
     if (opts.data !== false) {
       const pg = findPostgresBinaries()
       const redis = findRedisServer()
-      // Without local binaries, a throwaway server named by DATABASE_URL / REDIS_URL is used (and seeded).
+      // A throwaway server named by SANDBOX_DATABASE_URL / SANDBOX_REDIS_URL is used (and seeded) instead of a
+      // local one. Never DATABASE_URL / REDIS_URL: those usually name a database someone cares about.
       const env = opts.env ?? process.env
-      const externalDb = pg.found ? undefined : env.DATABASE_URL || undefined
-      const externalRedis = redis.found ? undefined : env.REDIS_URL || undefined
+      // An explicitly given throwaway server wins over starting one (the variable would win at resolution anyway).
+      const externalDb = env.SANDBOX_DATABASE_URL || undefined
+      const externalRedis = env.SANDBOX_REDIS_URL || undefined
       if (!pg.found && !externalDb) missing.SANDBOX_DATABASE_URL = NO_POSTGRES_REASON
       if (!redis.found && !externalRedis) missing.SANDBOX_REDIS_URL = NO_REDIS_REASON
       tasks.push(
         (async () => {
           const [db, rd] = await Promise.all([
-            pg.found ? startPostgres().catch((err: Error) => ((missing.SANDBOX_DATABASE_URL = `PostgreSQL did not start: ${err.message}`), undefined)) : undefined,
-            redis.found ? startRedis().catch((err: Error) => ((missing.SANDBOX_REDIS_URL = `Redis did not start: ${err.message}`), undefined)) : undefined,
+            pg.found && !externalDb ? startPostgres().catch((err: Error) => ((missing.SANDBOX_DATABASE_URL = `PostgreSQL did not start: ${err.message}`), undefined)) : undefined,
+            redis.found && !externalRedis ? startRedis().catch((err: Error) => ((missing.SANDBOX_REDIS_URL = `Redis did not start: ${err.message}`), undefined)) : undefined,
           ])
           if (db) closers.push(() => db.stop())
           if (rd) closers.push(() => rd.stop())
           const databaseUrl = db?.url ?? externalDb
           const redisUrl = rd?.url ?? externalRedis
-          await seedSandboxData({ databaseUrl, redisUrl })
+          // A throwaway server that cannot be seeded is not fatal: its checks then fail with the reason.
+          await Promise.all([
+            databaseUrl ? seedSandboxData({ databaseUrl }).catch(() => undefined) : undefined,
+            redisUrl ? seedSandboxData({ redisUrl }).catch(() => undefined) : undefined,
+          ])
           if (databaseUrl) {
             vars.SANDBOX_DATABASE_URL = databaseUrl
             const password = new URL(databaseUrl.replace(/^postgresql\+\w+:/, 'postgresql:')).password

@@ -54,7 +54,7 @@ describe('data check kinds: schemas', () => {
   it('find* say why a server is missing', () => {
     expect(findPostgresBinaries().found ?? findPostgresBinaries().reason).toBeTruthy()
     expect(findRedisServer().found ?? findRedisServer().reason).toBeTruthy()
-    expect(NO_POSTGRES_REASON).toBe('no PostgreSQL server found: set DATABASE_URL or install postgresql')
+    expect(NO_POSTGRES_REASON).toBe('no PostgreSQL server found: install postgresql, or set SANDBOX_DATABASE_URL to a throwaway database')
   })
 })
 
