@@ -179,7 +179,7 @@ function rerun(a: Attempt, finallyPassed: boolean): CaseModel['reruns'][number] 
 }
 
 function stepCase(report: RunReport, s: StepRecord): CaseModel {
-  const systemOut: string[] = [`step: ${s.index}`, `status: ${s.status}`, `message: ${s.message}`, `startedAt: ${s.startedAt}`]
+  const systemOut: string[] = [`step: ${s.label ?? s.index}`, `status: ${s.status}`, `message: ${s.message}`, `startedAt: ${s.startedAt}`]
   if (s.estimate) systemOut.push(`estimate: ${s.estimate}`)
   if (s.destructive) systemOut.push('destructive: true')
   for (const c of s.commands) {
@@ -220,7 +220,7 @@ function stepCase(report: RunReport, s: StepRecord): CaseModel {
   }
   return {
     classname: `runbook.${segment(report.meta.suite)}.steps`,
-    name: `${String(s.index).padStart(2, '0')}. ${s.title || 'step'}`,
+    name: `${s.label ?? String(s.index).padStart(2, '0')}. ${s.title || 'step'}`,
     timeMs: s.durationMs,
     outcome,
     reruns: [],

@@ -1,4 +1,5 @@
-import { summarize, type CheckResult, type Status } from '../result.ts'
+import type { CheckResult, Status } from '../result.ts'
+import { countTestCases } from './counts.ts'
 import type { RunMeta, RunReport, RunVerdict, StepRecord } from './model.ts'
 import { cleanText, humanDuration, oneLine, truncate, valueText } from './text.ts'
 
@@ -100,12 +101,18 @@ function heading(meta: RunMeta): string {
   return `${TITLE[meta.kind] ?? 'Report'}: ${inline(meta.suite)} → ${inline(meta.target)}`
 }
 
+/**
+ * Counted like junit.xml and the terminal's closing line (`countTestCases`): the test-case total first,
+ * then what it is made of, then the same "N passed, N failed, N skipped" the terminal printed.
+ */
 function verdictLine(report: RunReport): string {
-  const s = summarize(report.results)
-  const counts = `${s.total} ${s.total === 1 ? 'check' : 'checks'}: ${s.pass} passed, ${s.fail} failed, ${s.error} errored, ${s.skip} skipped`
-  const interrupted = report.results.filter((r) => r.interrupted).length
-  const steps = report.steps.length > 0 ? `; ${report.steps.length} ${report.steps.length === 1 ? 'step' : 'steps'}` : ''
-  return `**${VERDICT[report.meta.verdict] ?? inline(report.meta.verdict)}** — ${counts}${interrupted ? ` (${interrupted} interrupted)` : ''}${steps}. Exit code ${report.meta.exitCode}.`
+  const c = countTestCases(report)
+  const parts = [`${c.checks} ${c.checks === 1 ? 'check' : 'checks'}`]
+  if (c.steps > 0) parts.push(`${c.steps} ${c.steps === 1 ? 'step' : 'steps'}`)
+  if (c.total > c.checks + c.steps) parts.push('the configuration error')
+  const counts = `${c.total} test ${c.total === 1 ? 'case' : 'cases'} (${parts.join(', ')}): ${c.pass} passed, ${c.fail + c.error} failed, ${c.skip} skipped`
+  const notes = [...(c.error > 0 ? [`${c.error} of the failed errored`] : []), ...(c.interrupted > 0 ? [`${c.interrupted} interrupted`] : [])]
+  return `**${VERDICT[report.meta.verdict] ?? inline(report.meta.verdict)}** — ${counts}${notes.length ? ` (${notes.join('; ')})` : ''}. Exit code ${report.meta.exitCode}.`
 }
 
 function metadataRows(m: RunMeta): [string, string][] {
@@ -181,7 +188,7 @@ function stepsTable(steps: readonly StepRecord[]): string[] {
   const rows = ['| # | Step | Status | Duration | Commands | Message |', '| ---: | --- | --- | ---: | --- | --- |']
   for (const s of steps) {
     const cmds = s.commands.length === 0 ? '—' : s.commands.map((c) => (c.dryRun ? 'dry run' : `exit ${exitText(c.exitCode, c.dryRun)}`)).join(', ')
-    rows.push(`| ${s.index} | ${cell(s.title)}${s.destructive ? ' ⚠️ destructive' : ''} | ${STATUS[s.status] ?? cell(s.status)} | ${humanDuration(s.durationMs)} | ${cmds} | ${cell(s.message)} |`)
+    rows.push(`| ${s.label ?? s.index} | ${cell(s.title)}${s.destructive ? ' ⚠️ destructive' : ''} | ${STATUS[s.status] ?? cell(s.status)} | ${humanDuration(s.durationMs)} | ${cmds} | ${cell(s.message)} |`)
   }
   return rows
 }
@@ -189,7 +196,7 @@ function stepsTable(steps: readonly StepRecord[]): string[] {
 function stepsSection(steps: readonly StepRecord[]): string[] {
   const out = ['## Steps', '', ...stepsTable(steps), '']
   for (const s of steps) {
-    out.push(`### Step ${s.index}: ${inline(s.title)}`, '')
+    out.push(`### Step ${s.label ?? s.index}: ${inline(s.title)}`, '')
     const facts = [`**Status:** ${STATUS[s.status] ?? cell(s.status)}`, `**Started:** ${cell(s.startedAt)}`, `**Duration:** ${humanDuration(s.durationMs)}`]
     if (s.estimate) facts.push(`**Estimate:** ${cell(s.estimate)}`)
     if (s.destructive) facts.push('**Destructive:** yes')

@@ -52,7 +52,10 @@ export interface CommandRecord {
 
 /** One runbook step. The smoke suite has none. */
 export interface StepRecord {
+  /** Procedure step number (1-based); 0 for steps outside the procedure's numbering, which carry a `label`. */
   index: number
+  /** Shown instead of `index` when set: `R1`, `R2`… for the rollback's undo and after-rollback steps. */
+  label?: string
   title: string
   status: Status | 'rolled-back' | 'dry-run'
   message: string
@@ -63,6 +66,8 @@ export interface StepRecord {
   commands: CommandRecord[]
   /** Ids of the check results recorded inside this step. */
   checks: string[]
+  /** True when Ctrl-C stopped this step (its status is then `error`). */
+  interrupted?: boolean
   /** Manual confirmations: who confirmed what, when. */
   confirmations?: { question: string; answer: string; by: string; at: string }[]
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { renderJunit } from '../../../lib/report/junit.ts'
 import { renderMarkdown, renderSummaryMarkdown } from '../../../lib/report/markdown.ts'
 import type { RunVerdict } from '../../../lib/report/model.ts'
-import { mixedReport, NASTY, report, result, steps } from './fixtures.ts'
+import { mixedReport, NASTY, parseJunit, report, result, steps } from './fixtures.ts'
 
 const SHA = 'ab'.repeat(32)
 
@@ -23,8 +24,28 @@ describe('renderMarkdown', () => {
   it('has the title, the verdict with counts, and ends with the SHA-256 of report.json', () => {
     const md = renderMarkdown(mixedReport(), { jsonSha256: SHA })
     expect(md.startsWith('# Smoke report: sandbox → sandbox\n')).toBe(true)
-    expect(md).toContain('**❌ FAILED** — 8 checks: 2 passed, 2 failed, 2 errored, 2 skipped (2 interrupted). Exit code 1.')
+    expect(md).toContain('**❌ FAILED** — 8 test cases (8 checks): 2 passed, 4 failed, 2 skipped (2 of the failed errored; 2 interrupted). Exit code 1.')
     expect(md.trimEnd().endsWith(`SHA-256 of report.json: \`${SHA}\``)).toBe(true)
+  })
+
+  // The verdict line must say what junit.xml (and the terminal's closing line) says: same total, same split.
+  it.each([
+    ['checks only', () => mixedReport(), '8 test cases (8 checks): 2 passed, 4 failed, 2 skipped'],
+    ['checks and steps', () => report(mixedReport().results, { kind: 'runbook', suite: 'deploy' }, steps()), '12 test cases (8 checks, 4 steps): 3 passed, 5 failed, 4 skipped'],
+    ['a passed runbook', () => report([result('health', 'pass')], { kind: 'runbook', suite: 'deploy' }, [{ ...steps()[0]! }, { ...steps()[3]! }]), '3 test cases (1 check, 2 steps): 2 passed, 0 failed, 1 skipped'],
+    ['a configuration error before any check', () => report([], { verdict: 'config-error', exitCode: 2, error: 'bad target' }), '1 test case (0 checks, the configuration error): 0 passed, 1 failed, 0 skipped'],
+    ['an interrupted step', () => report([], { kind: 'runbook', suite: 'deploy', verdict: 'interrupted', exitCode: 130 }, [{ ...steps()[1]!, status: 'error', interrupted: true }]), '1 test case (0 checks, 1 step): 0 passed, 1 failed, 0 skipped'],
+  ])('counts like junit.xml: %s', (_name, make, expected) => {
+    const r = make()
+    const md = renderMarkdown(r, { jsonSha256: SHA })
+    const line = md.split('\n')[2]!
+    expect(line).toContain(` — ${expected}`)
+    const { suite } = parseJunit(renderJunit(r))
+    const [, total, passed, failed, skipped] = / — (\d+) test cases? .*?: (\d+) passed, (\d+) failed, (\d+) skipped/.exec(line)!.map(Number)
+    expect(total).toBe(Number(suite['@tests']))
+    expect(failed).toBe(Number(suite['@failures']) + Number(suite['@errors']))
+    expect(skipped).toBe(Number(suite['@skipped']))
+    expect(passed).toBe(total! - failed! - skipped!)
   })
 
   it.each<[RunVerdict, string]>([
