@@ -51,6 +51,12 @@ export interface WebhookCheckOptions extends HttpTransportOptions {
   tolerance?: number
   /** Current time in ms since the epoch, for timestamps. Default `Date.now()`. */
   now?: number
+  /**
+   * `rejects-*` checks first send a correctly signed control delivery: a rejection only proves
+   * something when the endpoint accepts the real thing. Status codes that count as accepting it.
+   * Default: any 2xx.
+   */
+  controlStatus?: number | number[]
   /** Result id. Default `webhook.<expectation>`, e.g. `webhook.rejects-invalid-signature`. */
   id?: string
   /** Result title. Default: a sentence naming the URL and the expectation. */
@@ -95,6 +101,22 @@ export type WebhookEvidence = {
   /** First 300 characters of the response body. */
   bodyExcerpt?: string
   /** `job_id`, `jobId` or `id` from a JSON response body. */
+  jobId?: string
+  error?: { code: string; phase?: string }
+  /**
+   * `rejects-*` only: the correctly signed control delivery sent first. When it is not accepted the
+   * rejection proves nothing and the result is `error`.
+   */
+  control?: WebhookControlEvidence
+}
+
+/** The control delivery of a `rejects-*` check: correctly signed, current timestamp, same body. */
+export type WebhookControlEvidence = {
+  /** Status codes that count as accepted, e.g. `2xx` or `202`. */
+  expected: string
+  accepted: boolean
+  status?: number
+  latencyMs?: number
   jobId?: string
   error?: { code: string; phase?: string }
 }
@@ -164,6 +186,7 @@ export async function webhookCheck(expectation: WebhookExpectation, options: Web
     throw new InvalidArgumentError(`rejects-replay needs a timestamped scheme (stripe, slack, standard-webhooks); ${opts.scheme} signs no timestamp`)
   }
   const expectStatus = normalizeStatuses(opts.expectStatus, DEFAULT_STATUS[expectation])
+  const controlStatus = opts.controlStatus === undefined ? undefined : normalizeStatuses(opts.controlStatus, [], 'controlStatus')
   const body = loadPayload(opts)
   // Validate the secret for the scheme (e.g. Standard Webhooks base64) before anything is sent.
   sign(opts.scheme, opts.secret, body, opts)
@@ -173,8 +196,10 @@ export async function webhookCheck(expectation: WebhookExpectation, options: Web
   return timed({ id, title, kind: 'webhook' }, async () => {
     // One clock reading for signing and for the evidence, so the reported age is the signed one.
     const nowMs = opts.now ?? Date.now()
+    // The control goes first: a probe answered before it could be what made the endpoint refuse it (rate limits, dedup).
+    const control = expectation === 'accepts-valid' ? undefined : await send(opts, body, buildDelivery('accepts-valid', opts, body, info.signatureHeader, nowMs).headers)
     const delivery = buildDelivery(expectation, opts, body, info.signatureHeader, nowMs)
-    const obs = await send(opts, body, delivery.headers)
+    const obs = control === undefined || controlAccepted(control, controlStatus) ? await send(opts, body, delivery.headers) : {}
     const evidence: WebhookEvidence = {
       expectation,
       method: opts.method.toUpperCase(),
@@ -191,13 +216,52 @@ export async function webhookCheck(expectation: WebhookExpectation, options: Web
       evidence.signedTimestamp = delivery.timestamp
       evidence.timestampAgeS = Math.floor(nowMs / 1000) - delivery.timestamp
     }
-    return judgeWebhook(expectation, obs, evidence)
+    return judgeWebhook(expectation, obs, evidence, control === undefined ? undefined : { obs: control, ...(controlStatus ? { expectedStatus: controlStatus } : {}) })
   })
 }
 
-/** Pure: the verdict on one delivery's response. `evidence` carries what was sent; the observation is added to it. */
-export function judgeWebhook(expectation: WebhookExpectation, obs: WebhookObservation, sent: WebhookEvidence): Verdict<WebhookEvidence> {
+/** The control delivery's response and what counts as accepting it (default: any 2xx). */
+export interface WebhookControl {
+  obs: WebhookObservation
+  expectedStatus?: number[]
+}
+
+function controlAccepted(obs: WebhookObservation, expected: readonly number[] | undefined): boolean {
+  if (obs.error || obs.status === undefined) return false
+  return expected ? expected.includes(obs.status) : obs.status >= 200 && obs.status < 300
+}
+
+/**
+ * Pure: the verdict on one delivery's response. `evidence` carries what was sent; the observation is added to it.
+ * `rejects-*` checks pass the control delivery's response: unless the endpoint accepted it, the
+ * rejection proves nothing (an endpoint that rejects everything would "pass"), so the result is `error`.
+ */
+export function judgeWebhook(expectation: WebhookExpectation, obs: WebhookObservation, sent: WebhookEvidence, control?: WebhookControl): Verdict<WebhookEvidence> {
   const evidence: WebhookEvidence = { ...sent }
+  if (control !== undefined && expectation !== 'accepts-valid') {
+    const c = control.obs
+    const accepted = controlAccepted(c, control.expectedStatus)
+    const ce: WebhookControlEvidence = { expected: control.expectedStatus ? control.expectedStatus.join(' or ') : '2xx', accepted }
+    if (c.status !== undefined) ce.status = c.status
+    if (c.latencyMs !== undefined) ce.latencyMs = c.latencyMs
+    const controlJob = c.body !== undefined ? extractJobId(c.body) : undefined
+    if (controlJob !== undefined) ce.jobId = controlJob
+    if (c.error) ce.error = { code: c.error.code, ...(c.error.phase ? { phase: c.error.phase } : {}) }
+    evidence.control = ce
+    if (c.error) {
+      // The endpoint is down or unreachable: a target problem, so fail like every other check.
+      return { status: 'fail', message: `${evidence.method} ${evidence.url}: correctly signed control delivery: ${c.error.message}`, evidence }
+    }
+    if (!accepted) {
+      const got = c.status === undefined ? 'no status' : String(c.status)
+      const fix = c.status === 401 || c.status === 403 ? 'check the scheme and secret' : 'check the url, scheme and secret'
+      return {
+        status: 'error',
+        message: `the endpoint rejects correctly signed deliveries too (got ${got}), so rejecting ${ONE[expectation]} proves nothing — ${fix}`,
+        evidence,
+      }
+    }
+  }
   if (obs.status !== undefined) evidence.status = obs.status
   if (obs.latencyMs !== undefined) evidence.latencyMs = obs.latencyMs
   if (obs.contentType !== undefined) evidence.contentType = obs.contentType
@@ -216,7 +280,8 @@ export function judgeWebhook(expectation: WebhookExpectation, obs: WebhookObserv
     if (expectation === 'accepts-valid') {
       return { status: 'pass', message: `accepted a correctly signed ${evidence.scheme} webhook with ${status}${jobId !== undefined ? ` (job id ${jobId})` : ''}`, evidence }
     }
-    return { status: 'pass', message: `rejected ${WHAT[expectation]} with ${status}`, evidence }
+    const controlText = evidence.control?.status !== undefined ? ` (a correctly signed one got ${evidence.control.status})` : ''
+    return { status: 'pass', message: `rejected ${WHAT[expectation]} with ${status}${controlText}`, evidence }
   }
   const got = status === undefined ? 'no status' : String(status)
   if (expectation === 'accepts-valid') {
@@ -239,6 +304,12 @@ const WHAT: Readonly<Record<Exclude<WebhookExpectation, 'accepts-valid'>, string
   'rejects-invalid': 'a forged signature',
   'rejects-missing': 'a delivery without a signature',
   'rejects-replay': 'a replayed (stale) delivery',
+})
+
+const ONE: Readonly<Record<Exclude<WebhookExpectation, 'accepts-valid'>, string>> = Object.freeze({
+  'rejects-invalid': 'a forged one',
+  'rejects-missing': 'an unsigned one',
+  'rejects-replay': 'a replayed one',
 })
 
 const ACCEPTS: Readonly<Record<Exclude<WebhookExpectation, 'accepts-valid'>, (e: WebhookEvidence) => string>> = Object.freeze({
@@ -328,10 +399,10 @@ function loadPayload(opts: WebhookCheckOptions): Buffer {
   throw new InvalidArgumentError('payload must be a string or a Buffer')
 }
 
-function normalizeStatuses(value: number | number[] | undefined, fallback: readonly number[]): number[] {
+function normalizeStatuses(value: number | number[] | undefined, fallback: readonly number[], name = 'expectStatus'): number[] {
   const list = value === undefined ? [...fallback] : Array.isArray(value) ? value : [value]
   if (list.length === 0 || !list.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) {
-    throw new InvalidArgumentError(`expectStatus must be an HTTP status code (100-599) or a non-empty list of them, got ${JSON.stringify(value)}`)
+    throw new InvalidArgumentError(`${name} must be an HTTP status code (100-599) or a non-empty list of them, got ${JSON.stringify(value)}`)
   }
   return list
 }

@@ -17,6 +17,7 @@ export interface WebhookCheckEntry extends CommonCheckFields, HttpTransportField
   payloadFile?: string
   headers?: Record<string, string>
   expectStatus?: number | number[]
+  controlStatus?: number | number[]
   tolerance?: number
   maxBodyBytes?: number
 }
@@ -42,7 +43,7 @@ export const webhookKind: CheckKind<WebhookCheckEntry> = {
       enum: [...WEBHOOK_EXPECTATIONS],
       default: 'accepts-valid',
       description:
-        'what to prove: accepts-valid (correct signature → expectStatus, default 202), rejects-invalid (signature from a wrong key → 401/403), rejects-missing (no signature header → 401/403), rejects-replay (correct signature, timestamp tolerance+60 s old → 401/403; stripe, slack, standard-webhooks only)',
+        'what to prove: accepts-valid (correct signature → expectStatus, default 202), rejects-invalid (signature from a wrong key → 401/403), rejects-missing (no signature header → 401/403), rejects-replay (correct signature, timestamp tolerance+60 s old → 401/403; stripe, slack, standard-webhooks only). The rejects-* checks first send a correctly signed control delivery; if it is not accepted (controlStatus) the result is an error, since the rejection would prove nothing',
     },
     url: { type: 'string', minLength: 1, default: DEFAULT_WEBHOOK_PATH, description: 'absolute http(s) URL, or a path resolved against the target baseUrl' },
     scheme: {
@@ -62,6 +63,10 @@ export const webhookKind: CheckKind<WebhookCheckEntry> = {
     expectStatus: {
       anyOf: [statusCode, { type: 'array', items: statusCode, minItems: 1 }],
       description: 'status code(s) that pass (default 202 for accepts-valid, 401 or 403 for the rejects-* checks)',
+    },
+    controlStatus: {
+      anyOf: [statusCode, { type: 'array', items: statusCode, minItems: 1 }],
+      description: 'rejects-* only: status code(s) that count as accepting the correctly signed control delivery sent first (default: any 2xx)',
     },
     tolerance: { type: 'number', exclusiveMinimum: 0, default: SIGNING_DEFAULTS.tolerance, description: "timestamped schemes: the receiver's replay window in seconds" },
     maxBodyBytes: { type: 'integer', minimum: 0, description: 'read at most this many response bytes (default 1048576)' },
@@ -94,6 +99,7 @@ export const webhookKind: CheckKind<WebhookCheckEntry> = {
     if (entry.payloadFile !== undefined) opts.payloadFile = ctx.resolvePath(entry.payloadFile)
     if (entry.headers !== undefined) opts.headers = entry.headers
     if (entry.expectStatus !== undefined) opts.expectStatus = entry.expectStatus
+    if (entry.controlStatus !== undefined) opts.controlStatus = entry.controlStatus
     if (entry.tolerance !== undefined) opts.tolerance = entry.tolerance
     if (entry.maxBodyBytes !== undefined) opts.maxBodyBytes = entry.maxBodyBytes
     // Caught here so a target file with this mistake is a configuration error before anything runs.

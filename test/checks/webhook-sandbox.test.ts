@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { metricsEndpoint } from '../../checks/metrics.ts'
-import { webhookAcceptsValidSignature, webhookRejectsInvalidSignature, webhookRejectsMissingSignature } from '../../checks/webhook.ts'
+import { webhookAcceptsValidSignature, webhookRejectsInvalidSignature, webhookRejectsMissingSignature, webhookRejectsReplay } from '../../checks/webhook.ts'
 import { startSandbox, type Sandbox } from '../../sandbox/index.ts'
 
 /**
@@ -31,6 +31,12 @@ describe('sandbox, normal mode', () => {
   it('missing signature rejected with 401', async () => {
     const r = await webhookRejectsMissingSignature(opts())
     expect(r.status, r.message).toBe('pass')
+  })
+  it('rejects-replay with a scheme the sandbox does not verify (stripe) is an error, not a pass', async () => {
+    const r = await webhookRejectsReplay({ ...opts(), scheme: 'stripe' })
+    expect(r.status).toBe('error')
+    expect(r.message).toBe('the endpoint rejects correctly signed deliveries too (got 401), so rejecting a replayed one proves nothing — check the scheme and secret')
+    expect(r.evidence.control).toMatchObject({ accepted: false, status: 401 })
   })
   it('wrong secret: the valid-signature check fails and says why', async () => {
     const r = await webhookAcceptsValidSignature({ ...opts(), secret: 'not-the-sandbox-secret' })

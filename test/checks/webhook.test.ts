@@ -31,7 +31,8 @@ interface Received {
  * A loopback receiver with the seed application's rule, written here independently of
  * lib/webhook-signing.ts: `X-ServiceDesk-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`.
  * /slack checks Slack's rule with a 300 s window. /accept-all is the `accept-bad-signature` fault;
- * /hang never answers; /500 fails.
+ * /reject-all 401s everything (an endpoint expecting another scheme or secret); /valid-else-500
+ * accepts valid deliveries and answers 500 to the rest; /hang never answers; /500 fails.
  */
 let server: Server
 let base = ''
@@ -68,6 +69,10 @@ beforeAll(async () => {
           return slackValid(body, req.headers) ? json(200, { ok: true }) : json(403, { error: 'bad' })
         case '/accept-all':
           return json(202, { accepted: true, jobId: 7 })
+        case '/reject-all':
+          return json(401, { error: 'invalid signature' })
+        case '/valid-else-500':
+          return seedValid(body, req.headers['x-servicedesk-signature'] as string | undefined) ? json(202, { job_id: 'job-1' }) : json(500, { error: 'boom' })
         case '/500':
           return json(500, { error: 'boom' })
         case '/hang':
@@ -131,17 +136,24 @@ describe('against a seed-like endpoint', () => {
     expect(r.message).toMatch(/REJECTED a correctly signed webhook \(got 401/)
   })
 
-  it('rejects-invalid passes with 401, and the forged signature has the right shape', async () => {
+  it('rejects-invalid passes with 401 after an accepted control, and the forged signature has the right shape', async () => {
     const r = await webhookRejectsInvalidSignature({ url: `${base}/webhook/servicedesk`, secret: SECRET })
     expect(r.status, r.message).toBe('pass')
-    expect(r.message).toBe('rejected a forged signature with 401')
-    expect(received[0]!.headers['x-servicedesk-signature']).toMatch(/^sha256=[0-9a-f]{64}$/)
+    expect(r.message).toBe('rejected a forged signature with 401 (a correctly signed one got 202)')
+    expect(r.evidence.control).toMatchObject({ accepted: true, status: 202, expected: '2xx', jobId: 'job-42' })
+    expect(received).toHaveLength(2)
+    // First the control (correctly signed, same bytes), then the forgery.
+    expect(seedValid(received[0]!.body, received[0]!.headers['x-servicedesk-signature'] as string)).toBe(true)
+    expect(received[1]!.body.equals(received[0]!.body)).toBe(true)
+    expect(received[1]!.headers['x-servicedesk-signature']).toMatch(/^sha256=[0-9a-f]{64}$/)
+    expect(seedValid(received[1]!.body, received[1]!.headers['x-servicedesk-signature'] as string)).toBe(false)
   })
 
   it('rejects-missing passes with 401 and sends no signature header', async () => {
     const r = await webhookRejectsMissingSignature({ url: `${base}/webhook/servicedesk`, secret: SECRET })
     expect(r.status, r.message).toBe('pass')
-    expect(received[0]!.headers['x-servicedesk-signature']).toBeUndefined()
+    expect(received).toHaveLength(2)
+    expect(received[1]!.headers['x-servicedesk-signature']).toBeUndefined()
   })
 
   it('the secret and the signature value never reach evidence or messages', async () => {
@@ -187,11 +199,13 @@ describe('timestamped scheme (slack)', () => {
     const r = await webhookRejectsReplay({ url: `${base}/slack`, secret: SECRET, scheme: 'slack' })
     expect(r.status, r.message).toBe('pass')
     expect(r.evidence.timestampAgeS).toBe(360)
-    const ts = Number(received[0]!.headers['x-slack-request-timestamp'])
+    expect(r.evidence.control).toMatchObject({ accepted: true, status: 200 })
+    expect(received).toHaveLength(2)
+    const ts = Number(received[1]!.headers['x-slack-request-timestamp'])
     expect(Math.floor(Date.now() / 1000) - ts).toBeGreaterThanOrEqual(360)
     // The signature itself is right: only the timestamp makes it a replay.
-    const want = 'v0=' + createHmac('sha256', SECRET).update(Buffer.concat([Buffer.from(`v0:${ts}:`), received[0]!.body])).digest('hex')
-    expect(received[0]!.headers['x-slack-signature']).toBe(want)
+    const want = 'v0=' + createHmac('sha256', SECRET).update(Buffer.concat([Buffer.from(`v0:${ts}:`), received[1]!.body])).digest('hex')
+    expect(received[1]!.headers['x-slack-signature']).toBe(want)
   })
 })
 
@@ -212,8 +226,50 @@ describe('transport failures are fails, not throws', () => {
     expect(r.message).toMatch(/connection refused/)
   })
   it('unexpected status', async () => {
-    const r = await webhookRejectsInvalidSignature({ url: `${base}/500`, secret: SECRET })
+    const r = await webhookRejectsInvalidSignature({ url: `${base}/valid-else-500`, secret: SECRET })
     expect(r).toMatchObject({ status: 'fail', message: 'expected 401 or 403 for a forged signature, got 500' })
+  })
+  it('control delivery cannot connect: fail with the transport reason, nothing else sent', async () => {
+    const r = await webhookRejectsInvalidSignature({ url: `${base}/hang`, secret: SECRET, headersTimeout: 300 })
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/control delivery: headers timed out after 300 ms/)
+    expect(r.evidence.control).toMatchObject({ accepted: false, error: { phase: 'headers' } })
+    expect(received).toHaveLength(1)
+  })
+})
+
+describe('an endpoint that rejects everything proves nothing (the control delivery)', () => {
+  it.each([
+    ['rejects-replay', 'stripe', 'a replayed one'],
+    ['rejects-invalid', 'hmac-sha256-hex', 'a forged one'],
+    ['rejects-missing', 'hmac-sha256-hex', 'an unsigned one'],
+  ] as const)('%s (%s) is an error, not a pass', async (mode, scheme, what) => {
+    const r = await webhookCheck(mode, { url: `${base}/reject-all`, secret: SECRET, scheme })
+    expect(r.status).toBe('error')
+    expect(r.message).toBe(`the endpoint rejects correctly signed deliveries too (got 401), so rejecting ${what} proves nothing — check the scheme and secret`)
+    expect(r.evidence.control).toMatchObject({ expected: '2xx', accepted: false, status: 401 })
+    // Only the control was sent; the probe would prove nothing.
+    expect(received).toHaveLength(1)
+    expect(r.evidence.status).toBeUndefined()
+  })
+  it('a scheme the endpoint does not verify (stripe against the seed endpoint) is an error', async () => {
+    const r = await webhookRejectsReplay({ url: `${base}/webhook/servicedesk`, secret: SECRET, scheme: 'stripe' })
+    expect(r.status).toBe('error')
+    expect(r.evidence.control).toMatchObject({ accepted: false, status: 401 })
+  })
+  it('the wrong secret makes rejects-invalid an error, not a pass', async () => {
+    const r = await webhookRejectsInvalidSignature({ url: `${base}/webhook/servicedesk`, secret: 'not-the-secret' })
+    expect(r.status).toBe('error')
+  })
+  it('a control answered with 500 names the url too', async () => {
+    const r = await webhookRejectsMissingSignature({ url: `${base}/500`, secret: SECRET })
+    expect(r.status).toBe('error')
+    expect(r.message).toMatch(/\(got 500\).* — check the url, scheme and secret$/)
+  })
+  it('controlStatus narrows what counts as accepted', async () => {
+    const r = await webhookRejectsInvalidSignature({ url: `${base}/webhook/servicedesk`, secret: SECRET, controlStatus: 200 })
+    expect(r.status).toBe('error')
+    expect(r.evidence.control).toMatchObject({ expected: '200', accepted: false, status: 202 })
   })
 })
 
@@ -226,6 +282,7 @@ describe('bad arguments throw InvalidArgumentError', () => {
     ['payload and payloadFile', () => webhookAcceptsValidSignature({ url: 'http://127.0.0.1:1/', secret: SECRET, payload: 'x', payloadFile: '/x' })],
     ['missing payloadFile', () => webhookAcceptsValidSignature({ url: 'http://127.0.0.1:1/', secret: SECRET, payloadFile: '/nonexistent/p.json' })],
     ['bad expectStatus', () => webhookAcceptsValidSignature({ url: 'http://127.0.0.1:1/', secret: SECRET, expectStatus: [] })],
+    ['bad controlStatus', () => webhookRejectsInvalidSignature({ url: 'http://127.0.0.1:1/', secret: SECRET, controlStatus: 99 })],
     ['standard-webhooks secret not base64', () => webhookAcceptsValidSignature({ url: 'http://127.0.0.1:1/', secret: 'whsec_!!', scheme: 'standard-webhooks' })],
   ])('%s', async (_name, f) => {
     await expect(f()).rejects.toThrow(InvalidArgumentError)
@@ -263,6 +320,21 @@ describe('judgeWebhook (pure)', () => {
     const v = judgeWebhook(mode, obs, sent(mode, expectedStatus))
     expect(v.status).toBe(status)
     expect(v.message).toMatch(message)
+  })
+
+  it.each<[WebhookEvidence['expectation'], WebhookObservation, number[] | undefined, 'pass' | 'fail' | 'error', RegExp]>([
+    ['rejects-replay', { status: 401 }, undefined, 'error', /rejects correctly signed deliveries too \(got 401\), so rejecting a replayed one proves nothing — check the scheme and secret$/],
+    ['rejects-invalid', { status: 403 }, undefined, 'error', /got 403\), so rejecting a forged one/],
+    ['rejects-missing', { status: 404 }, undefined, 'error', /got 404\), so rejecting an unsigned one proves nothing — check the url, scheme and secret$/],
+    ['rejects-invalid', { status: 202 }, undefined, 'pass', /^rejected a forged signature with 401 \(a correctly signed one got 202\)$/],
+    ['rejects-invalid', { status: 204 }, undefined, 'pass', /got 204/],
+    ['rejects-invalid', { status: 200 }, [202], 'error', /got 200/],
+    ['rejects-invalid', { error: { message: 'connection refused', code: 'ECONNREFUSED' } }, undefined, 'fail', /control delivery: connection refused/],
+  ])('%s with control %j (expected %j) → %s', (mode, control, expectedStatus, status, message) => {
+    const v = judgeWebhook(mode, { status: 401 }, sent(mode, [401, 403]), { obs: control, ...(expectedStatus ? { expectedStatus } : {}) })
+    expect(v.status).toBe(status)
+    expect(v.message).toMatch(message)
+    expect(v.evidence.control?.accepted).toBe(status === 'pass')
   })
 
   it.each([
