@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { displayUrl, httpRequest, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../lib/http.ts'
+import { displayUrl, httpRequest, isSensitiveHeader, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../lib/http.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 
 /**
@@ -306,8 +306,10 @@ function pickHeaders(headers: Record<string, string>, names: readonly string[]):
   return maskHeaders(out)
 }
 
+/** Without the headers that carry credentials (Authorization, Cookie, X-Api-Key, *token*, *-Signature, ...). */
 function dropCredentials(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([k]) => !/^(authorization|cookie|proxy-authorization)$/i.test(k)))
+  // The same rule that masks evidence: a header too secret to record is too secret to hand to another origin.
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => !isSensitiveHeader(k)))
 }
 
 function stripUndefined<T extends object>(o: T): T {

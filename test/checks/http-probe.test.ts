@@ -292,3 +292,57 @@ describe('httpProbe over HTTPS and the http kind', () => {
     expect(() => httpKind.build({ id: 'h', kind: 'http', url: '/health' }, ctx({ baseUrl: undefined }))).toThrow(/relative but the target has no baseUrl/)
   })
 })
+
+describe('redirects to another origin', () => {
+  let other: TestServer
+  let origin: TestServer
+  let seen: Record<string, string | string[] | undefined> = {}
+  beforeAll(async () => {
+    other = await startHttpServer((req, res) => {
+      seen = req.headers
+      res.setHeader('content-type', 'application/json')
+      res.end('{}')
+    })
+    origin = await startHttpServer((req, res) => {
+      if (req.url === '/away') res.writeHead(302, { location: `${other.url}/landing` })
+      else if (req.url === '/here') res.writeHead(302, { location: '/landing' })
+      else {
+        seen = req.headers
+        res.writeHead(200, { 'content-type': 'application/json' })
+      }
+      res.end('{}')
+    })
+  })
+  afterAll(async () => {
+    await other.close()
+    await origin.close()
+  })
+  const headers = {
+    Authorization: 'Bearer a',
+    Cookie: 'session=b',
+    'Proxy-Authorization': 'Basic c',
+    'X-Api-Key': 'key-d',
+    'X-Auth-Token': 'tok-e',
+    'X-Hub-Signature': 'sig-f',
+    'X-Client-Secret': 'sec-g',
+    'X-Request-Id': 'req-1',
+  }
+
+  it('drops every sensitive header (not only Authorization/Cookie) when the origin changes', async () => {
+    seen = {}
+    const r = await httpProbe({ url: `${origin.url}/away`, followRedirects: true, headers })
+    expect(r.status, r.message).toBe('pass')
+    expect(r.evidence.url).toBe(`${other.url}/landing`)
+    for (const name of ['authorization', 'cookie', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'x-hub-signature', 'x-client-secret']) {
+      expect(seen[name], name).toBeUndefined()
+    }
+    expect(seen['x-request-id']).toBe('req-1')
+  })
+
+  it('keeps them on a same-origin redirect', async () => {
+    seen = {}
+    const r = await httpProbe({ url: `${origin.url}/here`, followRedirects: true, headers })
+    expect(r.status, r.message).toBe('pass')
+    expect(seen).toMatchObject({ authorization: 'Bearer a', 'x-api-key': 'key-d', 'x-auth-token': 'tok-e', 'x-request-id': 'req-1' })
+  })
+})
