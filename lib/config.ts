@@ -28,6 +28,7 @@ export async function loadYamlFile(file: string): Promise<LoadedYaml> {
 }
 
 export function parseYaml(text: string, file: string): LoadedYaml {
+  if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) throw new ConfigError('the file is empty (a target file needs at least a checks: list)', { file })
   const lineCounter = new LineCounter()
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
@@ -57,7 +58,8 @@ let ajvInstance: Ajv | undefined
 /** One shared ajv instance: every error reported, formats on, strict schemas. */
 export function getAjv(): Ajv {
   if (!ajvInstance) {
-    ajvInstance = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
+    // verbose: errors carry their parentSchema, so an unknown key can list the allowed ones.
+    ajvInstance = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true })
     addFormats(ajvInstance)
   }
   return ajvInstance
@@ -85,6 +87,7 @@ function pointerSegments(pointer: string): string[] {
 export function ajvProblems(errors: ErrorObject[] | null | undefined, prefix: (string | number)[] = [], lineOf?: (p: (string | number)[]) => number | undefined): ConfigProblem[] {
   const problems: ConfigProblem[] = []
   const seen = new Set<string>()
+  const typeMessages = new Set<ConfigProblem>()
   for (const e of errors ?? []) {
     if (e.keyword === 'if' || e.keyword === 'anyOf' || e.keyword === 'oneOf') continue
     const segs: (string | number)[] = [...prefix, ...pointerSegments(e.instancePath)]
@@ -105,11 +108,19 @@ export function ajvProblems(errors: ErrorObject[] | null | undefined, prefix: (s
       message = `must be ${(e.parentSchema as { description: string }).description}`
     }
     const line = lineOf?.(segs)
-    const path = formatPath(segs) + (line ? ` (line ${line})` : '')
+    const path = (formatPath(segs) || '(document)') + (line ? ` (line ${line})` : '')
+    // Alternatives (anyOf) fail one type each: say it once, e.g. "must be integer or array".
+    const sameType = e.keyword === 'type' ? problems.find((p) => p.path === path && p.message.startsWith('must be ') && typeMessages.has(p)) : undefined
+    if (sameType) {
+      if (!sameType.message.split(/ or /).includes(message.slice('must be '.length))) sameType.message += ` or ${message.slice('must be '.length)}`
+      continue
+    }
     const key = `${path}|${message}`
     if (seen.has(key)) continue
     seen.add(key)
-    problems.push({ path, message })
+    const problem = { path, message }
+    if (e.keyword === 'type') typeMessages.add(problem)
+    problems.push(problem)
   }
   return problems
 }

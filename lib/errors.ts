@@ -35,7 +35,7 @@ export class ConfigError extends RunbookKitError {
   describe(): string {
     const head = this.file ? `${this.file}: ${this.message}` : this.message
     if (this.problems.length === 0) return head
-    return [head, ...this.problems.map((p) => `  - ${p.path || '(document)'}: ${p.message}`)].join('\n')
+    return [head, ...this.problems.map((p) => `  - ${p.path.trim() || '(document)'}: ${p.message}`)].join('\n')
   }
 }
 

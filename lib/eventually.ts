@@ -24,6 +24,20 @@ export async function eventually<E>(
   const deadline = Date.now() + opts.timeoutMs
   const log: Attempt[] = []
   const firstStart = Date.now()
+  const finish = (result: CheckResult<E>, n: number): CheckResult<E> => {
+    const final: CheckResult<E> = {
+      ...result,
+      startedAt: new Date(firstStart).toISOString(),
+      durationMs: Date.now() - firstStart,
+      attempts: n,
+    }
+    if (n > 1) {
+      final.attemptLog = log
+      if (result.status === 'pass') final.message = `${result.message} (passed on attempt ${n})`
+      else if (result.status === 'fail') final.message = `${result.message} (still failing after ${n} attempts over ${Math.round((Date.now() - firstStart) / 100) / 10} s)`
+    }
+    return final
+  }
   for (let n = 1; ; n++) {
     const result = await attemptOnce(n)
     log.push({
@@ -35,22 +49,14 @@ export async function eventually<E>(
     })
     const remaining = deadline - Date.now()
     const done = result.status !== 'fail' || opts.signal?.aborted || remaining <= intervalMs
-    if (done) {
-      const final: CheckResult<E> = {
-        ...result,
-        startedAt: new Date(firstStart).toISOString(),
-        durationMs: Date.now() - firstStart,
-        attempts: n,
-      }
-      if (n > 1) {
-        final.attemptLog = log
-        if (result.status === 'pass') final.message = `${result.message} (passed on attempt ${n})`
-        else if (result.status === 'fail') final.message = `${result.message} (still failing after ${n} attempts over ${Math.round((Date.now() - firstStart) / 100) / 10} s)`
-      }
-      return final
-    }
+    if (done) return finish(result, n)
     opts.onRetry?.(log[log.length - 1]!, intervalMs)
     await sleep(intervalMs, opts.signal)
+    // Interrupted during the pause: no phantom attempt after it; the last real one is in the message.
+    if (opts.signal?.aborted) {
+      const final = finish(result, n)
+      return { ...final, status: 'error', interrupted: true, message: `interrupted while waiting to retry; attempt ${n}: ${result.message}` }
+    }
   }
 }
 

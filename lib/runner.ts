@@ -136,7 +136,9 @@ async function attemptWithTimeout(spec: CheckSpec<any>, timeoutMs: number, runSi
   let onAbort: (() => void) | undefined
   const aborted = new Promise<'aborted'>((resolve) => {
     onAbort = () => resolve('aborted')
-    signal.addEventListener('abort', onAbort, { once: true })
+    // An already-aborted signal never fires 'abort' again.
+    if (signal.aborted) resolve('aborted')
+    else signal.addEventListener('abort', onAbort, { once: true })
   })
   try {
     const outcome = await Promise.race([spec.run(signal), aborted])

@@ -1,4 +1,4 @@
-import { UsageError } from '../lib/errors.ts'
+import { ConfigError, UsageError } from '../lib/errors.ts'
 import type { Redactor } from '../lib/redact.ts'
 import type { CheckSpec } from '../lib/runner.ts'
 import { buildChecks, loadTarget, resolveVariables, type LoadedTarget, type TargetFile } from './target.ts'
@@ -34,6 +34,8 @@ export interface OpenEnvironmentOptions {
   redactor: Redactor
   /** Only these check ids (unknown ids are a configuration error). */
   only?: string[]
+  /** Called as soon as the target file is loaded and valid (so a later failure can still name it). */
+  onLoaded?: (loaded: LoadedTarget) => void
   /**
    * Extra sandbox pieces to start (e.g. the Kubernetes simulator for the deploy runbook). Gets the
    * loaded target, the faults and the sandbox's variables so far (secrets included); returns more
@@ -51,6 +53,12 @@ export interface OpenEnvironmentOptions {
 
 export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<TargetEnvironment> {
   const loaded = await loadTarget(opts.target, opts.cwd)
+  opts.onLoaded?.(loaded)
+  // Before anything starts: an unknown --only id is a configuration error.
+  const unknownOnly = (opts.only ?? []).filter((id) => !loaded.target.checks.some((c) => c.id === id))
+  if (unknownOnly.length > 0) {
+    throw new ConfigError(`--only names unknown check id(s): ${unknownOnly.join(', ')} (known: ${loaded.target.checks.map((c) => c.id).join(', ')})`, { file: loaded.file })
+  }
   const faults = [...(loaded.target.sandbox?.faults ?? []), ...(opts.faults ?? [])]
   const closers: (() => Promise<void>)[] = []
   const close = async () => {

@@ -1,3 +1,5 @@
+import { constants } from 'node:fs'
+import { access, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { ConfigError, errorMessage, UsageError } from '../lib/errors.ts'
 import { Redactor, redactor as globalRedactor } from '../lib/redact.ts'
@@ -37,7 +39,9 @@ export interface SandboxInfo {
 export interface SmokeOutcome {
   exitCode: 0 | 1 | 2 | 130
   report: RunReport
-  reports: WrittenReports
+  /** Absent when the reports could not be written (then `writeError` says why). */
+  reports?: WrittenReports
+  writeError?: string
 }
 
 /** `reports/<name>-20261121T233000Z` */
@@ -58,6 +62,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   const startedAt = new Date()
   const reportDir = resolve(cwd, opts.reportDir ?? defaultReportDir(opts.target, cwd, startedAt))
   const targetName = opts.target.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '')
+  await ensureWritableDir(reportDir)
   let loaded: LoadedTarget | undefined
   let environment: TargetEnvironment | undefined
   let results: CheckResult[] = []
@@ -67,7 +72,16 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   let faults: string[] = opts.faults ?? []
   try {
     try {
-      environment = await openEnvironment({ target: opts.target, cwd, reportDir, faults: opts.faults, env, redactor, only: opts.only })
+      environment = await openEnvironment({
+        target: opts.target,
+        cwd,
+        reportDir,
+        faults: opts.faults,
+        env,
+        redactor,
+        only: opts.only,
+        onLoaded: (l) => (loaded = l),
+      })
       loaded = environment.loaded
       faults = environment.faults
       const { checks } = environment
@@ -111,6 +125,21 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
     ...(faults.length ? { faults } : {}),
   })
   const report: RunReport = { schemaVersion: 1, meta, summary, results, steps: [] }
-  const reports = await writeReports(reportDir, report, redactor)
-  return { exitCode, report, reports }
+  try {
+    const reports = await writeReports(reportDir, report, redactor)
+    return { exitCode, report, reports }
+  } catch (err) {
+    // The run happened: say so, and fail the run (CI would otherwise lose its JUnit file silently).
+    return { exitCode: exitCode === 0 ? 1 : exitCode, report, writeError: `could not write the reports to ${reportDir}: ${errorMessage(err)}` }
+  }
+}
+
+/** Creates the report directory up front, so a bad --report-dir is a usage error before anything runs. */
+async function ensureWritableDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true })
+    await access(dir, constants.W_OK)
+  } catch (err) {
+    throw new UsageError(`cannot use report directory ${dir}: ${errorMessage(err)}`, { cause: err })
+  }
 }

@@ -443,7 +443,8 @@ export function buildChecks(loaded: LoadedTarget, target: TargetFile, opts: Buil
     entries = entries.filter((e) => opts.only!.includes(e.id))
   }
   const defaults = target.defaults ?? {}
-  return entries.map((entry, i) => {
+  return entries.map((entry) => {
+    const i = target.checks.indexOf(entry)
     const kind = findKind(entry.kind)!
     const eventually = entry.eventually ?? defaults.eventually
     const timeout = entry.timeout ?? defaults.timeout

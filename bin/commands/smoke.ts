@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../../lib/errors.ts'
 import { redactor } from '../../lib/redact.ts'
@@ -94,7 +95,7 @@ export const command: Command = {
         command: ['runbook-kit', 'smoke', ...argv].join(' '),
         onStart: ({ target, checks, sandbox }) => {
           const where = sandbox ? ` (sandbox at ${sandbox.httpsUrl}${sandbox.faults.length ? `, faults: ${sandbox.faults.join(', ')}` : ''})` : ''
-          term.begin(`Smoke suite "${target.name}": ${checks.length} checks${where}`, checks.length, checks.map((c) => c.id))
+          term.begin(`Smoke suite "${target.name}": ${checks.length} check${checks.length === 1 ? '' : 's'}${where}`, checks.length, checks.map((c) => c.id))
         },
       })
       term.end()
@@ -104,11 +105,17 @@ export const command: Command = {
       } else if (report.meta.error) {
         process.stderr.write(redactor.redact(`runbook-kit smoke: ${report.meta.error}\n`))
       }
-      if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n')
+      // The same redacted bytes as report.json (the in-memory report still holds resolved secrets).
+      if (values.json) process.stdout.write(reports ? await readFile(reports.json, 'utf8') : JSON.stringify(redactor.redactDeep(report), null, 2) + '\n')
       if (report.meta.verdict === 'interrupted') term.line('Interrupted: checks still running were stopped and are marked in the reports.')
       if (report.summary.error > 0) term.line(`(${report.summary.error} of the failed could not be checked: status "error")`)
       term.line(closingLine(report.summary))
-      term.line(`Reports: ${reports.junit}\n         ${reports.markdown}\n         ${reports.json}`)
+      if (reports) {
+        term.line(`Reports: ${reports.junit}\n         ${reports.markdown}\n         ${reports.json}`)
+        if (reports.stepSummaryError) process.stderr.write(redactor.redact(`runbook-kit smoke: warning: ${reports.stepSummaryError}\n`))
+      } else {
+        process.stderr.write(redactor.redact(`runbook-kit smoke: ${outcome.writeError}\n`))
+      }
       return outcome.exitCode
     } finally {
       term.end()

@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { convert } from 'xmlbuilder2'
@@ -159,6 +161,14 @@ describe('bad input exits 2 with the file, path or variable named and no stack t
     expect(run.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/)
   })
 
+  it('a report directory that cannot be created is a usage error before anything runs', async () => {
+    const blocker = write('not-a-dir', 'x')
+    const run = await runCli(['smoke', '--target', 'sandbox', '--report-dir', join(blocker, 'sub')])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain(`cannot use report directory ${join(blocker, 'sub')}`)
+    expect(run.stdout).not.toContain('Smoke suite')
+  })
+
   it('a configuration error still leaves reports behind, marked as such', async () => {
     const dir = reportDir()
     const run = await runCli(['smoke', '--target', write('typo2.yaml', 'checks:\n  - id: a\n    kind: http\n    ulr: /health\n'), '--report-dir', dir])
@@ -172,6 +182,58 @@ describe('bad input exits 2 with the file, path or variable named and no stack t
 })
 
 describe('secrets', () => {
+  it('env: secrets that flow into URLs, headers, response bodies and error messages are masked everywhere, --json included', async () => {
+    const token = 'tok-9f8e7d6c5b4a3921'
+    const header = 'hdr-secret-55aa66bb77cc'
+    // A server that echoes the request (path and headers) back: the secrets land in evidence and body excerpts.
+    const server = createServer((req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ path: req.url, trace: req.headers['x-trace'] }))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    const port = (server.address() as AddressInfo).port
+    try {
+      const file = join(work, 'secret-flow.yaml')
+      writeFileSync(
+        file,
+        [
+          'checks:',
+          '  - id: echo',
+          '    kind: http',
+          '    url: env:RBK_SECRET_URL',
+          '    headers:',
+          '      X-Trace: env:RBK_TRACE_SECRET',
+          '  - id: refused',
+          '    kind: http',
+          '    url: env:RBK_REFUSED_URL',
+          '',
+        ].join('\n'),
+      )
+      const env = { RBK_SECRET_URL: `http://127.0.0.1:${port}/api/${token}`, RBK_TRACE_SECRET: header, RBK_REFUSED_URL: `http://127.0.0.1:9/x/${token}` }
+      for (const json of [false, true]) {
+        const dir = reportDir()
+        const run = await runCli(['smoke', '--target', file, '--report-dir', dir, ...(json ? ['--json'] : [])], { env })
+        expect(run.code).toBe(1)
+        const texts = [run.stdout, run.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))]
+        // The registered secrets are the whole values (a URL is a secret as a whole; the server
+        // echoing only its path is not that secret).
+        for (const text of texts) {
+          expect(text).not.toContain(env.RBK_SECRET_URL)
+          expect(text).not.toContain(env.RBK_REFUSED_URL)
+          expect(text).not.toContain(header)
+        }
+        // The masked values are really there (so this test would see a leak).
+        expect(readFileSync(join(dir, 'report.json'), 'utf8')).toContain('***')
+        if (json) expect((JSON.parse(run.stdout) as RunReport).results).toHaveLength(2)
+      }
+      const check = await runCli(['check', 'http', '--url-env', 'RBK_SECRET_URL', '--json'], { env })
+      expect(check.code).toBe(1)
+      expect(check.stdout + check.stderr).not.toContain(env.RBK_SECRET_URL)
+    } finally {
+      server.close()
+    }
+  })
+
   it('a secret from the environment appears in no output and no report', async () => {
     const secret = 'rbk-test-secret-7f3a9c1e5d'
     const dir = reportDir()

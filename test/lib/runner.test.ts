@@ -140,3 +140,35 @@ describe('runChecks', () => {
     await expect(runChecks([delayed('a', 1)], { concurrency: 0 })).rejects.toThrow(/concurrency/)
   })
 })
+
+describe('interrupts around retries', () => {
+  it('an abort during the pause between attempts makes no extra attempt and marks the check interrupted', async () => {
+    let attempts = 0
+    const controller = new AbortController()
+    const spec: CheckSpec = {
+      id: 'waiting',
+      title: 'waiting',
+      kind: 'test',
+      eventually: { timeoutMs: 60_000, intervalMs: 5_000 },
+      run: async () => {
+        attempts++
+        if (attempts === 1) setTimeout(() => controller.abort(), 100)
+        return result('waiting', 'fail', 'not yet')
+      },
+    }
+    const started = Date.now()
+    const out = await runChecks([spec], { signal: controller.signal })
+    expect(attempts).toBe(1)
+    expect(Date.now() - started).toBeLessThan(4_000)
+    expect(out.results[0]).toMatchObject({ status: 'error', interrupted: true, attempts: 1, message: 'interrupted while waiting to retry; attempt 1: not yet' })
+  })
+
+  it('a check started under an already-aborted signal that ignores it still ends', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const stubborn: CheckSpec = { id: 's', title: 's', kind: 'test', run: () => new Promise(() => {}) }
+    const { results } = await runChecks([stubborn], { signal: controller.signal })
+    // Nothing ran: the run was over before it began.
+    expect(results[0]).toMatchObject({ status: 'skip', interrupted: true })
+  })
+})
