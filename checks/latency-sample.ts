@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { Pool } from 'undici'
 import { errorMessage, InvalidArgumentError } from '../lib/errors.ts'
 import { parseHttpUrl } from '../lib/http.ts'
@@ -139,6 +140,9 @@ async function sample(url: URL, opts: ResolvedOptions): Promise<LatencyObservati
   const deadline = new AbortController()
   const timer = setTimeout(() => deadline.abort(new Error('time bound reached')), opts.maxDuration)
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal
+  // Every in-flight pool.request adds one abort listener to this signal (removed when it settles), so
+  // more than 10 concurrent requests would trip Node's leak warning. The bound keeps the warning for real leaks.
+  setMaxListeners(opts.concurrency * 2 + 10, signal)
   const connect: Record<string, unknown> = { timeout: opts.connectTimeout }
   if (opts.ca !== undefined) connect.ca = opts.ca
   if (opts.servername !== undefined) connect.servername = opts.servername

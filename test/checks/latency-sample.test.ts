@@ -91,6 +91,23 @@ describe('latencySample against a loopback server with controlled delays', () =>
     expect(r.message).toContain('only 0 of 10 requests finished within the 500 ms time bound')
   })
 
+  it('many concurrent requests on one signal raise no MaxListenersExceededWarning (the --fault slow report)', async () => {
+    const warnings: Error[] = []
+    const onWarning = (w: Error) => warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      // A caller signal as the runner passes one, and more requests in flight than the default 10 listeners.
+      const ctl = new AbortController()
+      const r = await latencySample({ url: `${base}/slow`, requests: 40, concurrency: 20, maxDuration: 400, signal: ctl.signal })
+      expect(r.evidence.unfinished).toBe(40)
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve))
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([])
+  })
+
   it('rejects bad arguments', async () => {
     await expect(latencySample({ url: base, requests: 0 })).rejects.toBeInstanceOf(InvalidArgumentError)
     await expect(latencySample({ url: base, concurrency: 1.5 })).rejects.toBeInstanceOf(InvalidArgumentError)
