@@ -1,21 +1,24 @@
 import { parseArgs } from 'node:util'
 import { UsageError } from '../../lib/errors.ts'
 import { FAULT_DESCRIPTIONS, FAULTS, parseFaults } from '../../sandbox/faults.ts'
-import { startSandbox } from '../../sandbox/sandbox.ts'
+import { startSandboxServices } from '../../sandbox/services.ts'
 import type { Command } from '../cli.ts'
 
 function help(): string {
   return [
-    'Usage: runbook-kit sandbox [--fault NAME]... [--https-port N] [--http-port N] [--slow-ms N]',
+    'Usage: runbook-kit sandbox [--fault NAME]... [--https-port N] [--http-port N] [--slow-ms N] [--app-only]',
     '',
-    'Runs the built-in sandbox (the demo application over HTTPS with a CA generated for this run, and an',
-    'HTTP port that redirects to it) in the foreground until Ctrl-C (SIGINT) or SIGTERM.',
+    'Runs the built-in sandbox in the foreground until Ctrl-C (SIGINT) or SIGTERM: the demo application',
+    'over HTTPS with a CA generated for this run and an HTTP port that redirects to it; PostgreSQL, Redis',
+    'and Prometheus when installed (seeded like a deployed release); and a Kubernetes API simulator with',
+    'the release rolled out (KUBECONFIG printed below), so every check kind can be tried against it.',
     '',
     'Options:',
     '  --fault NAME      switch a fault on; repeat or comma-separate for several (default: none)',
     '  --https-port N    HTTPS port (default: 0, a free port)',
     '  --http-port N     plain-HTTP port (default: 0, a free port)',
     '  --slow-ms N       delay added by the "slow" fault, ms (default: 1500)',
+    '  --app-only        start only the demo application (default: every service that can start)',
     '  -h, --help        show this help',
     '',
     'Faults:',
@@ -50,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
         'https-port': { type: 'string' },
         'http-port': { type: 'string' },
         'slow-ms': { type: 'string' },
+        'app-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -64,15 +68,24 @@ async function main(argv: string[]): Promise<number> {
   const slowMs = values['slow-ms']
   if (slowMs !== undefined && !/^\d+$/.test(slowMs)) throw new UsageError(`--slow-ms must be a whole number of milliseconds, got "${slowMs}"`)
 
-  const sandbox = await startSandbox({
+  const appOnly = values['app-only'] === true
+  const services = await startSandboxServices({
     faults,
     httpsPort: parsePort('https-port', values['https-port']),
     httpPort: parsePort('http-port', values['http-port']),
     ...(slowMs !== undefined ? { slowMs: Number(slowMs) } : {}),
     ...(process.env.WEBHOOK_SECRET ? { webhookSecret: process.env.WEBHOOK_SECRET } : {}),
+    data: !appOnly,
+    prometheus: !appOnly,
+    cluster: !appOnly,
   })
-
-  const exports = { ...sandbox.vars, WEBHOOK_SECRET: sandbox.webhookSecret, SANDBOX_ADMIN_PASSWORD: sandbox.adminPassword }
+  const sandbox = services.app
+  // A secret the user chose (WEBHOOK_SECRET) is theirs already: print only what this run generated.
+  const generated = { ...services.secrets }
+  if (process.env.WEBHOOK_SECRET) delete generated.WEBHOOK_SECRET
+  const exports = { ...services.vars, ...generated }
+  if (exports.SANDBOX_KUBECONFIG) exports.KUBECONFIG = exports.SANDBOX_KUBECONFIG
+  const skipped = Object.entries(services.missing).map(([name, reason]) => `  not started: ${name} (${reason})`)
   process.stdout.write(
     [
       `sandbox running${faults.length ? ` with faults: ${faults.join(', ')}` : ' (no faults)'}`,
@@ -80,6 +93,8 @@ async function main(argv: string[]): Promise<number> {
       `  HTTP     ${sandbox.httpUrl}`,
       `  CA file  ${sandbox.caFile}`,
       `  try      curl --cacert ${sandbox.caFile} ${sandbox.httpsUrl}/health`,
+      ...(exports.SANDBOX_KUBECONFIG ? [`           kubectl --kubeconfig ${exports.SANDBOX_KUBECONFIG} get deploy,pods,ingress,certificate -n production`] : []),
+      ...skipped,
       '',
       '# environment for smoke runs and one-off checks (the secrets are this throwaway sandbox\'s own):',
       ...Object.entries(exports).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
@@ -98,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
   })
-  await sandbox.close()
+  await services.close()
   process.stdout.write(`sandbox stopped (${signal}); removed ${sandbox.caFile}\n`)
   return 0
 }

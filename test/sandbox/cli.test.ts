@@ -47,14 +47,21 @@ function exportsOf(stdout: string): Record<string, string> {
 }
 
 describe('runbook-kit sandbox', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('runs in the foreground, prints its environment, and exits 0 on %s', async (signal) => {
-    const child = run(['sandbox', '--fault', 'readiness-503', '--fault', 'no-hsts'], { WEBHOOK_SECRET: 'cli-test-secret' })
+  it.each([
+    ['SIGTERM', []],
+    ['SIGINT', ['--app-only']],
+  ] as const)('runs in the foreground, prints its environment, and exits 0 on %s %j', async (signal, extra) => {
+    const child = run(['sandbox', '--fault', 'readiness-503', '--fault', 'no-hsts', ...extra], { WEBHOOK_SECRET: 'cli-test-secret' })
     const stdout = await child.waitFor(/Press Ctrl-C to stop/)
     const env = exportsOf(stdout)
     expect(Object.keys(env)).toEqual(
-      expect.arrayContaining(['SANDBOX_HTTPS_URL', 'SANDBOX_HTTP_URL', 'SANDBOX_CA_FILE', 'SANDBOX_HOST', 'SANDBOX_HTTPS_PORT', 'SANDBOX_HTTP_PORT', 'WEBHOOK_SECRET']),
+      expect.arrayContaining(['SANDBOX_HTTPS_URL', 'SANDBOX_HTTP_URL', 'SANDBOX_CA_FILE', 'SANDBOX_HOST', 'SANDBOX_HTTPS_PORT', 'SANDBOX_HTTP_PORT', 'SANDBOX_ADMIN_PASSWORD']),
     )
-    expect(env.WEBHOOK_SECRET).toBe('cli-test-secret')
+    // The user chose this secret: it is not printed back.
+    expect(stdout).not.toContain('cli-test-secret')
+    expect(env.WEBHOOK_SECRET).toBeUndefined()
+    // The full sandbox also runs the Kubernetes simulator; --app-only does not.
+    expect(Boolean(env.SANDBOX_KUBECONFIG)).toBe(extra.length === 0)
     expect(stdout).toContain('with faults: readiness-503, no-hsts')
     const ca = readFileSync(env.SANDBOX_CA_FILE!, 'utf8')
     const ready = await fetchRaw(`${env.SANDBOX_HTTPS_URL}/api/v1/ready`, { ca })
