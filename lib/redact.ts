@@ -7,7 +7,7 @@
 export const MASK = '***'
 
 /** Shortest value that is registered: masking 1-3 character strings would shred ordinary text. */
-const MIN_SECRET_LENGTH = 4
+export const MIN_SECRET_LENGTH = 4
 
 export class Redactor {
   #secrets = new Set<string>()

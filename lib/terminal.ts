@@ -1,5 +1,6 @@
 import chalk, { Chalk, type ChalkInstance } from 'chalk'
 import type { Redactor } from './redact.ts'
+import { cleanText, oneLine } from './report/text.ts'
 import type { CheckResult, Status } from './result.ts'
 import type { RunnerEvent } from './runner.ts'
 
@@ -44,7 +45,7 @@ export class TerminalReporter {
     // The first retry says why; later ones only every fifth attempt (every attempt is in the reports).
     retry: (e) =>
       e.attempt.attempt === 1 || e.attempt.attempt % 5 === 0
-        ? this.#c.yellow(`  ↻ ${e.id}: attempt ${e.attempt.attempt} ${e.attempt.status}: ${e.attempt.message}; retrying every ${Math.round(e.nextInMs / 100) / 10} s`)
+        ? this.#c.yellow(`  ↻ ${e.id}: attempt ${e.attempt.attempt} ${e.attempt.status}: ${oneLine(e.attempt.message)}; retrying every ${Math.round(e.nextInMs / 100) / 10} s`)
         : undefined,
     finish: (e) => this.formatResult(e.result),
   }
@@ -71,10 +72,11 @@ export class TerminalReporter {
   formatResult(r: CheckResult): string {
     const colour = { pass: this.#c.green, fail: this.#c.red, error: this.#c.magenta, skip: this.#c.gray }[r.status]
     const attempts = r.attempts > 1 ? `, ${r.attempts} attempts` : ''
-    const head = `${colour(`${SYMBOL[r.status]} ${LABEL[r.status].padEnd(5)}`)} ${r.id.padEnd(this.#idWidth)} ${r.title} ${this.#c.gray(`(${r.durationMs} ms${attempts})`)}`
+    // Text from targets and servers may carry escape codes: never let it drive the terminal.
+    const head = `${colour(`${SYMBOL[r.status]} ${LABEL[r.status].padEnd(5)}`)} ${oneLine(r.id).padEnd(this.#idWidth)} ${oneLine(r.title)} ${this.#c.gray(`(${r.durationMs} ms${attempts})`)}`
     const lines = [head]
-    if (r.status !== 'pass') lines.push(`        ${colour(r.message)}`)
-    for (const w of r.warnings ?? []) lines.push(`        ${this.#c.yellow(`warning: ${w}`)}`)
+    if (r.status !== 'pass') lines.push(`        ${colour(cleanText(r.message))}`)
+    for (const w of r.warnings ?? []) lines.push(`        ${this.#c.yellow(`warning: ${cleanText(w)}`)}`)
     return lines.join('\n')
   }
 

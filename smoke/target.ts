@@ -4,7 +4,7 @@ import { ajvProblems, compileSchema, loadYamlFile, type LoadedYaml } from '../li
 import { durationSchema, parseDuration } from '../lib/duration.ts'
 import { ConfigError, type ConfigProblem } from '../lib/errors.ts'
 import { packageRoot } from '../lib/paths.ts'
-import type { Redactor } from '../lib/redact.ts'
+import { MIN_SECRET_LENGTH, type Redactor } from '../lib/redact.ts'
 import type { CheckSpec } from '../lib/runner.ts'
 import { KINDS, findKind } from './kinds/index.ts'
 import type { BuildContext, CheckKind, CommonCheckFields } from './kinds/types.ts'
@@ -369,6 +369,11 @@ export function resolveVariables(loaded: LoadedTarget, opts: ResolveOptions): Ta
         const v = lookup(m[1]!)
         if (v === undefined || v === '') {
           problems.push({ path: pathWithLine(loaded, path), message: `environment variable ${m[1]} is not set (referenced as "${value}")` })
+          return ''
+        }
+        if (v.length < MIN_SECRET_LENGTH) {
+          // Masking 1-3 characters would shred ordinary text, so such a value could not be kept out of output.
+          problems.push({ path: pathWithLine(loaded, path), message: `environment variable ${m[1]} holds only ${v.length} character(s): too short to be masked in output and reports (at least ${MIN_SECRET_LENGTH})` })
           return ''
         }
         opts.redactor.add(v)

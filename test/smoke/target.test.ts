@@ -96,3 +96,19 @@ describe('requires', () => {
     expect(api?.skip).toBeUndefined()
   })
 })
+
+describe('secrets too short to mask', () => {
+  it('an env: secret of fewer than 4 characters is a configuration error naming the variable', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const file = join(mkdtempSync(join(tmpdir(), 'rbk-short-')), 't.yaml')
+    writeFileSync(file, 'checks:\n  - id: a\n    kind: http\n    url: http://127.0.0.1:9/\n    headers:\n      X-Key: env:SHORT_KEY\n')
+    const loaded = await loadTarget(file)
+    expect(() => resolveVariables(loaded, { env: { SHORT_KEY: 'abc' }, redactor: new Redactor() })).toThrow(ConfigError)
+    try {
+      resolveVariables(loaded, { env: { SHORT_KEY: 'abc' }, redactor: new Redactor() })
+    } catch (err) {
+      expect((err as ConfigError).describe()).toContain('checks[0].headers.X-Key (line 6): environment variable SHORT_KEY holds only 3 character(s)')
+    }
+  })
+})
