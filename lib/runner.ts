@@ -1,5 +1,5 @@
 import { eventually } from './eventually.ts'
-import { errorMessage, InterruptedError } from './errors.ts'
+import { ConfigError, errorMessage, InterruptedError, InvalidArgumentError } from './errors.ts'
 import type { Attempt, CheckResult } from './result.ts'
 
 /** A check ready to run: identity plus a function that observes and judges. */
@@ -154,7 +154,9 @@ async function attemptWithTimeout(spec: CheckSpec<any>, timeoutMs: number, runSi
     if (timeout.aborted && !(err instanceof InterruptedError)) {
       return { ...base, status: 'fail', message: `timed out after ${timeoutMs} ms (${errorMessage(err)})`, evidence: { timeoutMs }, durationMs: Date.now() - started }
     }
-    return { ...base, status: 'error', message: `check crashed: ${errorMessage(err)}`, evidence: {}, durationMs: Date.now() - started }
+    // Bad options or configuration found only at run time are not crashes: say what to fix.
+    const what = err instanceof InvalidArgumentError || err instanceof ConfigError ? 'invalid configuration' : 'check crashed'
+    return { ...base, status: 'error', message: `${what}: ${errorMessage(err)}`, evidence: {}, durationMs: Date.now() - started }
   } finally {
     if (onAbort) signal.removeEventListener('abort', onAbort)
   }

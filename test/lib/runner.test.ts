@@ -172,3 +172,10 @@ describe('interrupts around retries', () => {
     expect(results[0]).toMatchObject({ status: 'skip', interrupted: true })
   })
 })
+
+it('a check that rejects its options at run time is an error that says so, not a crash', async () => {
+  const { InvalidArgumentError } = await import('../../lib/errors.ts')
+  const spec: CheckSpec = { id: 'bad', title: 'bad', kind: 'test', run: async () => { throw new InvalidArgumentError('malformed PostgreSQL URL') } }
+  const r = (await runChecks([spec])).results[0]!
+  expect(r).toMatchObject({ status: 'error', message: 'invalid configuration: malformed PostgreSQL URL' })
+})
