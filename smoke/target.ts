@@ -332,6 +332,16 @@ export async function loadTarget(nameOrPath: string, cwd = process.cwd()): Promi
       }
       const v = compileSchema(schemaForKind(k))
       if (!v(entry)) problems.push(...ajvProblems(v.errors, ['checks', i], yaml.lineOf))
+      for (const field of k.secretFields ?? []) {
+        const path = field.split('.')
+        const value = path.reduce<unknown>((o, key) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[key] : undefined), entry)
+        if (typeof value === 'string' && !/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+          problems.push({
+            path: `checks[${i}].${field}` + lineSuffix(yaml, ['checks', i, ...path]),
+            message: 'secrets are never written in target files: write env:NAME and set NAME in the environment',
+          })
+        }
+      }
     })
   }
   if (problems.length > 0) throw new ConfigError('invalid target file', { file, problems })

@@ -57,6 +57,11 @@ export interface CheckKind<C extends CommonCheckFields = any> {
    * `{ status: 'expect.status', 'min-days': 'minDays' }`.
    */
   aliases?: Record<string, string>
+  /**
+   * Dotted paths of fields that hold secrets (`secret`, `login.password`). In a target file they must be
+   * `env:NAME` references: secrets are never written in target files.
+   */
+  secretFields?: string[]
   /** Default title when the entry has none. */
   title(entry: C, ctx: BuildContext): string
   /** Turns a validated entry into a runnable check. `timeoutMs`/`eventually`/`skip` are filled in by the engine. */

@@ -112,3 +112,17 @@ describe('secrets too short to mask', () => {
     }
   })
 })
+
+describe('secret fields', () => {
+  it('a secret written into a target file (not env:NAME) is a configuration error naming the path and line', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const file = join(mkdtempSync(join(tmpdir(), 'rbk-plain-')), 't.yaml')
+    writeFileSync(file, 'checks:\n  - id: hook\n    kind: webhook\n    url: https://127.0.0.1:9/hook\n    secret: plaintext-secret-99\n')
+    const err = await loadTarget(file).catch((e: unknown) => e as ConfigError)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as ConfigError).describe()).toContain('checks[0].secret (line 5): secrets are never written in target files')
+    writeFileSync(file, 'checks:\n  - id: hook\n    kind: webhook\n    url: https://127.0.0.1:9/hook\n    secret: env:HOOK_SECRET\n')
+    await expect(loadTarget(file)).resolves.toBeTruthy()
+  })
+})
