@@ -12,8 +12,29 @@ import type { StepRecord } from './report/model.ts'
 
 export const STATE_FILE = 'state.json'
 
+/**
+ * What a procedure step's changes are, as far as a resume is concerned. Besides the report statuses:
+ * `not-run` (never started: an earlier step failed, the run was interrupted, or `--only` left it out)
+ * and `undo-failed` (its changes were being undone and the undo failed: state unknown). `skip` means
+ * skipped by the runbook's configuration (`ctx.skip`), which a resume may pass over.
+ */
+export type StateStepStatus = StepRecord['status'] | 'not-run' | 'undo-failed'
+
+export interface StateStep {
+  /** Procedure step number (rollback steps R1, R2… are not saved). Together with the title, the step's id. */
+  index: number
+  title: string
+  status: StateStepStatus
+  /** Run id of the run that did the step, when this run carried it over from the run it resumed. */
+  doneIn?: string
+  data: Record<string, unknown>
+}
+
+/** Schema 1 numbered rollback steps like procedure steps and recorded steps that never ran as skipped: not resumable. */
+export const STATE_SCHEMA_VERSION = 2
+
 export interface RunbookState {
-  schemaVersion: 1
+  schemaVersion: 2
   runbook: string
   target: string
   runId: string
@@ -21,7 +42,7 @@ export interface RunbookState {
   resumedFrom?: string
   finishedAt: string
   verdict: string
-  steps: { index: number; title: string; status: StepRecord['status']; data: Record<string, unknown> }[]
+  steps: StateStep[]
 }
 
 export async function writeState(dir: string, state: RunbookState): Promise<string> {
@@ -41,7 +62,8 @@ export async function readState(dir: string): Promise<RunbookState> {
     throw new ConfigError(`cannot resume: no readable ${STATE_FILE} in ${dir}`, { file, cause: err })
   }
   const s = data as Partial<RunbookState>
-  if (s.schemaVersion !== 1 || !Array.isArray(s.steps) || typeof s.runbook !== 'string') throw new ConfigError(`cannot resume: ${STATE_FILE} is not a runbook state file`, { file })
+  if (!Array.isArray(s.steps) || typeof s.runbook !== 'string') throw new ConfigError(`cannot resume: ${STATE_FILE} is not a runbook state file`, { file })
+  if (s.schemaVersion !== STATE_SCHEMA_VERSION) throw new ConfigError(`cannot resume: ${file} has state schema ${String(s.schemaVersion)}, written by an older runbook-kit whose step history cannot be trusted for a resume; run the runbook from the start`, { file })
   return s as RunbookState
 }
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { Chalk } from 'chalk'
 import { ConfigError, errorMessage, InterruptedError, InvalidArgumentError, UsageError } from './errors.ts'
 import { redactor as globalRedactor, type Redactor } from './redact.ts'
+import { countTestCases } from './report/counts.ts'
 import { buildMeta, writeReports, type WrittenReports } from './report/index.ts'
 import type { CommandRecord, RunReport, RunVerdict, StepRecord } from './report/model.ts'
 import { summarize, type CheckResult } from './result.ts'
@@ -11,7 +12,7 @@ import { notify, type NotifyEvent } from './runbook-notify.ts'
 import { judgePreflight, observeTools, type PreflightRequirements } from './runbook-preflight.ts'
 import { askTyped, askYesNo, processIo, type PromptIo } from './runbook-prompt.ts'
 import { createRecordingShell, type RecordingShell } from './runbook-shell.ts'
-import { findLatestState, readState, writeState, type RunbookState } from './runbook-state.ts'
+import { findLatestState, readState, STATE_SCHEMA_VERSION, writeState, type RunbookState, type StateStep, type StateStepStatus } from './runbook-state.ts'
 import { runChecks, type CheckSpec } from './runner.ts'
 import { closingLine } from './terminal.ts'
 import { timed } from './result.ts'
@@ -110,6 +111,11 @@ export interface StepOptions {
    * reverse order when a later step fails. Gets the same context (its `$` records into the rollback step).
    */
   undo?: (ctx: StepContext) => Promise<void>
+  /**
+   * The step only reads (outputs, rendered files) and later steps need what it produces: `--from` a
+   * later step runs it again instead of skipping it as done. Default false.
+   */
+  rerunOnResume?: boolean
 }
 
 /** What a step body gets. */
@@ -141,7 +147,7 @@ export interface StepContext {
 
 export type RunbookEvent =
   | { kind: 'begin'; title: string; target: string; dryRun: boolean; reportDir: string; faults: string[] }
-  | { kind: 'step-start'; index: number; title: string; estimate?: string; destructive?: boolean; dryRun: boolean }
+  | { kind: 'step-start'; index: number; label?: string; title: string; estimate?: string; destructive?: boolean; dryRun: boolean }
   | { kind: 'command'; command: string; dryRun: boolean }
   | { kind: 'command-end'; record: CommandRecord }
   | { kind: 'check'; result: CheckResult }
@@ -252,7 +258,15 @@ class Engine {
   fatal: string | undefined
   verdictOverride: RunVerdict | undefined
   previous: RunbookState | undefined
+  /** Procedure step numbers; rollback steps are labelled R1, R2… and do not consume them. */
   stepCounter = 0
+  rollbackCounter = 0
+  /** What each procedure step's changes are, for state.json (see StateStepStatus). */
+  stateOf = new Map<number, { status: StateStepStatus; doneIn?: string }>()
+  /** `--from`: the step to resume from has been reached (steps before it are carried over). */
+  fromReached = false
+  /** A step that changes the target has started in this run (not a dry run). */
+  changesStarted = false
   current: Promise<unknown> | undefined
   finishing: Promise<number> | undefined
   notifyUrl: string | undefined
@@ -305,8 +319,15 @@ class Engine {
         const dir = this.flags.state ? resolve(this.cwd, this.flags.state) : await findLatestState(resolve(this.cwd, 'reports'), this.name, this.targetLabel)
         if (!dir) throw new ConfigError(`--from ${this.flags.from}: no earlier run of ${this.name} for target ${this.targetLabel} with a state.json under reports/ (give --state DIR)`)
         this.previous = await readState(dir)
-        if (!this.previous.steps.some((s) => matchesStep(this.flags.from!, s.index, s.title))) {
-          throw new ConfigError(`--from ${this.flags.from}: the run ${this.previous.runId} has no such step (steps: ${this.previous.steps.map((s) => `${s.index} ${s.title}`).join('; ')})`)
+        // When the saved run lists the step, every earlier one can be judged now, before anything starts;
+        // otherwise (a run cut short) each earlier step is judged as the runbook reaches it.
+        const at = this.previous.steps.find((s) => matchesStep(this.flags.from!, s.index, s.title))
+        if (at) {
+          for (let i = 1; i < at.index; i++) {
+            const prev = this.previous.steps.find((s) => s.index === i)
+            const blocker = resumeBlocker(this.flags.from, this.previous.runId, i, prev?.title, prev)
+            if (blocker) throw new ConfigError(blocker)
+          }
         }
       }
       this.environment = await this.opts.openEnvironment({
@@ -414,19 +435,44 @@ class Engine {
     return ids.map((id) => all.find((c) => c.id === id)!)
   }
 
-  /** Is this step selected by --from/--only? */
-  selected(index: number, title: string): { run: boolean; reason?: string } {
+  /** Is this step selected by --from/--only? `resume`: it comes before the `--from` step. */
+  selected(index: number, title: string): { run: boolean; reason?: string; resume?: boolean } {
     if (this.flags.only.length > 0) {
       return this.flags.only.some((s) => matchesStep(s, index, title)) ? { run: true } : { run: false, reason: `not selected (--only ${this.flags.only.join(',')})` }
     }
-    if (this.flags.from && this.previous) {
-      const fromIndex = this.previous.steps.find((s) => matchesStep(this.flags.from!, s.index, s.title))?.index ?? Number.POSITIVE_INFINITY
-      if (index < fromIndex) return { run: false, reason: `done in run ${this.previous.runId} (resuming --from ${this.flags.from})` }
+    if (this.flags.from && this.previous && !this.fromReached) {
+      if (!matchesStep(this.flags.from, index, title)) return { run: false, resume: true }
+      this.fromReached = true
     }
     return { run: true }
   }
 
+  /**
+   * A step before the `--from` step: carried over from the saved run when it passed there (or was
+   * skipped by configuration), keeping its data and its undo; otherwise the resume is refused (exit 2).
+   */
+  async carryOver(record: StepRecord, opts: StepOptions, data: Record<string, unknown>): Promise<void> {
+    const previous = this.previous!
+    const { index, title } = record
+    const prev = previous.steps.find((s) => s.index === index && s.title === title)
+    const blocker = resumeBlocker(this.flags.from!, previous.runId, index, title, prev ?? previous.steps.find((s) => s.index === index))
+    if (blocker) {
+      record.message = 'not run: the resume was refused'
+      this.stateOf.set(index, { status: 'not-run' })
+      this.steps.push(record)
+      await this.refuse(blocker)
+    }
+    const doneIn = prev!.doneIn ?? previous.runId
+    record.message = prev!.status === 'pass' ? `done in run ${doneIn} (resuming --from ${this.flags.from})` : `skipped in run ${doneIn} (resuming --from ${this.flags.from})`
+    this.stateOf.set(index, { status: prev!.status, doneIn })
+    Object.assign(data, prev!.data)
+    // Its changes are in place: a failure after resuming must still undo them.
+    if (prev!.status === 'pass' && opts.undo) this.undos.push({ stepIndex: index, title, undo: opts.undo, data })
+  }
+
   async step<T>(title: string, opts: StepOptions, body: (ctx: StepContext) => Promise<T>): Promise<T | undefined> {
+    // The reports are being written (Ctrl-C): nothing more is run or recorded.
+    if (this.finishing) return undefined
     const index = ++this.stepCounter
     const record: StepRecord = { index, title, status: 'skip', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [] }
     if (opts.estimate) record.estimate = opts.estimate
@@ -434,14 +480,13 @@ class Engine {
     const data: Record<string, unknown> = {}
     this.stepData.set(index, data)
 
-    const sel = this.selected(index, title)
-    if (this.interrupted || this.failed || !sel.run) {
-      record.message = this.interrupted ? 'not run: the run was interrupted' : this.failed ? 'not run: an earlier step failed' : sel.reason!
-      // A step done by the run we resume keeps its data and its undo: its changes are in place.
-      const prev = this.previous?.steps.find((s) => s.index === index && s.title === title)
-      if (!this.failed && !this.interrupted && prev && this.flags.from && (prev.status === 'pass' || prev.status === 'dry-run')) {
-        Object.assign(data, prev.data)
-        if (opts.undo) this.undos.push({ stepIndex: index, title, undo: opts.undo, data })
+    const sel = this.interrupted || this.failed ? { run: false } : this.selected(index, title)
+    if (!sel.run && !(sel.resume && opts.rerunOnResume)) {
+      if (sel.resume) {
+        await this.carryOver(record, opts, data)
+      } else {
+        record.message = this.interrupted ? 'not run: the run was interrupted' : this.failed ? 'not run: an earlier step failed' : sel.reason!
+        this.stateOf.set(index, { status: 'not-run' })
       }
       this.steps.push(record)
       this.emit({ kind: 'step-end', step: record })
@@ -459,9 +504,14 @@ class Engine {
           else this.addConfirmation(record, `Run destructive step "${title}"?`, 'yes')
         }
         if (opts.undo) this.undos.push({ stepIndex: index, title, undo: opts.undo, data })
+        if ((opts.destructive || opts.undo) && !this.dryRun) this.changesStarted = true
         const value = await body(ctx)
         const failedChecks = record.checks.map((id) => this.results.find((r) => r.id === id)).filter((r) => r && (r.status === 'fail' || r.status === 'error'))
-        if (failedChecks.length > 0) {
+        if (failedChecks.length > 0 && this.interrupted) {
+          record.status = 'error'
+          record.interrupted = true
+          record.message = `interrupted: ${failedChecks.map((r) => `${r!.id}: ${r!.message}`).join('; ')}`
+        } else if (failedChecks.length > 0) {
           record.status = 'fail'
           record.message = failedChecks.map((r) => `${r!.id}: ${r!.message}`).join('; ')
         } else {
@@ -475,12 +525,24 @@ class Engine {
           record.message = err.message
           return undefined
         }
-        if (err instanceof InvalidArgumentError || (!(err instanceof DeclinedError) && isBug(err))) {
+        if (this.interrupted) {
+          record.status = 'error'
+          record.interrupted = true
+          record.message = `interrupted: ${errorMessage(err)}`
+        } else if (err instanceof ConfigError) {
+          record.status = 'error'
+          record.message = `configuration error: ${errorMessage(err)}`
+          // Found before this run changed anything: a configuration error (exit 2), nothing to roll back.
+          if (!this.changesStarted) {
+            this.verdictOverride = 'config-error'
+            this.fatal = record.message
+          }
+        } else if (err instanceof InvalidArgumentError || (!(err instanceof DeclinedError) && isBug(err))) {
           record.status = 'error'
           record.message = `step crashed: ${errorMessage(err)}`
         } else {
-          record.status = this.interrupted ? 'error' : 'fail'
-          record.message = this.interrupted ? `interrupted: ${errorMessage(err)}` : errorMessage(err)
+          record.status = 'fail'
+          record.message = errorMessage(err)
         }
         return undefined
       } finally {
@@ -491,11 +553,12 @@ class Engine {
     this.current = p
     const value = await p
     this.current = undefined
+    this.stateOf.set(index, { status: record.status })
     this.steps.push(record)
     this.emit({ kind: 'step-end', step: record })
     if ((record.status === 'fail' || record.status === 'error') && !this.interrupted) {
       this.failed = true
-      await this.rollback(`step ${index} "${title}" failed: ${record.message}`, false)
+      if (this.verdictOverride !== 'config-error') await this.rollback(`step ${index} "${title}" failed: ${record.message}`, false)
     }
     return value
   }
@@ -601,9 +664,9 @@ class Engine {
     const undoController = new AbortController()
     const savedFailed = this.failed
     for (const u of [...this.undos].reverse()) {
-      const index = ++this.stepCounter
-      const record: StepRecord = { index, title: `Undo: ${u.title}`, status: 'pass', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [] }
-      this.emit({ kind: 'step-start', index, title: record.title, dryRun: this.dryRun })
+      const label = `R${++this.rollbackCounter}`
+      const record: StepRecord = { index: 0, label, title: `Undo: ${u.title}`, status: 'pass', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [] }
+      this.emit({ kind: 'step-start', index: 0, label, title: record.title, dryRun: this.dryRun })
       const started = Date.now()
       const ctx = this.context(record, u.data)
       const bound: StepContext = { ...ctx, signal: undoController.signal }
@@ -611,14 +674,18 @@ class Engine {
         await u.undo(bound)
         record.status = this.dryRun ? 'dry-run' : 'pass'
         record.message = `undid step ${u.stepIndex}`
-        const orig = this.steps.find((s) => s.index === u.stepIndex)
-        if (orig && orig.status === 'pass') {
+        const orig = this.steps.find((s) => !s.label && s.index === u.stepIndex)
+        const carried = this.stateOf.get(u.stepIndex)?.doneIn
+        if (orig && !this.dryRun && (orig.status === 'pass' || carried)) {
           orig.status = 'rolled-back'
-          orig.message = `done, then rolled back (${reason})`
+          orig.message = carried ? `done in run ${carried}, then rolled back by this run (${reason})` : `done, then rolled back (${reason})`
         }
+        // Its changes are gone: a resume must run it again.
+        if (!this.dryRun && this.stateOf.get(u.stepIndex)?.status !== 'fail') this.stateOf.set(u.stepIndex, { status: 'rolled-back' })
       } catch (err) {
         record.status = 'fail'
         record.message = `undo failed: ${errorMessage(err)}`
+        if (!this.dryRun) this.stateOf.set(u.stepIndex, { status: 'undo-failed' })
       }
       record.durationMs = Date.now() - started
       this.steps.push(record)
@@ -626,9 +693,9 @@ class Engine {
     }
     this.undos = []
     if (this.rollbackChecks && !this.controller.signal.aborted) {
-      const index = ++this.stepCounter
-      const record: StepRecord = { index, title: 'Verify the state after rollback', status: 'pass', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [] }
-      this.emit({ kind: 'step-start', index, title: record.title, dryRun: this.dryRun })
+      const label = `R${++this.rollbackCounter}`
+      const record: StepRecord = { index: 0, label, title: 'Verify the state after rollback', status: 'pass', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [] }
+      this.emit({ kind: 'step-start', index: 0, label, title: record.title, dryRun: this.dryRun })
       const started = Date.now()
       const ctx = this.context(record, {})
       try {
@@ -663,13 +730,22 @@ class Engine {
   }
 
   async doFinish(): Promise<number> {
-    const summary = summarize(this.results)
-    const stepFailed = this.steps.some((s) => s.status === 'fail' || s.status === 'error')
+    // One snapshot for the counts, the reports and state.json (steps reached while finishing are not recorded).
+    const steps = [...this.steps]
+    const results = [...this.results]
+    if (this.flags.from && this.previous && !this.fromReached && !this.failed && !this.interrupted && !this.verdictOverride) {
+      // Every step was passed over: the runbook has no such step.
+      const list = steps.filter((s) => !s.label).map((s) => `${s.index} ${s.title}`).join('; ')
+      this.fatal = `--from ${this.flags.from}: this runbook has no such step (its steps: ${list}); nothing was run`
+      this.verdictOverride = 'config-error'
+      this.print(this.c.red(`${this.name}: ${this.fatal}`))
+    }
+    const summary = summarize(results)
+    const stepFailed = steps.some((s) => s.status === 'fail' || s.status === 'error')
     const verdict: RunVerdict = this.verdictOverride ?? (this.interrupted ? 'interrupted' : stepFailed || summary.fail + summary.error > 0 ? 'failed' : 'passed')
     const exitCode = EXIT[verdict]
-    // Counted like junit.xml counts them: a test case per check and per step (rolled back and dry run = skipped).
-    const stepStatus = (st: StepRecord['status']) => (st === 'rolled-back' || st === 'dry-run' ? 'skip' : st)
-    const counts = summarize([...this.results, ...this.steps.map((s) => ({ status: stepStatus(s.status) }))])
+    // Counted like junit.xml and report.md count them: a test case per check and per step.
+    const counts = countTestCases({ meta: { verdict }, results, steps })
     if (verdict !== 'config-error') {
       const text = `${this.opts.title} on ${this.targetLabel}: ${verdict}${this.dryRun ? ' (dry run)' : ''} — ${closingLine(counts)}`
       await this.sendNotification(verdict === 'passed' ? 'success' : verdict === 'interrupted' ? 'interrupted' : 'failure', text)
@@ -690,19 +766,22 @@ class Engine {
       ...(this.environment?.faults.length ? { faults: this.environment.faults } : {}),
     })
     if (this.warnings.length) meta.warnings = this.warnings.map((w) => this.redactor.redact(w))
-    const report: RunReport = { schemaVersion: 1, meta, summary, results: this.results, steps: this.steps }
+    const report: RunReport = { schemaVersion: 1, meta, summary, results, steps }
     let reports: WrittenReports | undefined
     try {
       await mkdir(this.reportDir, { recursive: true })
       reports = await writeReports(this.reportDir, report, this.redactor)
       const state: RunbookState = {
-        schemaVersion: 1,
+        schemaVersion: STATE_SCHEMA_VERSION,
         runbook: this.name,
         target: this.targetLabel,
         runId: meta.runId,
         finishedAt: meta.finishedAt,
         verdict,
-        steps: this.steps.filter((s) => !s.title.startsWith('Undo: ') && s.title !== 'Verify the state after rollback').map((s) => ({ index: s.index, title: s.title, status: s.status, data: this.stepData.get(s.index) ?? {} })),
+        steps: steps.filter((s) => !s.label).map((s): StateStep => {
+          const st = this.stateOf.get(s.index) ?? { status: s.status }
+          return { index: s.index, title: s.title, status: st.status, ...(st.doneIn ? { doneIn: st.doneIn } : {}), data: this.stepData.get(s.index) ?? {} }
+        }),
       }
       if (this.previous) state.resumedFrom = this.previous.runId
       await writeState(this.reportDir, this.redactor.redactDeep(state))
@@ -731,7 +810,7 @@ const STEP_SYMBOL: Record<StepRecord['status'], string> = { pass: '✓', fail: '
 const FORMAT: Formatters = {
   begin: (e, { c }) =>
     c.bold(`${e.title} — target ${e.target}${e.dryRun ? ' — DRY RUN (nothing will be changed)' : ''}`) + (e.faults.length ? c.yellow(`\nsandbox faults: ${e.faults.join(', ')}`) : '') + c.gray(`\nreports: ${e.reportDir}`),
-  'step-start': (e, { c }) => '\n' + c.bold.cyan(`[${e.index}] ${e.title}`) + c.gray(`${e.estimate ? ` (estimate ${e.estimate})` : ''}${e.destructive ? ' [destructive]' : ''}`),
+  'step-start': (e, { c }) => '\n' + c.bold.cyan(`[${e.label ?? e.index}] ${e.title}`) + c.gray(`${e.estimate ? ` (estimate ${e.estimate})` : ''}${e.destructive ? ' [destructive]' : ''}`),
   command: (e, { c }) => c.gray(`    ${e.dryRun ? 'would run' : '$'} ${e.command}`),
   'command-end': (e, { c }) => (e.record.dryRun ? undefined : e.record.exitCode === 0 ? undefined : c.red(`    exit ${e.record.exitCode ?? 'killed'} after ${e.record.durationMs} ms${e.record.stderrTail ? `\n      ${e.record.stderrTail.split('\n').join('\n      ')}` : ''}`)),
   check: (e, { c }) => {
@@ -742,8 +821,10 @@ const FORMAT: Formatters = {
   log: (e) => `    ${e.text}`,
   'step-end': (e, { c }) => {
     const s = e.step
+    const n = s.label ?? s.index
+    if (s.interrupted) return c.yellow(`  ⚠ ${n}. ${s.title}: interrupted (${s.durationMs} ms)${s.message ? ` — ${s.message}` : ''}`)
     const col = s.status === 'pass' || s.status === 'dry-run' ? c.green : s.status === 'skip' ? c.gray : s.status === 'rolled-back' ? c.yellow : c.red
-    return col(`  ${STEP_SYMBOL[s.status]} ${s.index}. ${s.title}: ${s.status} (${s.durationMs} ms)${s.message && s.status !== 'pass' ? ` — ${s.message}` : ''}`)
+    return col(`  ${STEP_SYMBOL[s.status]} ${n}. ${s.title}: ${s.status} (${s.durationMs} ms)${s.message && s.status !== 'pass' ? ` — ${s.message}` : ''}`)
   },
   rollback: (e, { c }) => c.yellow.bold(`\n↩ Rolling back ${e.count} step(s): ${e.reason}`),
   warning: (e, { c }) => c.yellow(`warning: ${e.message}`),
@@ -752,4 +833,37 @@ const FORMAT: Formatters = {
     const paths = e.reports ? `\nreports: ${e.reports.markdown}\n         ${e.reports.junit}\n         ${e.reports.json}` : ''
     return '\n' + col(`${e.verdict.toUpperCase()}: ${e.line}`) + paths
   },
+}
+
+/**
+ * Why `--from` cannot pass over step `index` of the saved run `runId` (undefined when it can): only a
+ * step that passed there, or was skipped by configuration, is done. A failed, rolled-back, dry-run or
+ * never-run step must run again.
+ */
+export function resumeBlocker(from: string, runId: string, index: number, title: string | undefined, prev: Pick<StateStep, 'title' | 'status'> | undefined): string | undefined {
+  const head = `cannot resume --from ${from}: step ${index}${title ? ` "${title}"` : ''}`
+  const again = `so it must run again: resume from step ${index} or earlier`
+  if (!prev) return `${head} did not run in run ${runId}, ${again}`
+  if (title !== undefined && prev.title !== title) return `${head} was "${prev.title}" in run ${runId}: the procedure changed since, so resume from step ${index} or earlier`
+  switch (prev.status) {
+    case 'pass':
+    case 'skip':
+      return undefined
+    case 'rolled-back':
+      return `${head} was rolled back in run ${runId} (its changes were undone), ${again}`
+    case 'undo-failed':
+      return `${head} was being rolled back in run ${runId} and its undo failed, so its state is unknown: check it by hand, then resume from step ${index} or earlier`
+    case 'dry-run':
+      return `${head} was only a dry run in run ${runId}, ${again}`
+    case 'not-run':
+      return `${head} did not run in run ${runId}, ${again}`
+    case 'fail':
+      return `${head} failed in run ${runId}, ${again}`
+    case 'error':
+      return `${head} ended with an error in run ${runId}, ${again}`
+    default: {
+      const never: never = prev.status
+      return `${head} has status ${String(never)} in run ${runId}, ${again}`
+    }
+  }
 }

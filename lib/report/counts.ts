@@ -1,5 +1,5 @@
-import type { Status } from '../result.ts'
-import type { RunReport, StepRecord } from './model.ts'
+import type { CheckResult, Status } from '../result.ts'
+import type { RunMeta, StepRecord } from './model.ts'
 
 /**
  * What a run counts, the way junit.xml counts it: one test case per check and per step (plus the
@@ -24,7 +24,7 @@ export interface TestCaseCounts {
 }
 
 /** Counts the test cases of a report as `renderJunit` writes them. Pure. */
-export function countTestCases(report: Pick<RunReport, 'meta' | 'results' | 'steps'>): TestCaseCounts {
+export function countTestCases(report: { meta: Pick<RunMeta, 'verdict'>; results: readonly CheckResult[]; steps: readonly StepRecord[] }): TestCaseCounts {
   const c: TestCaseCounts = { total: 0, checks: report.results.length, steps: report.steps.length, pass: 0, fail: 0, error: 0, skip: 0, interrupted: 0 }
   if (report.meta.verdict === 'config-error' && report.results.length === 0) c.error++
   for (const r of report.results) {

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunReport } from '../../lib/report/model.ts'
+import type { RunbookState } from '../../lib/runbook-state.ts'
+import { parseJunit } from './report/fixtures.ts'
 
 /**
  * The engine, black-box: a tiny runbook (test/fixtures/runbooks/engine.mts) run by the real zx CLI
@@ -81,6 +83,23 @@ function readReport(dir: string): RunReport {
   return JSON.parse(text) as RunReport
 }
 
+function readState(dir: string): RunbookState {
+  return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as RunbookState
+}
+
+/** The terminal's closing line must count what junit.xml counts (checks + steps). */
+function expectClosingLineMatchesJunit(run: Run, dir: string): void {
+  const m = /\n(?:PASSED|FAILED|INTERRUPTED|CONFIG-ERROR): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?\n/.exec(run.stdout)
+  expect(m, run.stdout).not.toBeNull()
+  const [pass, failed, skipped] = [Number(m![1]), Number(m![2]), Number(m![3] ?? 0)]
+  const { suite } = parseJunit(readFileSync(join(dir, 'junit.xml'), 'utf8'))
+  expect(pass + failed + skipped).toBe(Number(suite['@tests']))
+  expect(failed).toBe(Number(suite['@failures']) + Number(suite['@errors']))
+  expect(skipped).toBe(Number(suite['@skipped']))
+  // report.md's verdict line says the same.
+  expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain(`: ${pass} passed, ${failed} failed, ${skipped} skipped`)
+}
+
 function journal(work: string): string[] {
   const f = join(work, 'journal.log')
   return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n') : []
@@ -114,6 +133,7 @@ describe('runbook engine', () => {
     expect(report.results.map((r) => [r.id, r.status])).toEqual([['health', 'pass']])
     expect(readFileSync(join(rep, 'report.md'), 'utf8')).toContain('Apply change')
     expect(run.stdout).toMatch(/\d+ passed, 0 failed/)
+    expectClosingLineMatchesJunit(run, rep)
   })
 
   it('runs the undo handlers in reverse order on failure, then verifies again', async () => {
@@ -210,6 +230,14 @@ describe('runbook engine', () => {
     const r3 = await runFixture(['--yes', '--from', '3', '--state', first, '--report-dir', third], { WORK_DIR: work, FAIL_AT: 'Final step' })
     expect(r3.code).toBe(1)
     expect(journal(work).slice(-2)).toEqual(['undo second (saw resumed)', 'undo apply'])
+    // The carried-over step 2 was undone by this run: its report says so, and a resume must run it again.
+    const third3 = readReport(third)
+    expect(third3.steps.find((s) => s.title === 'Apply change')).toMatchObject({ status: 'rolled-back' })
+    expect(third3.steps.find((s) => s.title === 'Apply change')!.message).toMatch(/^done in run runbook-engine-fixture-\S+, then rolled back by this run/)
+    expect(readState(third).steps.find((s) => s.title === 'Apply change')!.status).toBe('rolled-back')
+    const r4 = await runFixture(['--yes', '--from', '4', '--state', third, '--report-dir', join(work, 'fourth')], { WORK_DIR: work })
+    expect(r4.code, r4.stdout).toBe(2)
+    expect(r4.stdout).toContain('step 2 "Apply change" was rolled back')
   })
 
   it('SIGINT stops the running command, runs no undo, writes an interrupted report, exit 130', async () => {
@@ -231,8 +259,125 @@ describe('runbook engine', () => {
     expect(report.meta.verdict).toBe('interrupted')
     const step = report.steps.find((s) => s.title === 'Second change')!
     expect(step.status).toBe('error')
+    expect(step.interrupted).toBe(true)
+    expect(run.stdout).toMatch(/⚠ 3\. Second change: interrupted \(\d+ ms\)/)
+    expect(run.stdout).not.toMatch(/✗ 3\. Second change/)
+    expectClosingLineMatchesJunit(run, rep)
+    // Steps the script reached while the reports were being written are not recorded; none is "done".
+    const saved = readState(rep).steps
+    expect(saved.slice(0, 3).map((s) => [s.index, s.status])).toEqual([
+      [1, 'pass'],
+      [2, 'pass'],
+      [3, 'error'],
+    ])
+    expect(saved.slice(3).every((s) => s.status === 'not-run')).toBe(true)
     expect(step.commands.at(-1)).toMatchObject({ command: 'sleep 30', exitCode: null })
     expect(report.steps.some((s) => s.title.startsWith('Undo: '))).toBe(false)
+  })
+
+  it('rollback steps are labelled R1, R2… and do not take the procedure\'s step numbers; state.json keeps what each step is', async () => {
+    const work = tempDir()
+    const rep = join(work, 'rep')
+    const run = await runFixture(['--yes', '--report-dir', rep], { WORK_DIR: work, FAIL_AT: 'Second change' })
+    expect(run.code, run.stdout).toBe(1)
+    const report = readReport(rep)
+    expect(report.steps.map((s) => [s.label ?? s.index, s.title, s.status])).toEqual([
+      [1, 'Prepare', 'pass'],
+      [2, 'Apply change', 'rolled-back'],
+      [3, 'Second change', 'fail'],
+      ['R1', 'Undo: Second change', 'pass'],
+      ['R2', 'Undo: Apply change', 'pass'],
+      ['R3', 'Verify the state after rollback', 'pass'],
+      [4, 'Confirm: On-call engineer notified of the deployment window', 'skip'],
+      [5, 'Verify the service', 'skip'],
+      [6, 'Final step', 'skip'],
+    ])
+    expect(run.stdout).toContain('[R1] Undo: Second change')
+    expect(run.stdout).toMatch(/ R3\. Verify the state after rollback: pass/)
+    expect(readState(rep).steps.map((s) => [s.index, s.status])).toEqual([
+      [1, 'pass'],
+      [2, 'rolled-back'],
+      [3, 'fail'],
+      [4, 'not-run'],
+      [5, 'not-run'],
+      [6, 'not-run'],
+    ])
+    expectClosingLineMatchesJunit(run, rep)
+  })
+
+  it('--from refuses (exit 2, nothing run) past a step that failed, was rolled back or never ran, and accepts any step the runbook has', async () => {
+    const work = tempDir()
+    const first = join(work, 'first')
+    expect((await runFixture(['--yes', '--report-dir', first], { WORK_DIR: work, FAIL_AT: 'Second change' })).code).toBe(1)
+    const before = journal(work)
+
+    // Step 5 never ran in the first run, and step 2 was rolled back there: it must run again.
+    const refused = join(work, 'refused')
+    const r = await runFixture(['--yes', '--from', '5', '--state', first, '--report-dir', refused], { WORK_DIR: work })
+    expect(r.code, r.stdout).toBe(2)
+    expect(r.stdout).toMatch(/cannot resume --from 5: step 2 "Apply change" was rolled back in run \S+ \(its changes were undone\), so it must run again: resume from step 2 or earlier/)
+    expect(journal(work)).toEqual(before)
+    expect(readReport(refused).meta.verdict).toBe('config-error')
+    expectClosingLineMatchesJunit(r, refused)
+
+    // By title too, and for a step after the failed one.
+    const r2 = await runFixture(['--yes', '--from', 'Final step', '--state', first, '--report-dir', join(work, 'refused-2')], { WORK_DIR: work })
+    expect(r2.code).toBe(2)
+    expect(r2.stdout).toContain('step 2 "Apply change" was rolled back')
+    expect(journal(work)).toEqual(before)
+
+    // From the rolled-back step itself: runs it again, and everything after it.
+    const again = join(work, 'again')
+    const r3 = await runFixture(['--yes', '--from', '2', '--state', first, '--report-dir', again], { WORK_DIR: work })
+    expect(r3.code, r3.stdout).toBe(0)
+    expect(journal(work).slice(before.length)).toEqual(['apply', 'second', 'final'])
+    const report = readReport(again)
+    expect(report.steps[0]).toMatchObject({ title: 'Prepare', status: 'skip' })
+    expect(report.steps[0]!.message).toMatch(/^done in run runbook-engine-fixture-/)
+    const state = readState(again)
+    expect(state.resumedFrom).toBe(readState(first).runId)
+    expect(state.steps[0]).toMatchObject({ index: 1, status: 'pass', doneIn: readState(first).runId })
+    expect(state.steps.slice(1).map((s) => s.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass'])
+
+    // A step number the runbook does not have.
+    const r4 = await runFixture(['--yes', '--from', '9', '--state', again, '--report-dir', join(work, 'none')], { WORK_DIR: work })
+    expect(r4.code, r4.stdout).toBe(2)
+    expect(r4.stdout).toContain('--from 9: this runbook has no such step')
+    expect(journal(work).slice(before.length)).toEqual(['apply', 'second', 'final'])
+  })
+
+  it('--from a step the saved run never reached is accepted when every earlier step passed; a gap is refused', async () => {
+    const work = tempDir()
+    const saved = join(work, 'saved')
+    const state: RunbookState = {
+      schemaVersion: 2,
+      runbook: 'engine-fixture',
+      target: 'engine-fixture',
+      runId: 'runbook-engine-fixture-cut-short',
+      finishedAt: new Date().toISOString(),
+      verdict: 'interrupted',
+      steps: [
+        { index: 1, title: 'Prepare', status: 'pass', data: {} },
+        { index: 2, title: 'Apply change', status: 'pass', data: { appliedAt: 'revision-7' } },
+      ],
+    }
+    mkdirSync(saved)
+    writeFileSync(join(saved, 'state.json'), JSON.stringify(state))
+
+    const gap = await runFixture(['--yes', '--from', 'verify-the-service', '--state', saved, '--report-dir', join(work, 'gap')], { WORK_DIR: work })
+    expect(gap.code, gap.stdout).toBe(2)
+    expect(gap.stdout).toContain('cannot resume --from verify-the-service: step 3 "Second change" did not run in run runbook-engine-fixture-cut-short')
+    expect(journal(work)).toEqual([])
+
+    const ok = await runFixture(['--yes', '--from', '3', '--state', saved, '--report-dir', join(work, 'ok')], { WORK_DIR: work })
+    expect(ok.code, ok.stdout).toBe(0)
+    expect(journal(work)).toEqual(['second', 'final'])
+
+    // A state.json of the old schema (whose numbering mixed rollback steps in) is not trusted.
+    writeFileSync(join(saved, 'state.json'), JSON.stringify({ ...state, schemaVersion: 1 }))
+    const old = await runFixture(['--yes', '--from', '3', '--state', saved, '--report-dir', join(work, 'old')], { WORK_DIR: work })
+    expect(old.code).toBe(2)
+    expect(old.stdout).toContain('state schema 1')
   })
 
   it('the secret from the environment never appears in any output or report', () => {
