@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { setMaxListeners } from 'node:events'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -97,6 +98,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dir = await mkdtemp(join(tmpdir(), 'runbook-kit-sandbox-'))
   const caFile = join(dir, 'ca.pem')
   const lifetime = new AbortController()
+  // Each request delayed by the `slow` fault listens on this signal until it answers; their number is
+  // the number of requests in flight, not a leak.
+  setMaxListeners(0, lifetime.signal)
   const servers: Server[] = []
   let closed: Promise<void> | undefined
   const close = (): Promise<void> => {
