@@ -29,11 +29,21 @@ export const tlsProperties = Object.freeze({
   servername: { type: 'string', minLength: 1, description: "TLS server name (SNI) and certificate name to verify (default: the target's tls.servername, else the URL host)" },
 })
 
-/** `url` resolved against the target's baseUrl; an error message when it cannot be. */
+/**
+ * `url` resolved against the target's baseUrl; an error message when it cannot be. A relative url,
+ * with or without a leading `/`, goes UNDER the baseUrl's path as with most API clients' baseURL:
+ * `https://gw/staging` + `/health` → `https://gw/staging/health` (plain RFC 3986 resolution would
+ * drop `/staging`). `//host/path` keeps its meaning (another host, same scheme).
+ */
 export function resolveUrl(url: string, ctx: Pick<BuildContext, 'baseUrl'>): URL {
   if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return new URL(url)
   if (!ctx.baseUrl) throw new InvalidArgumentError(`url "${url}" is relative but the target has no baseUrl`)
-  return new URL(url, ctx.baseUrl)
+  if (url.startsWith('//')) return new URL(url, ctx.baseUrl)
+  const base = new URL(ctx.baseUrl)
+  base.search = ''
+  base.hash = ''
+  if (!base.pathname.endsWith('/')) base.pathname += '/'
+  return new URL(url.replace(/^\/+/, ''), base)
 }
 
 /** The transport options for a check: timeouts parsed, CA file read, defaults from the target's tls settings. */

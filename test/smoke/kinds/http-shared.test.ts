@@ -1,0 +1,86 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Redactor } from '../../../lib/redact.ts'
+import { httpKind } from '../../../smoke/kinds/http.ts'
+import { redirectUrls } from '../../../smoke/kinds/https-redirect.ts'
+import { resolveUrl } from '../../../smoke/kinds/http-shared.ts'
+import { latencyKind } from '../../../smoke/kinds/latency.ts'
+import { metricsKind } from '../../../smoke/kinds/metrics.ts'
+import { securityHeadersKind } from '../../../smoke/kinds/security-headers.ts'
+import type { BuildContext } from '../../../smoke/kinds/types.ts'
+import { webhookKind } from '../../../smoke/kinds/webhook.ts'
+
+describe('resolveUrl: a relative url goes under the baseUrl path', () => {
+  it.each([
+    ['https://gw/staging', '/health', 'https://gw/staging/health'],
+    ['https://gw/staging', 'health', 'https://gw/staging/health'],
+    ['https://gw/staging/', '/health', 'https://gw/staging/health'],
+    ['https://gw/staging/', 'health', 'https://gw/staging/health'],
+    ['https://gw/a/b', '/c/d?x=1#f', 'https://gw/a/b/c/d?x=1#f'],
+    ['https://gw', '/health', 'https://gw/health'],
+    ['https://gw/', 'health', 'https://gw/health'],
+    ['https://gw:8443/staging', '/', 'https://gw:8443/staging/'],
+    ['https://gw/staging?token=q', '/health', 'https://gw/staging/health'],
+    ['https://gw/staging', 'https://other/x', 'https://other/x'],
+    ['https://gw/staging', '//other/x', 'https://other/x'],
+  ])('%s + %s → %s', (baseUrl, url, want) => {
+    expect(resolveUrl(url, { baseUrl }).toString()).toBe(want)
+  })
+
+  it('https-redirect keeps the prefix on plain http', () => {
+    expect(redirectUrls({ url: '/login' }, { baseUrl: 'https://gw:8443/staging' })).toEqual({ url: new URL('http://gw/staging/login'), httpsPort: 8443 })
+  })
+})
+
+describe('kinds resolve under a baseUrl with a path prefix (a gateway route)', () => {
+  let server: Server
+  let origin = ''
+  const paths: string[] = []
+  beforeAll(async () => {
+    // Only /staging/... exists, as behind a gateway that routes by prefix.
+    server = createServer((req, res) => {
+      paths.push(req.url ?? '')
+      req.resume()
+      req.on('end', () => {
+        if (!req.url?.startsWith('/staging/')) return void res.writeHead(404).end()
+        if (req.url === '/staging/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end('up 1\n')
+        res.writeHead(req.method === 'POST' ? 401 : 200, { 'content-type': 'application/json' }).end('{"status":"healthy"}')
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((r) => server.close(() => r()))
+  })
+  const ctx = (): BuildContext => ({ target: 't', targetFile: '/tmp/t.yaml', baseUrl: `${origin}/staging`, tls: {}, reportDir: '/tmp', redactor: new Redactor(), resolvePath: (p) => p })
+
+  it('http: /health → /staging/health, and the title says so', async () => {
+    const entry = { id: 'h', kind: 'http', url: '/health' }
+    expect(httpKind.title(entry, ctx())).toBe(`GET ${origin}/staging/health answers 200`)
+    const r = await httpKind.build(entry, ctx()).run(AbortSignal.timeout(5000))
+    expect(r.status, r.message).toBe('pass')
+    expect(paths.at(-1)).toBe('/staging/health')
+  })
+
+  it('metrics: the default /metrics path goes under the prefix', async () => {
+    const r = await metricsKind.build({ id: 'm', kind: 'metrics' }, ctx()).run(AbortSignal.timeout(5000))
+    expect(paths.at(-1)).toBe('/staging/metrics')
+    expect(r.status, r.message).toBe('pass')
+  })
+
+  it('webhook: the default path goes under the prefix', async () => {
+    paths.length = 0
+    await webhookKind.build({ id: 'w', kind: 'webhook', secret: 's' }, ctx()).run(AbortSignal.timeout(5000))
+    expect(paths).toEqual(['/staging/webhook/servicedesk'])
+  })
+
+  it('latency and security-headers resolve the same way', async () => {
+    paths.length = 0
+    await latencyKind.build({ id: 'l', kind: 'latency', url: 'health', requests: 2, concurrency: 1 }, ctx()).run(AbortSignal.timeout(5000))
+    await securityHeadersKind.build({ id: 's', kind: 'security-headers', url: '/' }, ctx()).run(AbortSignal.timeout(5000))
+    expect(paths).toEqual(['/staging/health', '/staging/health', '/staging/'])
+  })
+})
