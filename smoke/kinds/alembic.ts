@@ -1,6 +1,7 @@
 import { alembicVersion, type AlembicVersionOptions } from '../../checks/alembic.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import { postgresConnection, postgresProperties, type PostgresEntryFields, untyped } from './data-shared.ts'
+import { entryPath, requireReadableDir } from './files.ts'
 import type { CheckKind } from './types.ts'
 
 /** A `kind: alembic` entry of a target file. */
@@ -33,7 +34,7 @@ export const alembicKind: CheckKind<AlembicCheckEntry> = {
     if ((entry.expected === undefined) === (entry.migrationsDir === undefined)) throw new InvalidArgumentError('an alembic check needs exactly one of expected or migrationsDir')
     const opts: AlembicVersionOptions = postgresConnection(entry, ctx)
     if (entry.expected !== undefined) opts.expected = entry.expected
-    if (entry.migrationsDir !== undefined) opts.migrationsDir = ctx.resolvePath(entry.migrationsDir)
+    if (entry.migrationsDir !== undefined) opts.migrationsDir = requireReadableDir(entryPath('migrationsDir', entry.migrationsDir, ctx), 'migrations folder')
     if (entry.table !== undefined) opts.table = entry.table
     if (entry.schema !== undefined) opts.schema = entry.schema
     if (entry.allowMultipleHeads !== undefined) opts.allowMultipleHeads = entry.allowMultipleHeads

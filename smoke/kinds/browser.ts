@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { browserPage, type BrowserLogin } from '../../checks/browser-page.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { displayUrl } from '../../lib/http.ts'
-import { InvalidArgumentError } from '../../lib/errors.ts'
-import { resolveUrl } from './http-shared.ts'
+import { readEntryFile } from './files.ts'
+import { caEntryPath, resolveUrl } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
 
 /** A `kind: browser` entry. */
@@ -67,14 +66,8 @@ export const browserKind: CheckKind<BrowserEntry> = {
     const url = resolveUrl(entry.url, ctx).toString()
     let ca: string | undefined
     if (!entry.insecure) {
-      const caPath = entry.ca !== undefined ? ctx.resolvePath(entry.ca) : ctx.tls.ca
-      if (caPath !== undefined) {
-        try {
-          ca = readFileSync(caPath, 'utf8')
-        } catch (cause) {
-          throw new InvalidArgumentError(`cannot read CA file ${caPath}: ${(cause as Error).message}`, { cause })
-        }
-      }
+      const caPath = caEntryPath(entry.ca, ctx)
+      if (caPath !== undefined) ca = readEntryFile(caPath, 'CA file').toString('utf8')
     }
     const servername = entry.servername ?? ctx.tls.servername
     const login = entry.login ? { ...entry.login, ...(entry.login.url !== undefined ? { url: resolveUrl(entry.login.url, ctx).toString() } : {}) } : undefined

@@ -3,6 +3,8 @@ import type { RedisConnectionOptions } from '../../checks/redis.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { CheckResult } from '../../lib/result.ts'
+import { requireReadableFile } from './files.ts'
+import { caEntryPath } from './http-shared.ts'
 import type { BuildContext, CommonCheckFields } from './types.ts'
 
 /** Fields every PostgreSQL kind (postgres, alembic, rls, sql) shares. */
@@ -44,8 +46,8 @@ export function postgresConnection(entry: PostgresEntryFields, ctx: BuildContext
   ctx.redactor.addUrlCredentials(entry.url.replace(/^postgres(ql)?\+[a-z0-9_]+:/i, 'postgresql:'))
   const opts: PostgresConnectionOptions = { url: entry.url }
   if (entry.sslmode !== undefined) opts.sslmode = entry.sslmode
-  const ca = entry.ca !== undefined ? ctx.resolvePath(entry.ca) : /[?&]sslrootcert=/.test(entry.url) ? undefined : ctx.tls.ca
-  if (ca !== undefined) opts.ca = ca
+  const ca = /[?&]sslrootcert=/.test(entry.url) && entry.ca === undefined ? undefined : caEntryPath(entry.ca, ctx)
+  if (ca !== undefined) opts.ca = requireReadableFile(ca, 'CA file')
   if (entry.connectTimeout !== undefined) opts.connectTimeout = parseDuration(entry.connectTimeout)
   if (entry.queryTimeout !== undefined) opts.queryTimeout = parseDuration(entry.queryTimeout)
   return opts
@@ -54,8 +56,8 @@ export function postgresConnection(entry: PostgresEntryFields, ctx: BuildContext
 export function redisConnection(entry: RedisEntryFields, ctx: BuildContext): RedisConnectionOptions {
   ctx.redactor.addUrlCredentials(entry.url)
   const opts: RedisConnectionOptions = { url: entry.url }
-  const ca = entry.ca !== undefined ? ctx.resolvePath(entry.ca) : ctx.tls.ca
-  if (ca !== undefined) opts.ca = ca
+  const ca = caEntryPath(entry.ca, ctx)
+  if (ca !== undefined) opts.ca = requireReadableFile(ca, 'CA file')
   if (entry.servername !== undefined) opts.servername = entry.servername
   if (entry.connectTimeout !== undefined) opts.connectTimeout = parseDuration(entry.connectTimeout)
   if (entry.commandTimeout !== undefined) opts.commandTimeout = parseDuration(entry.commandTimeout)

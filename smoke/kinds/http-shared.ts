@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { HttpTransportOptions } from '../../lib/http.ts'
+import { entryPath, readEntryFile, type EntryPath } from './files.ts'
 import type { BuildContext } from './types.ts'
 
 /**
@@ -53,17 +53,18 @@ export function transportFromEntry(entry: HttpTransportFields, ctx: BuildContext
   if (entry.headersTimeout !== undefined) out.headersTimeout = positive('headersTimeout', entry.headersTimeout)
   if (entry.bodyTimeout !== undefined) out.bodyTimeout = positive('bodyTimeout', entry.bodyTimeout)
   if (!withTls) return out
-  const caPath = entry.ca !== undefined ? ctx.resolvePath(entry.ca) : ctx.tls.ca
-  if (caPath !== undefined) {
-    try {
-      out.ca = readFileSync(caPath)
-    } catch (cause) {
-      throw new InvalidArgumentError(`cannot read CA file ${caPath}: ${(cause as Error).message}`, { cause })
-    }
-  }
+  const ca = caEntryPath(entry.ca, ctx)
+  if (ca !== undefined) out.ca = readEntryFile(ca, 'CA file')
   const servername = entry.servername ?? ctx.tls.servername
   if (servername !== undefined) out.servername = servername
   return out
+}
+
+/** The entry's `ca` (relative to the target file), else the target's `tls.ca`, as a path to check or read. */
+export function caEntryPath(ca: string | undefined, ctx: Pick<BuildContext, 'resolvePath' | 'tls'>): EntryPath | undefined {
+  if (ca !== undefined) return entryPath('ca', ca, ctx)
+  if (ctx.tls.ca !== undefined) return { field: 'tls.ca', given: ctx.tls.ca, path: ctx.tls.ca }
+  return undefined
 }
 
 function positive(name: string, value: number | string): number {

@@ -2,6 +2,7 @@ import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import type { KubeConnectionOptions } from '../../lib/kube.ts'
 import type { CheckResult } from '../../lib/result.ts'
 import type { CheckSpec } from '../../lib/runner.ts'
+import { entryPath, requireReadableFile } from './files.ts'
 import type { BuildContext, CommonCheckFields } from './types.ts'
 
 /** Fields every Kubernetes kind shares. */
@@ -21,7 +22,7 @@ export const kubeProperties = {
 
 export function kubeConnection(entry: KubeEntryFields, ctx: BuildContext): KubeConnectionOptions {
   const o: KubeConnectionOptions = {}
-  if (entry.kubeconfig !== undefined) o.kubeconfig = ctx.resolvePath(entry.kubeconfig)
+  if (entry.kubeconfig !== undefined) o.kubeconfig = requireReadableFile(entryPath('kubeconfig', entry.kubeconfig, ctx), 'kubeconfig')
   if (entry.context !== undefined) o.context = entry.context
   if (entry.namespace !== undefined) o.namespace = entry.namespace
   if (entry.requestTimeout !== undefined) o.requestTimeout = parseDuration(entry.requestTimeout)

@@ -3,6 +3,8 @@ import { tlsCertificate, type TlsCertificateOptions, type TlsProtocol } from '..
 import { TLS_PROTOCOLS } from '../../checks/tls-judge.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
+import { entryPath, requireReadableFile } from './files.ts'
+import { caEntryPath } from './http-shared.ts'
 import type { BuildContext, CheckKind, CommonCheckFields } from './types.ts'
 
 /** A `kind: tls` entry of a target file. */
@@ -96,9 +98,9 @@ export const tlsKind: CheckKind<TlsCheckEntry> = {
       opts.host = ep.host
       opts.port = ep.port
     }
-    if (entry.pemFile !== undefined) opts.pemFile = ctx.resolvePath(entry.pemFile)
-    const ca = entry.ca !== undefined ? ctx.resolvePath(entry.ca) : ctx.tls.ca
-    if (ca !== undefined) opts.ca = ca
+    if (entry.pemFile !== undefined) opts.pemFile = requireReadableFile(entryPath('pemFile', entry.pemFile, ctx), 'PEM file')
+    const ca = caEntryPath(entry.ca, ctx)
+    if (ca !== undefined) opts.ca = requireReadableFile(ca, 'CA bundle')
     const servername = entry.servername ?? ctx.tls.servername
     if (servername !== undefined) opts.servername = servername
     if (entry.minDays !== undefined) opts.minDays = entry.minDays

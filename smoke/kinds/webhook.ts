@@ -2,6 +2,7 @@ import { webhookCheck, WEBHOOK_EXPECTATIONS, type WebhookCheckOptions, type Webh
 import { displayUrl } from '../../lib/http.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import { schemeInfo, SIGNING_DEFAULTS, WEBHOOK_SCHEMES, type WebhookScheme } from '../../lib/webhook-signing.ts'
+import { entryPath, readEntryFile } from './files.ts'
 import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
 
@@ -94,9 +95,12 @@ export const webhookKind: CheckKind<WebhookCheckEntry> = {
     if (entry.header !== undefined) opts.header = entry.header
     if (entry.prefix !== undefined) opts.prefix = entry.prefix
     // `payload: '@file'` is curl's convention, so `check webhook URL --payload @ticket.json` reads the file.
-    if (entry.payload !== undefined && entry.payload.startsWith('@') && entry.payload.length > 1) opts.payloadFile = ctx.resolvePath(entry.payload.slice(1))
-    else if (entry.payload !== undefined) opts.payload = entry.payload
-    if (entry.payloadFile !== undefined) opts.payloadFile = ctx.resolvePath(entry.payloadFile)
+    // Read here, so a missing file is a configuration error that names the field as written (`payload "@x.json"`).
+    if (entry.payload !== undefined && entry.payloadFile !== undefined) throw new InvalidArgumentError('give either payload or payloadFile, not both')
+    if (entry.payload !== undefined && entry.payload.startsWith('@') && entry.payload.length > 1) {
+      opts.payload = readEntryFile({ field: 'payload', given: entry.payload, path: ctx.resolvePath(entry.payload.slice(1)) }, 'payload file')
+    } else if (entry.payload !== undefined) opts.payload = entry.payload
+    if (entry.payloadFile !== undefined) opts.payload = readEntryFile(entryPath('payloadFile', entry.payloadFile, ctx), 'payload file')
     if (entry.headers !== undefined) opts.headers = entry.headers
     if (entry.expectStatus !== undefined) opts.expectStatus = entry.expectStatus
     if (entry.controlStatus !== undefined) opts.controlStatus = entry.controlStatus
@@ -106,7 +110,6 @@ export const webhookKind: CheckKind<WebhookCheckEntry> = {
     if (expectation === 'rejects-replay' && !schemeInfo(opts.scheme ?? 'hmac-sha256-hex').timestamped) {
       throw new InvalidArgumentError(`expect: rejects-replay needs a timestamped scheme (stripe, slack, standard-webhooks), not ${opts.scheme ?? 'hmac-sha256-hex'}`)
     }
-    if (entry.payload !== undefined && entry.payloadFile !== undefined) throw new InvalidArgumentError('give either payload or payloadFile, not both')
     return { run: (signal) => webhookCheck(expectation, { ...opts, signal }) }
   },
 }
