@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import type { OpenRunbookEnvironmentOptions } from '../lib/runbook.ts'
@@ -6,6 +5,7 @@ import { openEnvironment, type TargetEnvironment } from '../smoke/environment.ts
 import type { DeploySettings } from '../smoke/target.ts'
 import { parseDuration } from '../lib/duration.ts'
 import { kubeSpecs } from './kube-specs.ts'
+import { renderManifest, renderManifests } from './manifest-vars.ts'
 
 /** Faults of the deploy sandbox's cluster (the demo application's faults are separate). */
 export const DEPLOY_FAULTS = ['crashloop', 'image-pull'] as const
@@ -53,10 +53,8 @@ export function openDeployEnvironment(o: OpenRunbookEnvironmentOptions, how: { r
 
 /** Puts the target's manifests (variables substituted, as deploy.mts applies them) and secrets straight into the simulator. */
 async function seedRelease(put: (obj: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }) => unknown, d: DeploySettings, targetDir: string, vars: Record<string, string>): Promise<void> {
-  const subst = (s: string) => s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, n: string) => vars[n] ?? '')
-  const all: Record<string, string> = { ...vars, NAMESPACE: d.namespace, VERSION: d.version, REGISTRY: d.registry ?? '', DOMAIN: subst(d.domain ?? '') }
-  for (const file of d.manifests?.files ?? []) {
-    const text = (await readFile(resolve(targetDir, d.manifests!.dir, file), 'utf8')).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, n: string) => all[n] ?? '')
+  const all: Record<string, string> = { ...vars, NAMESPACE: d.namespace, VERSION: d.version, REGISTRY: d.registry ?? '', DOMAIN: renderManifest(d.domain ?? '', vars, 'deploy.domain') }
+  for (const { text } of await renderManifests(resolve(targetDir, d.manifests?.dir ?? '.'), d.manifests?.files ?? [], all)) {
     for (const doc of parseAllDocuments(text)) {
       const obj = doc.toJS() as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } | null
       if (obj) put({ ...obj, metadata: { ...obj.metadata, namespace: obj.metadata.namespace || d.namespace } })

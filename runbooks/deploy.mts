@@ -1,11 +1,13 @@
 // The seed production deployment runbook, executable: npx zx runbooks/deploy.mts --target NAME [--dry-run] [--yes]
 // Everything comes from the target file's `deploy:` section; nothing here names a cluster, image or host.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { applyManifests, rolloutUndo, upsertSecretFromEnv } from '../lib/kube-actions.ts'
+import { applyManifests, loadManifests, upsertSecretFromEnv } from '../lib/kube-actions.ts'
 import { runbook } from '../lib/runbook.ts'
 import { deployContext, openDeployEnvironment } from './deploy-environment.ts'
+import { recordRevisions, undoChangedDeployments } from './deploy-revisions.ts'
+import { renderManifests } from './manifest-vars.ts'
 
 const rb = await runbook({
   title: 'Production deployment',
@@ -48,9 +50,9 @@ if (d.checklist?.testsCommand) {
 if (d.checklist?.checks?.length) await rb.verify('Checklist: database and Redis reachable', d.checklist.checks)
 if (d.checklist?.confirmations?.length) await rb.confirm(d.checklist.confirmations, 'Checklist: confirmations')
 
-// 3. Infrastructure outputs
+// 3. Infrastructure outputs (read-only; run again on --from, since the manifests need them)
 const outputs: Record<string, string> = {}
-await rb.step('Infrastructure outputs', { estimate: '1m' }, async (ctx) => {
+await rb.step('Infrastructure outputs', { estimate: '1m', rerunOnResume: true }, async (ctx) => {
   const inf = d.infrastructure ?? {}
   if (inf.terraformDir) {
     const out = await ctx.$({ cwd: resolve(targetDir, inf.terraformDir) })`terraform output -json`
@@ -64,6 +66,17 @@ await rb.step('Infrastructure outputs', { estimate: '1m' }, async (ctx) => {
     for (const n of inf.env ?? []) outputs[n] = process.env[n] ?? rb.env.vars[n]!
   }
   ctx.data.outputs = Object.keys(outputs)
+})
+
+// The manifests, variables substituted, checked before anything changes: an unknown ${NAME} (a typo
+// like ${VERSON}) is a configuration error naming the file and the variable (exit 2), never "".
+// Only the documented variables are filled in: VERSION, REGISTRY, NAMESPACE, DOMAIN, the declared
+// infrastructure outputs, and what the sandbox provides. $${X} writes a literal ${X}.
+const vars: Record<string, string> = { ...rb.env.vars, ...outputs, NAMESPACE: ns, VERSION: d.version, REGISTRY: d.registry ?? '', DOMAIN: d.domain ?? '' }
+let manifests: { file: string; text: string }[] | undefined
+await rb.step('Render manifests (variables checked)', { estimate: '1s', rerunOnResume: true }, async (ctx) => {
+  manifests = await renderManifests(resolve(targetDir, d.manifests?.dir ?? '.'), d.manifests?.files ?? [], vars)
+  ctx.log(`${manifests.length} manifest(s) rendered: ${manifests.map((m) => m.file).join(', ') || 'none'}`)
 })
 
 // 4. Images
@@ -86,35 +99,28 @@ await rb.step('Create or update secrets', { estimate: '1m', destructive: true },
   }
 })
 
-// 6. Manifests, in the order the target lists them (and by kind within a file); undo = rollout undo of
-// every deployment this run changed. Variables are substituted into a private temp copy.
-const vars: Record<string, string> = { ...rb.env.vars, ...outputs, NAMESPACE: ns, VERSION: d.version, REGISTRY: d.registry ?? '', DOMAIN: d.domain ?? '' }
+// 6. Manifests, in the order the target lists them (and by kind within a file). Before applying, the
+// revision of every Deployment in them is recorded; undo rolls back only the Deployments whose revision
+// this run moved, to exactly that revision (a metadata-only change keeps the revision: left alone).
 await rb.step(
   'Apply manifests',
   {
     estimate: '5m',
     destructive: true,
-    undo: async (ctx) => {
-      for (const name of (ctx.data.changed as string[] | undefined) ?? []) {
-        const r = await ctx.action(`rollout undo deployment/${name} -n ${ns}`, () => rolloutUndo({ ...conn, name, dryRun: ctx.dryRun, signal: ctx.signal }))
-        ctx.log(`${r.line}${r.revision ? ` (to revision ${r.revision})` : ''}`)
-      }
-    },
+    undo: (ctx) => undoChangedDeployments(ctx, conn, (ctx.data.revisions as Record<string, number> | undefined) ?? {}),
   },
   async (ctx) => {
-    const changed: string[] = []
-    ctx.data.changed = changed
+    const revisions: Record<string, number> = {}
+    ctx.data.revisions = revisions
     const work = await mkdtemp(join(tmpdir(), 'rbk-manifests-'))
     try {
-      for (const file of d.manifests?.files ?? []) {
-        const text = (await readFile(resolve(targetDir, d.manifests!.dir, file), 'utf8')).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, n: string) => vars[n] ?? '')
-        const rendered = join(work, file.replace(/[\\/]/g, '_'))
-        await writeFile(rendered, text, { mode: 0o600 })
-        const results = await ctx.action(`kubectl apply --server-side -f ${file} -n ${ns}`, () => applyManifests({ ...conn, paths: rendered, dryRun: ctx.dryRun, signal: ctx.signal }))
-        for (const r of results) {
-          ctx.log(r.line)
-          if (r.kind === 'Deployment' && r.outcome === 'configured' && !r.dryRun) changed.push(r.name)
-        }
+      for (const m of manifests ?? (await renderManifests(resolve(targetDir, d.manifests?.dir ?? '.'), d.manifests?.files ?? [], vars))) {
+        const rendered = join(work, m.file.replace(/[\\/]/g, '_'))
+        await writeFile(rendered, m.text, { mode: 0o600 })
+        const deployments = loadManifests(rendered).filter((o) => o.kind === 'Deployment' && (!o.metadata?.namespace || o.metadata.namespace === ns)).map((o) => o.metadata!.name!)
+        if (!ctx.dryRun) Object.assign(revisions, await recordRevisions(ctx, conn, deployments))
+        const results = await ctx.action(`kubectl apply --server-side -f ${m.file} -n ${ns}`, () => applyManifests({ ...conn, paths: rendered, dryRun: ctx.dryRun, signal: ctx.signal }))
+        for (const r of results) ctx.log(r.line)
       }
     } finally {
       await rm(work, { recursive: true, force: true })

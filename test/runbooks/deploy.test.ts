@@ -65,7 +65,22 @@ describe('runbooks/deploy.mts on the sandbox', () => {
     expect(status(report, 'Undo: Apply manifests')).toBe('pass')
     expect(status(report, 'Verify the state after rollback')).toBe('pass')
     expect(report.results.find((r) => r.id === 'after-rollback.release.version')).toMatchObject({ status: 'pass', evidence: { images: { 'ai-agents-api': ['registry.sandbox.test/ai-agents/ai-agents-api:v1.0.0'] } } })
-    expect(report.steps.find((s) => s.title === 'Undo: Apply manifests')?.commands.map((c) => c.command)).toEqual(['rollout undo deployment/ai-agents-api -n production', 'rollout undo deployment/ai-agents-worker -n production'])
+    // Revisions recorded before applying; undo goes back to exactly those (both templates changed here).
+    expect(report.steps.find((s) => s.title === 'Apply manifests')?.commands.filter((c) => c.command.startsWith('get ')).map((c) => c.command)).toEqual([
+      'get deployment/ai-agents-api -n production (revision before applying)',
+      'get deployment/ai-agents-worker -n production (revision before applying)',
+    ])
+    const undo = report.steps.find((s) => s.title === 'Undo: Apply manifests')!
+    expect(undo.label).toBe('R1')
+    expect(undo.commands.map((c) => c.command)).toEqual([
+      'get deployment/ai-agents-api -n production',
+      'rollout undo deployment/ai-agents-api --to-revision=1 -n production',
+      'get deployment/ai-agents-worker -n production',
+      'rollout undo deployment/ai-agents-worker --to-revision=1 -n production',
+    ])
+    // Procedure steps keep their numbers 1..N; the rollback's steps are R1, R2.
+    expect(report.steps.filter((s) => !s.label).map((s) => s.index)).toEqual(report.steps.filter((s) => !s.label).map((_s, i) => i + 1))
+    expect(report.steps.filter((s) => s.label).map((s) => s.label)).toEqual(['R1', 'R2'])
   })
 
   it('an expired certificate fails validation (already in the checklist, before anything changes)', async () => {
@@ -84,6 +99,19 @@ describe('runbooks/deploy.mts on the sandbox', () => {
     expect(apply.commands.every((c) => c.dryRun === true && c.exitCode === 0)).toBe(true)
     expect(status(report, 'Watch rollouts')).toBe('skip')
     expect(report.steps.some((s) => s.title.startsWith('Undo'))).toBe(false)
+  })
+
+  it('an unknown ${NAME} in a manifest is a configuration error naming the file and the variable, before anything changes', async () => {
+    const { code, out, report } = await deploy(['--target', 'test/fixtures/runbooks/sandbox-typo.yaml'])
+    expect(code, out).toBe(2)
+    expect(report.meta.verdict).toBe('config-error')
+    const render = report.steps.find((s) => s.title.startsWith('Render manifests'))!
+    expect(render.status).toBe('error')
+    expect(render.message).toMatch(/api-deployment\.yaml: \$\{VERSON\}/)
+    expect(report.meta.error).toContain('${VERSON}')
+    for (const t of ['Create or update secrets', 'Apply manifests']) expect(status(report, t)).toBe('skip')
+    expect(report.steps.flatMap((s) => s.commands)).toEqual([])
+    expect(report.steps.some((s) => s.label)).toBe(false)
   })
 
   it('a secret missing from the environment is caught in the checklist before anything changes', async () => {
