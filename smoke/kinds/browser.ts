@@ -25,6 +25,7 @@ export const browserKind: CheckKind<BrowserEntry> = {
   kind: 'browser',
   description: 'opens a page in Chromium (optionally after a form login), fails on HTTP/page/console errors, waits for content, saves a screenshot',
   positional: 'url',
+  secretFields: ['login.password'],
   properties: {
     url: { type: 'string', minLength: 1, description: 'page URL, absolute or a path resolved against the target baseUrl' },
     login: {

@@ -20,6 +20,7 @@ export const grafanaKind: CheckKind<GrafanaEntry> = {
   kind: 'grafana',
   description: 'a Grafana dashboard exists (uid or exact title) and, optionally, a panel query returns data',
   positional: 'uid',
+  secretFields: ['token', 'password'],
   properties: {
     grafana: { type: 'string', pattern: '^https?://', description: 'Grafana base URL, e.g. https://grafana.example.com' },
     uid: { type: 'string', minLength: 1, description: 'dashboard UID (give uid or dashboardTitle)' },

@@ -14,6 +14,7 @@ export const promAlertsKind: CheckKind<PromAlertsEntry> = {
   kind: 'prom-alerts',
   description: 'no Prometheus alerts firing that match a label selector (severity shown)',
   positional: 'selector',
+  secretFields: ['bearerToken', 'password'],
   properties: {
     ...promConnectionProperties,
     selector: { type: 'string', minLength: 1, description: 'label selector on alert labels, e.g. service="ai-agents-api" (default: all alerts)' },

@@ -18,6 +18,7 @@ export const promQueryKind: CheckKind<PromQueryEntry> = {
   kind: 'prom-query',
   description: 'PromQL instant query compared with a threshold; every series must satisfy it; empty and NaN results are explicit verdicts',
   positional: 'query',
+  secretFields: ['bearerToken', 'password'],
   aliases: { 'on-nan': 'onNaN' },
   properties: {
     ...promConnectionProperties,

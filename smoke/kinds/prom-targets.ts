@@ -13,6 +13,7 @@ export const promTargetsKind: CheckKind<PromTargetsEntry> = {
   kind: 'prom-targets',
   description: 'every active Prometheus scrape target of a job (or label selector) is up; evidence lists each with its last error',
   positional: 'job',
+  secretFields: ['bearerToken', 'password'],
   properties: {
     ...promConnectionProperties,
     job: { type: 'string', minLength: 1, description: 'job label of the targets (give job, selector or both)' },

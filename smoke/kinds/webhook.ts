@@ -75,6 +75,7 @@ export const webhookKind: CheckKind<WebhookCheckEntry> = {
     ...tlsProperties,
   },
   required: ['secret'],
+  secretFields: ['secret'],
   title(entry, ctx) {
     let where = entry.url ?? DEFAULT_WEBHOOK_PATH
     try {
