@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto'
 import forge from 'node-forge'
+import { canonicalIp } from './tls-hostname.ts'
 
 /**
  * What the TLS check knows about one X.509 certificate. Names, SANs, serial, validity and the
@@ -105,17 +106,6 @@ function forgeCertificate(der: Buffer): forge.pki.Certificate {
 
 function formatName(attrs: forge.pki.CertificateField[]): string {
   return attrs.map((a) => `${a.shortName ?? a.name ?? a.type}=${String(a.value)}`).join(', ')
-}
-
-/** Canonical text form of an IP address (`::1`, `127.0.0.1`), or the input when it is not one. */
-export function canonicalIp(ip: string): string {
-  const bare = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip
-  try {
-    const host = new URL(`http://${bare.includes(':') ? `[${bare}]` : bare}/`).hostname
-    return host.startsWith('[') ? host.slice(1, -1) : host
-  } catch {
-    return bare.toLowerCase()
-  }
 }
 
 /** Parses one DER certificate. Throws when the bytes are not a certificate. */

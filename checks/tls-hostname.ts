@@ -1,6 +1,5 @@
 import { isIP } from 'node:net'
 import { domainToASCII } from 'node:url'
-import { canonicalIp } from './tls-cert-info.ts'
 
 /** The identities a certificate presents, as far as hostname verification cares. */
 export interface PresentedIdentities {
@@ -44,4 +43,15 @@ export function hostnameMatches(host: string, ids: PresentedIdentities): boolean
   }
   if (ids.dnsNames.length > 0) return ids.dnsNames.some((n) => dnsNameMatches(n, bare))
   return ids.commonName !== undefined && !isIP(ids.commonName) && dnsNameMatches(ids.commonName, bare)
+}
+
+/** Canonical text form of an IP address (`::1`, `127.0.0.1`), or the input when it is not one. */
+export function canonicalIp(ip: string): string {
+  const bare = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip
+  try {
+    const host = new URL(`http://${bare.includes(':') ? `[${bare}]` : bare}/`).hostname
+    return host.startsWith('[') ? host.slice(1, -1) : host
+  } catch {
+    return bare.toLowerCase()
+  }
 }

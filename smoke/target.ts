@@ -6,7 +6,7 @@ import { ConfigError, type ConfigProblem } from '../lib/errors.ts'
 import { packageRoot } from '../lib/paths.ts'
 import { MIN_SECRET_LENGTH, type Redactor } from '../lib/redact.ts'
 import type { CheckSpec } from '../lib/runner.ts'
-import { KINDS, findKind } from './kinds/index.ts'
+import { KIND_NAMES, loadKinds } from './kinds/index.ts'
 import type { BuildContext, CheckKind, CommonCheckFields } from './kinds/types.ts'
 
 /** A target file as written (after validation). */
@@ -57,6 +57,8 @@ export interface LoadedTarget {
   file: string
   target: TargetFile
   yaml: LoadedYaml
+  /** The kinds this target uses, loaded (only those: start-up time counts). */
+  kinds: ReadonlyMap<string, CheckKind>
 }
 
 const eventuallySchema = {
@@ -218,7 +220,7 @@ function allowReferences(schema: unknown): unknown {
 const REFERENCE_PATTERN = '\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}|^env:[A-Za-z_][A-Za-z0-9_]*$'
 
 /** The JSON Schema of a target file, built from the registered kinds (also written to smoke/target.schema.json for editors). */
-export function targetSchema(kinds: readonly CheckKind[] = KINDS): Record<string, unknown> {
+export function targetSchema(kinds: readonly CheckKind[]): Record<string, unknown> {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://runbook-kit.dev/schemas/target.schema.json',
@@ -314,6 +316,8 @@ export async function loadTarget(nameOrPath: string, cwd = process.cwd()): Promi
   const problems: ConfigProblem[] = []
   if (!validateTop(data)) problems.push(...ajvProblems(validateTop.errors, [], yaml.lineOf))
   const checks = (data as { checks?: unknown })?.checks
+  const used = Array.isArray(checks) ? checks.map((c) => (c && typeof c === 'object' ? (c as { kind?: unknown }).kind : undefined)).filter((k): k is string => typeof k === 'string') : []
+  const kinds = new Map((await loadKinds(used)).map((k) => [k.kind, k] as const))
   if (Array.isArray(checks)) {
     const ids = new Map<string, number>()
     checks.forEach((entry, i) => {
@@ -325,9 +329,9 @@ export async function loadTarget(nameOrPath: string, cwd = process.cwd()): Promi
         else ids.set(id, i)
       }
       if (typeof kind !== 'string') return
-      const k = findKind(kind)
+      const k = kinds.get(kind)
       if (!k) {
-        problems.push({ path: `checks[${i}].kind` + lineSuffix(yaml, ['checks', i, 'kind']), message: `unknown kind "${kind}" (expected one of: ${KINDS.map((x) => x.kind).join(', ')})` })
+        problems.push({ path: `checks[${i}].kind` + lineSuffix(yaml, ['checks', i, 'kind']), message: `unknown kind "${kind}" (expected one of: ${KIND_NAMES.join(', ')})` })
         return
       }
       const v = compileSchema(schemaForKind(k))
@@ -347,7 +351,7 @@ export async function loadTarget(nameOrPath: string, cwd = process.cwd()): Promi
   if (problems.length > 0) throw new ConfigError('invalid target file', { file, problems })
   const target = data as TargetFile
   const name = target.name ?? file.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '')
-  return { name, file, target, yaml }
+  return { name, file, target, yaml, kinds }
 }
 
 function lineSuffix(yaml: LoadedYaml, path: (string | number)[]): string {
@@ -460,7 +464,7 @@ export function buildChecks(loaded: LoadedTarget, target: TargetFile, opts: Buil
   const defaults = target.defaults ?? {}
   return entries.map((entry) => {
     const i = target.checks.indexOf(entry)
-    const kind = findKind(entry.kind)!
+    const kind = loaded.kinds.get(entry.kind)!
     const eventually = entry.eventually ?? defaults.eventually
     const timeout = entry.timeout ?? defaults.timeout
     if (entry.skip) {

@@ -8,7 +8,7 @@ import { redactor } from '../../lib/redact.ts'
 import type { CheckResult } from '../../lib/result.ts'
 import { runChecks, type CheckSpec } from '../../lib/runner.ts'
 import { closingLine, TerminalReporter } from '../../lib/terminal.ts'
-import { KINDS, findKind } from '../../smoke/kinds/index.ts'
+import { KIND_NAMES, loadKind, loadKinds } from '../../smoke/kinds/index.ts'
 import type { BuildContext, CheckKind } from '../../smoke/kinds/types.ts'
 import { kindEntrySchema } from '../../smoke/target.ts'
 import type { Command } from '../cli.ts'
@@ -24,7 +24,8 @@ function camel(s: string): string {
   return s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
 }
 
-function generalHelp(): string {
+async function generalHelp(): Promise<string> {
+  const KINDS = await loadKinds()
   const width = Math.max(...KINDS.map((k) => k.kind.length))
   return [
     'Usage: runbook-kit check <kind> [<argument>] [--<option> <value>...] [--json]',
@@ -96,11 +97,11 @@ export const command: Command = {
   async main(argv) {
     const [kindName, ...rest] = argv
     if (!kindName || kindName === '--help' || kindName === '-h') {
-      process.stdout.write(generalHelp() + '\n')
+      process.stdout.write((await generalHelp()) + '\n')
       return kindName ? 0 : 2
     }
-    const kind = findKind(kindName)
-    if (!kind) throw new UsageError(`unknown check kind "${kindName}" (expected one of: ${KINDS.map((k) => k.kind).join(', ')})`)
+    const kind = await loadKind(kindName)
+    if (!kind) throw new UsageError(`unknown check kind "${kindName}" (expected one of: ${KIND_NAMES.join(', ')})`)
     const entry: Record<string, unknown> = { id: `check.${kind.kind}`, kind: kind.kind }
     const common: Record<string, string> = {}
     let json = false

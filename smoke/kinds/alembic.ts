@@ -1,8 +1,11 @@
-import { alembicVersion, type AlembicVersionOptions } from '../../checks/alembic.ts'
+import type { AlembicVersionOptions } from '../../checks/alembic.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import { postgresConnection, postgresProperties, type PostgresEntryFields, untyped } from './data-shared.ts'
 import { entryPath, requireReadableDir } from './files.ts'
 import type { CheckKind } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/alembic.ts')
 
 /** A `kind: alembic` entry of a target file. */
 export interface AlembicCheckEntry extends PostgresEntryFields {
@@ -38,6 +41,6 @@ export const alembicKind: CheckKind<AlembicCheckEntry> = {
     if (entry.table !== undefined) opts.table = entry.table
     if (entry.schema !== undefined) opts.schema = entry.schema
     if (entry.allowMultipleHeads !== undefined) opts.allowMultipleHeads = entry.allowMultipleHeads
-    return untyped((signal) => alembicVersion({ ...opts, signal }))
+    return untyped(async (signal) => (await load()).alembicVersion({ ...opts, signal }))
   },
 }

@@ -1,9 +1,12 @@
-import { browserPage, type BrowserLogin } from '../../checks/browser-page.ts'
+import type { BrowserLogin } from '../../checks/browser-page.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { displayUrl } from '../../lib/http.ts'
 import { readEntryFile } from './files.ts'
 import { caEntryPath, resolveUrl } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/browser-page.ts')
 
 /** A `kind: browser` entry. */
 export interface BrowserEntry extends CommonCheckFields {
@@ -75,8 +78,8 @@ export const browserKind: CheckKind<BrowserEntry> = {
     if (login) ctx.redactor.add(login.password)
     const opt = <T>(k: string, v: T | undefined) => (v === undefined ? {} : { [k]: v })
     return {
-      run: (signal) =>
-        browserPage({
+      run: async (signal) =>
+        (await load()).browserPage({
           url,
           id: entry.id,
           signal,

@@ -1,6 +1,8 @@
-import { grafanaDashboard } from '../../checks/grafana-dashboard.ts'
 import { timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/grafana-dashboard.ts')
 
 /** A `kind: grafana` entry. */
 export interface GrafanaEntry extends CommonCheckFields, HttpTransportFields {
@@ -42,6 +44,6 @@ export const grafanaKind: CheckKind<GrafanaEntry> = {
     ctx.redactor.add(entry.token)
     ctx.redactor.add(entry.password)
     const { grafana, kind: _k, id, title, timeout: _t, eventually: _e, skip: _s, connectTimeout: _c, headersTimeout: _h, bodyTimeout: _b, ca: _ca, servername: _sn, ...rest } = entry
-    return { run: (signal) => grafanaDashboard({ ...rest, ...transport, url: grafana, id, signal, ...(title !== undefined ? { title } : {}) }) }
+    return { run: async (signal) => (await load()).grafanaDashboard({ ...rest, ...transport, url: grafana, id, signal, ...(title !== undefined ? { title } : {}) }) }
   },
 }

@@ -1,67 +1,62 @@
-import { alembicKind } from './alembic.ts'
-import { browserKind } from './browser.ts'
-import { dnsKind } from './dns.ts'
-import { grafanaKind } from './grafana.ts'
-import { httpKind } from './http.ts'
-import { httpsRedirectKind } from './https-redirect.ts'
-import { kubeCertificateKind } from './kube-certificate.ts'
-import { kubeEventsKind } from './kube-events.ts'
-import { kubeHpaKind } from './kube-hpa.ts'
-import { kubeIngressKind } from './kube-ingress.ts'
-import { kubePodsKind } from './kube-pods.ts'
-import { kubeResourceKind } from './kube-resource.ts'
-import { kubeRolloutKind } from './kube-rollout.ts'
-import { kubeSecretKeysKind } from './kube-secret-keys.ts'
-import { latencyKind } from './latency.ts'
-import { metricsKind } from './metrics.ts'
-import { postgresKind } from './postgres.ts'
-import { promAlertsKind } from './prom-alerts.ts'
-import { promQueryKind } from './prom-query.ts'
-import { promTargetsKind } from './prom-targets.ts'
-import { queueDepthKind } from './queue-depth.ts'
-import { redisKind } from './redis.ts'
-import { rlsKind } from './rls.ts'
-import { securityHeadersKind } from './security-headers.ts'
-import { sqlKind } from './sql.ts'
-import { tlsKind } from './tls.ts'
-import { webhookKind } from './webhook.ts'
 import type { CheckKind } from './types.ts'
 
 /**
- * Every check kind a target file can use. A new kind is one module exporting a `CheckKind` and one line here.
+ * Every check kind a target file can use, by name, each loaded on demand: a run loads only the kinds
+ * its target uses (start-up time counts: it is part of every smoke run). A new kind is one module
+ * exporting a `CheckKind` and one line here.
  */
-export const KINDS: readonly CheckKind[] = [
-  httpKind,
-  httpsRedirectKind,
-  securityHeadersKind,
-  tlsKind,
-  webhookKind,
-  metricsKind,
-  postgresKind,
-  alembicKind,
-  rlsKind,
-  sqlKind,
-  redisKind,
-  queueDepthKind,
-  promQueryKind,
-  promTargetsKind,
-  promAlertsKind,
-  latencyKind,
-  grafanaKind,
-  browserKind,
-  kubeRolloutKind,
-  kubePodsKind,
-  kubeCertificateKind,
-  kubeResourceKind,
-  kubeSecretKeysKind,
-  kubeIngressKind,
-  kubeHpaKind,
-  kubeEventsKind,
-  dnsKind,
-]
+const LOADERS: Readonly<Record<string, () => Promise<CheckKind>>> = Object.freeze({
+  'http': async () => (await import('./http.ts')).httpKind,
+  'https-redirect': async () => (await import('./https-redirect.ts')).httpsRedirectKind,
+  'security-headers': async () => (await import('./security-headers.ts')).securityHeadersKind,
+  'tls': async () => (await import('./tls.ts')).tlsKind,
+  'webhook': async () => (await import('./webhook.ts')).webhookKind,
+  'metrics': async () => (await import('./metrics.ts')).metricsKind,
+  'postgres': async () => (await import('./postgres.ts')).postgresKind,
+  'alembic': async () => (await import('./alembic.ts')).alembicKind,
+  'rls': async () => (await import('./rls.ts')).rlsKind,
+  'sql': async () => (await import('./sql.ts')).sqlKind,
+  'redis': async () => (await import('./redis.ts')).redisKind,
+  'queue-depth': async () => (await import('./queue-depth.ts')).queueDepthKind,
+  'prom-query': async () => (await import('./prom-query.ts')).promQueryKind,
+  'prom-targets': async () => (await import('./prom-targets.ts')).promTargetsKind,
+  'prom-alerts': async () => (await import('./prom-alerts.ts')).promAlertsKind,
+  'latency': async () => (await import('./latency.ts')).latencyKind,
+  'grafana': async () => (await import('./grafana.ts')).grafanaKind,
+  'browser': async () => (await import('./browser.ts')).browserKind,
+  'kube-rollout': async () => (await import('./kube-rollout.ts')).kubeRolloutKind,
+  'kube-pods': async () => (await import('./kube-pods.ts')).kubePodsKind,
+  'kube-certificate': async () => (await import('./kube-certificate.ts')).kubeCertificateKind,
+  'kube-resource': async () => (await import('./kube-resource.ts')).kubeResourceKind,
+  'kube-secret-keys': async () => (await import('./kube-secret-keys.ts')).kubeSecretKeysKind,
+  'kube-ingress': async () => (await import('./kube-ingress.ts')).kubeIngressKind,
+  'kube-hpa': async () => (await import('./kube-hpa.ts')).kubeHpaKind,
+  'kube-events': async () => (await import('./kube-events.ts')).kubeEventsKind,
+  'dns': async () => (await import('./dns.ts')).dnsKind,
+})
 
-export function findKind(name: string): CheckKind | undefined {
-  return KINDS.find((k) => k.kind === name)
+/** The kind names, in documentation order. */
+export const KIND_NAMES: readonly string[] = Object.freeze(Object.keys(LOADERS))
+
+const loaded = new Map<string, Promise<CheckKind>>()
+
+/** The kind called `name`, or undefined when there is none. */
+export function loadKind(name: string): Promise<CheckKind | undefined> {
+  const load = Object.hasOwn(LOADERS, name) ? LOADERS[name] : undefined
+  if (!load) return Promise.resolve(undefined)
+  let p = loaded.get(name)
+  if (!p) {
+    p = load()
+    loaded.set(name, p)
+  }
+  return p
+}
+
+/** The named kinds (unknown names skipped), or every kind; in KIND_NAMES order. */
+export async function loadKinds(names: Iterable<string> = KIND_NAMES): Promise<CheckKind[]> {
+  const wanted = new Set(names)
+  const kinds = await Promise.all(KIND_NAMES.filter((n) => wanted.has(n)).map((n) => loadKind(n)))
+  return kinds.filter((k): k is CheckKind => k !== undefined)
 }
 
 export type { BuildContext, CheckKind, CommonCheckFields } from './types.ts'

@@ -1,8 +1,10 @@
-import { latencySample } from '../../checks/latency-sample.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { displayUrl } from '../../lib/http.ts'
 import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/latency-sample.ts')
 
 /** A `kind: latency` entry. */
 export interface LatencyEntry extends CommonCheckFields, HttpTransportFields {
@@ -54,8 +56,8 @@ export const latencyKind: CheckKind<LatencyEntry> = {
     const ms = (v: number | string | undefined) => (v === undefined ? undefined : parseDuration(v))
     const limits = { p50: ms(entry.p50), p95: ms(entry.p95), p99: ms(entry.p99), max: ms(entry.max), maxDuration: ms(entry.maxDuration) }
     return {
-      run: (signal) =>
-        latencySample({
+      run: async (signal) =>
+        (await load()).latencySample({
           ...transport,
           url,
           id: entry.id,

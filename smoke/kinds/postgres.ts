@@ -1,6 +1,9 @@
-import { postgresConnect, type PostgresConnectOptions } from '../../checks/postgres.ts'
+import type { PostgresConnectOptions } from '../../checks/postgres.ts'
 import { postgresConnection, postgresProperties, urlLabel, type PostgresEntryFields, untyped } from './data-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/postgres.ts')
 
 /** A `kind: postgres` entry of a target file. */
 export interface PostgresCheckEntry extends PostgresEntryFields {
@@ -29,6 +32,6 @@ export const postgresKind: CheckKind<PostgresCheckEntry> = {
     if (entry.maxLatency !== undefined) opts.maxLatency = entry.maxLatency
     if (entry.minServerVersion !== undefined) opts.minServerVersion = entry.minServerVersion
     if (entry.requireTls !== undefined) opts.requireTls = entry.requireTls
-    return untyped((signal) => postgresConnect({ ...opts, signal }))
+    return untyped(async (signal) => (await load()).postgresConnect({ ...opts, signal }))
   },
 }

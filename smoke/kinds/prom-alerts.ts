@@ -1,6 +1,8 @@
-import { noFiringAlerts } from '../../checks/prom-alerts.ts'
 import { promConnection, promConnectionProperties, type PromConnectionFields } from './prom-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/prom-alerts.ts')
 
 /** A `kind: prom-alerts` entry. */
 export interface PromAlertsEntry extends CommonCheckFields, PromConnectionFields {
@@ -27,8 +29,8 @@ export const promAlertsKind: CheckKind<PromAlertsEntry> = {
   build(entry, ctx) {
     const conn = promConnection(entry, ctx)
     return {
-      run: (signal) =>
-        noFiringAlerts({
+      run: async (signal) =>
+        (await load()).noFiringAlerts({
           ...conn,
           id: entry.id,
           signal,

@@ -1,6 +1,8 @@
-import { promTargetsUp } from '../../checks/prom-targets.ts'
 import { promConnection, promConnectionProperties, type PromConnectionFields } from './prom-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/prom-targets.ts')
 
 /** A `kind: prom-targets` entry. */
 export interface PromTargetsEntry extends CommonCheckFields, PromConnectionFields {
@@ -25,8 +27,8 @@ export const promTargetsKind: CheckKind<PromTargetsEntry> = {
   build(entry, ctx) {
     const conn = promConnection(entry, ctx)
     return {
-      run: (signal) =>
-        promTargetsUp({
+      run: async (signal) =>
+        (await load()).promTargetsUp({
           ...conn,
           id: entry.id,
           signal,

@@ -1,6 +1,9 @@
-import { queueDepth, type BullState, type QueueAdapter, type QueueDepthOptions } from '../../checks/queue-depth.ts'
+import type { BullState, QueueAdapter, QueueDepthOptions } from '../../checks/queue-depth.ts'
 import { redisConnection, redisProperties, type RedisEntryFields, untyped } from './data-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/queue-depth.ts')
 
 /** A `kind: queue-depth` entry of a target file. "Drained" is `max: 0` with `eventually:`. */
 export interface QueueDepthCheckEntry extends RedisEntryFields {
@@ -44,6 +47,6 @@ export const queueDepthKind: CheckKind<QueueDepthCheckEntry> = {
     for (const k of ['queue', 'max', 'sep', 'prioritySteps', 'keyPrefix', 'unackedKey', 'prefix', 'states', 'group'] as const) {
       if (entry[k] !== undefined) (opts as unknown as Record<string, unknown>)[k] = entry[k]
     }
-    return untyped((signal) => queueDepth({ ...opts, signal }))
+    return untyped(async (signal) => (await load()).queueDepth({ ...opts, signal }))
   },
 }

@@ -1,6 +1,9 @@
-import { redisPing, type RedisPingOptions } from '../../checks/redis.ts'
+import type { RedisPingOptions } from '../../checks/redis.ts'
 import { bytesSchema, parseBytes, redisConnection, redisProperties, urlLabel, type RedisEntryFields, untyped } from './data-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/redis.ts')
 
 /** A `kind: redis` entry of a target file. */
 export interface RedisCheckEntry extends RedisEntryFields {
@@ -26,6 +29,6 @@ export const redisKind: CheckKind<RedisCheckEntry> = {
     if (entry.pings !== undefined) opts.pings = entry.pings
     if (entry.maxLatency !== undefined) opts.maxLatency = entry.maxLatency
     if (entry.maxMemory !== undefined) opts.maxMemory = parseBytes(entry.maxMemory)
-    return untyped((signal) => redisPing({ ...opts, signal }))
+    return untyped(async (signal) => (await load()).redisPing({ ...opts, signal }))
   },
 }

@@ -1,6 +1,9 @@
-import { rowLevelSecurity, type RowLevelSecurityOptions } from '../../checks/row-level-security.ts'
+import type { RowLevelSecurityOptions } from '../../checks/row-level-security.ts'
 import { postgresConnection, postgresProperties, type PostgresEntryFields, untyped } from './data-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/row-level-security.ts')
 
 /** A `kind: rls` entry of a target file. */
 export interface RlsCheckEntry extends PostgresEntryFields {
@@ -32,6 +35,6 @@ export const rlsKind: CheckKind<RlsCheckEntry> = {
     if (entry.tables !== undefined) opts.tables = entry.tables
     if (entry.requireForced !== undefined) opts.requireForced = entry.requireForced
     if (entry.requirePolicy !== undefined) opts.requirePolicy = entry.requirePolicy
-    return untyped((signal) => rowLevelSecurity({ ...opts, signal }))
+    return untyped(async (signal) => (await load()).rowLevelSecurity({ ...opts, signal }))
   },
 }

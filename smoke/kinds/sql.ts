@@ -1,6 +1,9 @@
-import { sqlQuery, type Comparison, type SqlQueryOptions, type SqlValue } from '../../checks/sql-query.ts'
+import type { Comparison, SqlQueryOptions, SqlValue } from '../../checks/sql-query.ts'
 import { postgresConnection, postgresProperties, type PostgresEntryFields, untyped } from './data-shared.ts'
 import type { CheckKind } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/sql-query.ts')
 
 /** A `kind: sql` entry of a target file. */
 export interface SqlCheckEntry extends PostgresEntryFields {
@@ -43,6 +46,6 @@ export const sqlKind: CheckKind<SqlCheckEntry> = {
       if (entry[k] !== undefined) (opts as unknown as Record<string, unknown>)[k] = entry[k]
     }
     if (Object.hasOwn(entry, 'value')) opts.value = entry.value ?? null
-    return untyped((signal) => sqlQuery({ ...opts, signal }))
+    return untyped(async (signal) => (await load()).sqlQuery({ ...opts, signal }))
   },
 }

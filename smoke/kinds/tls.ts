@@ -1,11 +1,14 @@
 import { isIP } from 'node:net'
-import { tlsCertificate, type TlsCertificateOptions, type TlsProtocol } from '../../checks/tls.ts'
+import type { TlsCertificateOptions, TlsProtocol } from '../../checks/tls.ts'
 import { TLS_PROTOCOLS } from '../../checks/tls-judge.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import { entryPath, requireReadableFile } from './files.ts'
 import { caEntryPath } from './http-shared.ts'
 import type { BuildContext, CheckKind, CommonCheckFields } from './types.ts'
+
+// The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
+const load = () => import('../../checks/tls.ts')
 
 /** A `kind: tls` entry of a target file. */
 export interface TlsCheckEntry extends CommonCheckFields {
@@ -111,6 +114,6 @@ export const tlsKind: CheckKind<TlsCheckEntry> = {
     if (entry.allowSelfSigned !== undefined) opts.allowSelfSigned = entry.allowSelfSigned
     if (entry.connectTimeout !== undefined) opts.connectTimeout = parseDuration(entry.connectTimeout)
     if (entry.handshakeTimeout !== undefined) opts.handshakeTimeout = parseDuration(entry.handshakeTimeout)
-    return { run: (signal) => tlsCertificate({ ...opts, signal }) }
+    return { run: async (signal) => (await load()).tlsCertificate({ ...opts, signal }) }
   },
 }
