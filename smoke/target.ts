@@ -479,7 +479,7 @@ export function buildChecks(loaded: LoadedTarget, target: TargetFile, opts: Buil
     }
     let built
     try {
-      built = kind.build(entry, ctx)
+      built = kind.build(entry, timeout !== undefined ? { ...ctx, timeoutMs: parseDuration(timeout) } : ctx)
     } catch (err) {
       throw new ConfigError(`checks[${i}] (${entry.id}): ${(err as Error).message}`, { file: loaded.file, cause: err })
     }

@@ -190,6 +190,7 @@ export const command: Command = {
       redactor,
       resolvePath: (p) => resolve(p),
     }
+    if (common.timeout) ctx.timeoutMs = parseDuration(common.timeout)
     const spec: CheckSpec = { ...kind.build(entry as never, ctx), id: entry.id as string, title: kind.title(entry as never, ctx), kind: kind.kind }
     if (common.timeout) spec.timeoutMs = parseDuration(common.timeout)
     if (common.eventually) spec.eventually = { timeoutMs: parseDuration(common.eventually), intervalMs: common.interval ? parseDuration(common.interval) : undefined }

@@ -1,3 +1,4 @@
+import { HTTP_DEFAULTS } from '../../lib/http.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { HttpTransportOptions } from '../../lib/http.ts'
@@ -52,6 +53,13 @@ export function transportFromEntry(entry: HttpTransportFields, ctx: BuildContext
   if (entry.connectTimeout !== undefined) out.connectTimeout = positive('connectTimeout', entry.connectTimeout)
   if (entry.headersTimeout !== undefined) out.headersTimeout = positive('headersTimeout', entry.headersTimeout)
   if (entry.bodyTimeout !== undefined) out.bodyTimeout = positive('bodyTimeout', entry.bodyTimeout)
+  if (ctx.timeoutMs !== undefined) {
+    // Keep each phase inside the check's own timeout, so the phase that hung is the one reported.
+    const cap = Math.max(1, ctx.timeoutMs - 100)
+    out.connectTimeout = Math.min(out.connectTimeout ?? HTTP_DEFAULTS.connectTimeout, cap)
+    out.headersTimeout = Math.min(out.headersTimeout ?? HTTP_DEFAULTS.headersTimeout, cap)
+    out.bodyTimeout = Math.min(out.bodyTimeout ?? HTTP_DEFAULTS.bodyTimeout, cap)
+  }
   if (!withTls) return out
   const ca = caEntryPath(entry.ca, ctx)
   if (ca !== undefined) out.ca = readEntryFile(ca, 'CA file')

@@ -19,6 +19,12 @@ export interface BuildContext {
   redactor: Redactor
   /** Resolves a path relative to the target file's folder. */
   resolvePath(p: string): string
+  /**
+   * The check's per-attempt timeout in ms when the entry (or the target's defaults, or the command
+   * line) sets one. Kinds cap their own phase timeouts below it, so a hang is reported with its phase
+   * ("headers timed out after …") rather than as the runner's bare timeout.
+   */
+  timeoutMs?: number
 }
 
 /** Fields every check entry has; the engine handles these, a kind's schema must not redefine them. */

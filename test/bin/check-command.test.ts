@@ -76,6 +76,20 @@ describe('runbook-kit check <kind> (one-off checks from a terminal)', () => {
     expect(run.stderr).toContain('unknown option --insecure-skip')
   })
 
+  it('a --timeout shorter than the phase timeouts still names the phase that hung', async () => {
+    const { createServer } = await import('node:net')
+    const silent = createServer(() => {}) // accepts TCP, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()))
+    const port = (silent.address() as { port: number }).port
+    try {
+      const run = await runCli(['check', 'http', `http://127.0.0.1:${port}/`, '--timeout', '1s'])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain('headers timed out after 900 ms')
+    } finally {
+      silent.close()
+    }
+  })
+
   it('check metrics --require: exit 0 and names the family', async () => {
     const run = await runCli(['check', 'metrics', `${good.httpsUrl}/metrics`, '--require', 'http_requests_total', '--ca', good.caFile])
     expect(run.code).toBe(0)
