@@ -38,7 +38,7 @@ export const tlsProperties = Object.freeze({
  */
 export function resolveUrl(url: string, ctx: Pick<BuildContext, 'baseUrl'>): URL {
   if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return new URL(url)
-  if (!ctx.baseUrl) throw new InvalidArgumentError(`url "${url}" is relative but the target has no baseUrl`)
+  if (!ctx.baseUrl) throw new InvalidArgumentError(`url "${url}" is not an absolute http(s) URL, and there is no baseUrl to resolve it against (a target file can set baseUrl)`)
   if (url.startsWith('//')) return new URL(url, ctx.baseUrl)
   const base = new URL(ctx.baseUrl)
   base.search = ''

@@ -289,7 +289,7 @@ describe('httpProbe over HTTPS and the http kind', () => {
   })
 
   it('without baseUrl a relative url is a build error', () => {
-    expect(() => httpKind.build({ id: 'h', kind: 'http', url: '/health' }, ctx({ baseUrl: undefined }))).toThrow(/relative but the target has no baseUrl/)
+    expect(() => httpKind.build({ id: 'h', kind: 'http', url: '/health' }, ctx({ baseUrl: undefined }))).toThrow(/is not an absolute http\(s\) URL, and there is no baseUrl to resolve it against/)
   })
 })
 
