@@ -75,6 +75,8 @@ export interface StreamGroupRow {
   pending: number
   /** Entries not yet delivered to the group (`lag`); counted with XRANGE when Redis cannot tell. */
   lag: number
+  /** True when `lag` was counted with a bounded XRANGE (max + 1 entries) and may be higher. */
+  lagAtLeast?: boolean
   lastDeliveredId: string
   /** pending + lag. */
   backlog: number
@@ -151,7 +153,7 @@ export function judgeQueueDepth(obs: QueueObservation, queue: string, max: numbe
       if (obs.group && obs.groups.length === 0) return { status: 'fail', message: `stream "${queue}" has no consumer group "${obs.group}"`, evidence: { depth: 0 } }
       if (obs.groups.length === 0) return { status: 'fail', message: `stream "${queue}" has no consumer groups: nothing consumes it (${obs.length} entries)`, evidence: { depth: 0 } }
       depth = Math.max(...obs.groups.map((g) => g.backlog))
-      detail = obs.groups.map((g) => `${g.group}: ${g.pending} pending + ${g.lag} lag`).join(', ')
+      detail = obs.groups.map((g) => `${g.group}: ${g.pending} pending + ${g.lagAtLeast ? 'at least ' : ''}${g.lag} lag`).join(', ')
       break
     }
   }
@@ -272,14 +274,16 @@ async function readStream(client: Redis, stream: string, onlyGroup: string | und
     if (onlyGroup && name !== onlyGroup) continue
     const lastDeliveredId = String(f['last-delivered-id'])
     let lag: number
+    let lagAtLeast = false
     if (f.lag === null || f.lag === undefined) {
       // Redis < 7 has no lag, and 7 reports nil after XDEL/XTRIM: count what follows the group's
       // last delivered id, bounded (max + 1 entries are enough to judge).
       const after = (await client.xrange(stream, `(${lastDeliveredId}`, '+', 'COUNT', max + 1)) as unknown[]
       lag = after.length
+      lagAtLeast = after.length > max
     } else lag = Number(f.lag)
     const pending = Number(f.pending)
-    groups.push({ group: name, consumers: Number(f.consumers), pending, lag, lastDeliveredId, backlog: pending + lag })
+    groups.push({ group: name, consumers: Number(f.consumers), pending, lag, ...(lagAtLeast ? { lagAtLeast } : {}), lastDeliveredId, backlog: pending + lag })
   }
   return { adapter: 'stream', exists: true, length, groups, ...(onlyGroup ? { group: onlyGroup } : {}) }
 }
