@@ -197,6 +197,12 @@ describe.skipIf(noRedis)('queueDepth against a real redis-server', () => {
       await client.xdel('orders', ids[2]!)
       const r = await queueDepth({ url: redis.url, adapter: 'stream', queue: 'orders', max: 10 })
       expect(r.evidence.groups![0]).toMatchObject({ pending: 1, lag: 2 })
+      expect(r.evidence.groups![0]!.lagAtLeast).toBeUndefined()
+      // With a max below the backlog the count stops at max + 1 entries, and says it is a lower bound.
+      const bounded = await queueDepth({ url: redis.url, adapter: 'stream', queue: 'orders', max: 0 })
+      expect(bounded.status).toBe('fail')
+      expect(bounded.evidence.groups![0]).toMatchObject({ lag: 1, lagAtLeast: true })
+      expect(bounded.message).toContain('at least 1 lag')
     })
 
     it('a missing stream, a missing group and a key of the wrong type fail clearly', async () => {
