@@ -32,10 +32,13 @@ export function parseYaml(text: string, file: string): LoadedYaml {
   const lineCounter = new LineCounter()
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => {
+    // The first errors locate the mistake; the rest are usually its echoes (one stray character can yield 100+).
+    const shown = doc.errors.slice(0, 5)
+    const problems = shown.map((e) => {
       const pos = e.linePos?.[0]
       return { path: pos ? `line ${pos.line}, column ${pos.col}` : '', message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '') }
     })
+    if (doc.errors.length > shown.length) problems.push({ path: '', message: `… and ${doc.errors.length - shown.length} more YAML errors after these` })
     throw new ConfigError('invalid YAML', { file, problems })
   }
   return {

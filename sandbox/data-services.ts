@@ -283,9 +283,11 @@ export async function seedSandboxData(opts: SeedOptions): Promise<SeedResult> {
     result.rlsTables = [...SANDBOX_RLS_TABLES]
   }
   if (opts.redisUrl) {
-    const redis = new Redis(opts.redisUrl, { lazyConnect: true, connectTimeout: 5_000, maxRetriesPerRequest: 1 })
-    await redis.connect()
+    // No reconnect loop: a server that is not there must fail the seeding once, not keep the process alive.
+    const redis = new Redis(opts.redisUrl, { lazyConnect: true, connectTimeout: 5_000, maxRetriesPerRequest: 1, retryStrategy: () => null })
+    redis.on('error', () => {})
     try {
+      await redis.connect()
       const n = opts.celeryMessages ?? 3
       const priorities = [0, 3, 9]
       for (let i = 0; i < n; i++) {

@@ -98,7 +98,10 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
     } else if (faults.length > 0) {
       throw new UsageError(`--fault applies to sandbox targets only; "${loaded.name}" is not served by the sandbox`)
     }
-    const target = resolveVariables(loaded, { env: opts.env, vars, missingReasons: missing, redactor: opts.redactor })
+    // The running sandbox's own variables win over copies of them left in the shell by an earlier
+    // `runbook-kit sandbox` (a stale SANDBOX_CA_FILE would point at a deleted CA).
+    const env = sandboxUrl ? Object.fromEntries(Object.entries(opts.env).filter(([k]) => !Object.hasOwn(vars, k))) : opts.env
+    const target = resolveVariables(loaded, { env, vars, missingReasons: missing, redactor: opts.redactor })
     const checks = buildChecks(loaded, target, { reportDir: opts.reportDir, redactor: opts.redactor, only: opts.only })
     return { loaded, target, checks, vars, faults, sandbox: Boolean(loaded.target.sandbox), sandboxUrl, close }
   } catch (err) {

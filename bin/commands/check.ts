@@ -178,7 +178,7 @@ export const command: Command = {
     }
     const validate = compileSchema(kindEntrySchema(kind))
     if (!validate(entry)) {
-      const problems = ajvProblems(validate.errors).map((p) => ({ ...p, path: p.path ? `--${p.path.split('.').map(kebab).join('.')}` : '' }))
+      const problems = ajvProblems(validate.errors).map((p) => ({ ...p, path: p.path && !p.path.startsWith('(document)') ? `--${p.path.split('.').map(kebab).join('.')}` : 'options' }))
       throw new ConfigError(`invalid options for "check ${kind.kind}"`, { problems })
     }
     const reportDir = resolve(common['report-dir'] ?? join(tmpdir(), `runbook-kit-check-${process.pid}`))

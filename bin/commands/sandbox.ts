@@ -84,7 +84,6 @@ async function main(argv: string[]): Promise<number> {
   const generated = { ...services.secrets }
   if (process.env.WEBHOOK_SECRET) delete generated.WEBHOOK_SECRET
   const exports = { ...services.vars, ...generated }
-  if (exports.SANDBOX_KUBECONFIG) exports.KUBECONFIG = exports.SANDBOX_KUBECONFIG
   const skipped = Object.entries(services.missing).map(([name, reason]) => `  not started: ${name} (${reason})`)
   process.stdout.write(
     [
