@@ -75,7 +75,9 @@ export async function findLatestState(reportsRoot: string, runbook: string, targ
     const dir = join(reportsRoot, name)
     try {
       const s = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as RunbookState
-      if (s.runbook === runbook && s.target === target) found.push({ dir, at: s.finishedAt })
+      // A run that changed nothing (refused, configuration error) is not something to resume from.
+      const ranSomething = s.verdict !== 'config-error' && (s.steps ?? []).some((st) => st.status !== 'not-run')
+      if (s.runbook === runbook && s.target === target && ranSomething) found.push({ dir, at: s.finishedAt })
     } catch {
       // not a runbook report directory
     }
