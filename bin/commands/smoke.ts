@@ -109,7 +109,8 @@ export const command: Command = {
       if (values.json) process.stdout.write(reports ? await readFile(reports.json, 'utf8') : JSON.stringify(redactor.redactDeep(report), null, 2) + '\n')
       if (report.meta.verdict === 'interrupted') term.line('Interrupted: checks still running were stopped and are marked in the reports.')
       if (report.summary.error > 0) term.line(`(${report.summary.error} of the failed could not be checked: status "error")`)
-      term.line(closingLine(report.summary))
+      // A configuration error checked nothing: no "0 passed, 0 failed" line that a reader could take for a result.
+      if (report.meta.verdict !== 'config-error') term.line(closingLine(report.summary))
       if (reports) {
         term.line(`Reports: ${reports.junit}\n         ${reports.markdown}\n         ${reports.json}`)
         if (reports.stepSummaryError) process.stderr.write(redactor.redact(`runbook-kit smoke: warning: ${reports.stepSummaryError}\n`))
