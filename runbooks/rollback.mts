@@ -58,7 +58,7 @@ await rb.step(toVersion ? `Redeploy version ${toVersion}` : 'Undo to the previou
   }
 })
 
-// 3. Watch the rollouts, then the pods and the version now running.
+// 3-4. Watch the rollouts, then the pods and the version now running.
 await rb.verify('Watch rollouts', d.deployments.map((name) => kube.rollout(`rollout.${name}`, name, rolloutMs)), { estimate: '2-5m' })
 await rb.verify('Pods healthy, release version', [
   kube.pods('pods.healthy', { converge }),
@@ -66,21 +66,22 @@ await rb.verify('Pods healthy, release version', [
   ...(expectedVersion && !rb.dryRun ? [kube.version('release.version', d.deployments, expectedVersion)] : []),
 ], { estimate: '1m' })
 
-// 4. Database downgrade: only with --allow-db-downgrade AND the operator typing the confirmation (no flag for it).
-if (allowDbDowngrade) {
-  await rb.step(`Database downgrade to ${dbRevision}`, { estimate: '1-5m', destructive: true }, async (ctx) => {
-    const command = d.database?.downgradeCommand
-    if (!command) throw new Error('--allow-db-downgrade: the target has no deploy.database.downgradeCommand')
-    const confirmed = await ctx.confirmTyped(
-      `Downgrading the database schema can lose data written since the migration; the seed runbook says: only if absolutely necessary, coordinate with the team first.\nDowngrade the database of ${ns} to revision ${dbRevision}?`,
-      `downgrade ${ns}`,
-    )
-    if (!confirmed) ctx.skip('database downgrade not confirmed (it must be typed at a terminal; --yes does not confirm it)')
-    await ctx.$({ env: { ...process.env, ...rb.env.vars, DB_REVISION: dbRevision } })`sh -c ${command}`.timeout('10m')
-  })
-}
+// 5. Database downgrade: only with --allow-db-downgrade AND the operator typing the confirmation (no flag for it).
+// Always registered, so that the step numbers (for --from and --only) do not depend on the flag: without
+// it the step is skipped with the reason, and it is not destructive (no confirmation is asked).
+await rb.step('Database downgrade', { estimate: '1-5m', destructive: allowDbDowngrade }, async (ctx) => {
+  if (!allowDbDowngrade) ctx.skip('--allow-db-downgrade not given')
+  const command = d.database?.downgradeCommand
+  if (!command) throw new Error('--allow-db-downgrade: the target has no deploy.database.downgradeCommand')
+  const confirmed = await ctx.confirmTyped(
+    `Downgrading the database schema can lose data written since the migration; the seed runbook says: only if absolutely necessary, coordinate with the team first.\nDowngrade the database of ${ns} to revision ${dbRevision}?`,
+    `downgrade ${ns}`,
+  )
+  if (!confirmed) ctx.skip(`database downgrade to ${dbRevision} not confirmed (it must be typed at a terminal; --yes does not confirm it)`)
+  await ctx.$({ env: { ...process.env, ...rb.env.vars, DB_REVISION: dbRevision } })`sh -c ${command}`.timeout('10m')
+})
 
-// 5. Verify with the smoke suite.
+// 6. Verify with the smoke suite.
 await rb.verify('Post-rollback validation: smoke suite', d.smoke ?? rb.checks().map((c) => c.id), { estimate: '1m' })
 
 await rb.finish()

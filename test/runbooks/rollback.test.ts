@@ -54,7 +54,17 @@ describe('runbooks/rollback.mts on the sandbox', () => {
     ])
     expect(report.results.find((r) => r.id === 'release.version')).toMatchObject({ status: 'pass', evidence: { images: { 'ai-agents-api': ['registry.sandbox.test/ai-agents/ai-agents-api:v1.0.0'] } } })
     expect(step(report, 'Post-rollback validation')?.status).toBe('pass')
-    expect(report.steps.some((s) => s.title.startsWith('Database downgrade'))).toBe(false)
+    // Without --allow-db-downgrade the downgrade step is still step 5 (skipped), so the smoke suite keeps number 6.
+    expect(report.steps.map((s) => [s.index, s.title, s.status])).toEqual([
+      [1, 'Record the running release', 'pass'],
+      [2, 'Undo to the previous revision', 'pass'],
+      [3, 'Watch rollouts', 'pass'],
+      [4, 'Pods healthy, release version', 'pass'],
+      [5, 'Database downgrade', 'skip'],
+      [6, 'Post-rollback validation: smoke suite', 'pass'],
+    ])
+    expect(step(report, 'Database downgrade')).toMatchObject({ message: '--allow-db-downgrade not given', commands: [] })
+    expect(step(report, 'Database downgrade')?.confirmations ?? []).toEqual([])
   })
 
   it('--to-version redeploys that version with set image', async () => {
@@ -75,9 +85,11 @@ describe('runbooks/rollback.mts on the sandbox', () => {
     const { code, out, report } = await rollback(['--target', fixture, '--yes', '--allow-db-downgrade', '--fault', 'crashloop'], { RBK_TEST_DOWNGRADE_MARKER: marker })
     expect(code, out).toBe(0)
     expect(report.results.find((r) => r.id === 'pods.healthy')?.status).toBe('pass')
-    const db = step(report, 'Database downgrade to -1')
+    const db = step(report, 'Database downgrade')
+    expect(db?.index).toBe(5)
     expect(db?.status).toBe('skip')
-    expect(db?.message).toMatch(/not confirmed.*--yes does not confirm it/)
+    expect(db?.message).toMatch(/database downgrade to -1 not confirmed.*--yes does not confirm it/)
+    expect(step(report, 'Post-rollback validation')?.index).toBe(6)
     expect(db?.commands).toEqual([])
     expect(db?.confirmations?.find((c) => c.question.includes('Downgrade the database'))?.answer).toMatch(/not confirmed \(no terminal/)
     expect(existsSync(marker)).toBe(false)
