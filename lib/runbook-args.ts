@@ -88,8 +88,11 @@ export function parseRunbookArgs(argv: readonly string[], extra: Record<string, 
   return flags
 }
 
-/** `--help` text: usage line, the runbook's own options, then the common ones, then exit codes. */
-export function runbookUsage(script: string, title: string, extra: Record<string, RunbookOptionSpec> = {}): string {
+/**
+ * `--help` text: usage line, the runbook's own options, then the common ones, then the sandbox faults
+ * `--fault` accepts (name → what it does; none listed when empty), then exit codes.
+ */
+export function runbookUsage(script: string, title: string, extra: Record<string, RunbookOptionSpec> = {}, faults: Readonly<Record<string, string>> = {}): string {
   const line = (name: string, spec: RunbookOptionSpec) => `  --${(name + (spec.type === 'string' ? ' VALUE' : '')).padEnd(22)} ${spec.description}`
   const own = Object.entries(extra)
   return [
@@ -101,6 +104,7 @@ export function runbookUsage(script: string, title: string, extra: Record<string
     'Common options:',
     ...Object.entries(COMMON).map(([n, s]) => line(n, s)),
     '',
+    ...(Object.keys(faults).length ? ['Sandbox faults (--fault NAME):', ...Object.entries(faults).map(([n, d]) => `  ${n.padEnd(24)} ${d}`), ''] : []),
     'Exit codes: 0 done and verified, 1 a step or check failed (rolled back unless --no-rollback),',
     '2 usage or configuration error, or refused (nothing was changed), 130 interrupted (reports still written).',
   ].join('\n')

@@ -78,6 +78,8 @@ export interface RunbookOptions<E extends RunbookEnvironment = RunbookEnvironmen
   script?: string
   /** This runbook's own options (e.g. `to-version`). */
   options?: Record<string, RunbookOptionSpec>
+  /** The sandbox faults `--fault` accepts (name → what it does), listed in `--help`. Default: none listed. */
+  faults?: Readonly<Record<string, string>>
   /**
    * Whether the runbook has destructive steps or checklist questions, so that it must refuse to
    * start without a terminal unless `--yes` is given. Default true.
@@ -217,12 +219,12 @@ export async function runbook<E extends RunbookEnvironment>(options: RunbookOpti
   try {
     flags = parseRunbookArgs(options.argv ?? scriptArgv(), options.options)
   } catch (err) {
-    print(`${name}: ${errorMessage(err)}\n\n${runbookUsage(script, options.title, options.options)}`)
+    print(`${name}: ${errorMessage(err)}\n\n${runbookUsage(script, options.title, options.options, options.faults)}`)
     exit(2)
     throw err
   }
   if (flags.help) {
-    print(runbookUsage(script, options.title, options.options))
+    print(runbookUsage(script, options.title, options.options, options.faults))
     exit(0)
     throw new UsageError('help shown')
   }

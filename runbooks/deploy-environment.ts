@@ -4,11 +4,25 @@ import type { OpenRunbookEnvironmentOptions } from '../lib/runbook.ts'
 import { openEnvironment, type TargetEnvironment } from '../smoke/environment.ts'
 import type { DeploySettings } from '../smoke/target.ts'
 import { parseDuration } from '../lib/duration.ts'
+import { FAULT_DESCRIPTIONS } from '../sandbox/faults.ts'
 import { kubeSpecs } from './kube-specs.ts'
 import { renderManifest, renderManifests } from './manifest-vars.ts'
 
 /** Faults of the deploy sandbox's cluster (the demo application's faults are separate). */
 export const DEPLOY_FAULTS = ['crashloop', 'image-pull'] as const
+
+/**
+ * What `--fault` accepts on the deploy and rollback runbooks, for their `--help`: the deploy cluster's
+ * faults (they act on the release the sandbox manifests deploy at `deploy.version`), then the demo
+ * application's.
+ */
+export const RUNBOOK_FAULT_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze({
+  ...({
+    crashloop: 'runbooks only: the release at deploy.version crash-loops (CrashLoopBackOff); deploy fails at "Watch rollouts" and rolls back, rollback repairs it',
+    'image-pull': 'runbooks only: the images of the release at deploy.version cannot be pulled (ImagePullBackOff); deploy fails at "Watch rollouts" and rolls back',
+  } satisfies Record<(typeof DEPLOY_FAULTS)[number], string>),
+  ...FAULT_DESCRIPTIONS,
+})
 
 /**
  * Opens the target for the deploy and rollback runbooks. For sandbox targets with a `deploy:`

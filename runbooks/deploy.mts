@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { applyManifests, loadManifests, upsertSecretFromEnv } from '../lib/kube-actions.ts'
 import { runbook } from '../lib/runbook.ts'
-import { deployContext, openDeployEnvironment } from './deploy-environment.ts'
+import { deployContext, openDeployEnvironment, RUNBOOK_FAULT_DESCRIPTIONS } from './deploy-environment.ts'
 import { recordRevisions, undoChangedDeployments } from './deploy-revisions.ts'
 import { renderManifests } from './manifest-vars.ts'
 
@@ -14,6 +14,7 @@ const rb = await runbook({
   name: 'deploy',
   openEnvironment: openDeployEnvironment,
   notifyUrl: (env) => env.target.deploy?.notify?.webhookUrl,
+  faults: RUNBOOK_FAULT_DESCRIPTIONS,
 })
 
 const { d, ns, targetDir, conn, kube, rolloutMs, converge } = await deployContext(rb)

@@ -6,7 +6,7 @@
 import { rolloutUndo, setImage } from '../lib/kube-actions.ts'
 import { createKubeClient } from '../lib/kube.ts'
 import { runbook } from '../lib/runbook.ts'
-import { deployContext, openDeployEnvironment } from './deploy-environment.ts'
+import { deployContext, openDeployEnvironment, RUNBOOK_FAULT_DESCRIPTIONS } from './deploy-environment.ts'
 import { imageTag } from './kube-specs.ts'
 
 const rb = await runbook({
@@ -15,10 +15,11 @@ const rb = await runbook({
   // On the sandbox the cluster runs deploy.version on top of deploy.previousVersion: something to roll back.
   openEnvironment: (o) => openDeployEnvironment(o, { released: true }),
   notifyUrl: (env) => env.target.deploy?.notify?.webhookUrl,
+  faults: RUNBOOK_FAULT_DESCRIPTIONS,
   options: {
     'to-version': { type: 'string', description: 'redeploy this image tag (kubectl set image) instead of undoing to the previous revision' },
     'allow-db-downgrade': { type: 'boolean', description: 'offer the database downgrade (deploy.database.downgradeCommand) after a typed confirmation; the seed warns against it' },
-    'db-revision': { type: 'string', description: 'with --allow-db-downgrade: the Alembic revision to downgrade to (default -1)' },
+    'db-revision': { type: 'string', description: 'with --allow-db-downgrade: the Alembic revision to downgrade to (default -1); a value starting with "-" needs "=": --db-revision=-2' },
   },
 })
 

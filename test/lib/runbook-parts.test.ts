@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redactor } from '../../lib/redact.ts'
-import { matchesStep, parseRunbookArgs, scriptArgv } from '../../lib/runbook-args.ts'
+import { matchesStep, parseRunbookArgs, runbookUsage, scriptArgv } from '../../lib/runbook-args.ts'
 import { notify } from '../../lib/runbook-notify.ts'
 import { compareVersions, judgePreflight, observeTools, parseToolVersion, type ToolObservation } from '../../lib/runbook-preflight.ts'
 
@@ -66,6 +66,22 @@ describe('runbook arguments', () => {
     ['4', 3, 'Apply manifests', false],
     ['apply', 3, 'Apply manifests', false],
   ])('step selector %s vs %i %s', (sel, i, title, ok) => expect(matchesStep(sel, i, title)).toBe(ok))
+  const dbRevision = { 'db-revision': { type: 'string', description: 'x' } } as const
+  it.each([
+    [['--db-revision=-1'], '-1'],
+    [['--db-revision', 'base'], 'base'],
+    [['--db-revision=ae1027a6acf'], 'ae1027a6acf'],
+  ])('%j gives the string option the value %s', (argv, value) => {
+    expect(parseRunbookArgs(argv, dbRevision).extra['db-revision']).toBe(value)
+  })
+  it('a value starting with "-" after a space is a usage error that says to write it with "="', () => {
+    expect(() => parseRunbookArgs(['--db-revision', '-1'], dbRevision)).toThrow(/--db-revision=-XYZ/)
+  })
+  it('--help lists the sandbox faults given, and no fault section without them', () => {
+    const help = runbookUsage('runbooks/x.mts', 'X', {}, { crashloop: 'the release crash-loops', slow: 'every response is delayed' })
+    expect(help).toContain('Sandbox faults (--fault NAME):\n  crashloop                the release crash-loops\n  slow                     every response is delayed\n')
+    expect(runbookUsage('runbooks/x.mts', 'X')).not.toContain('Sandbox faults')
+  })
 })
 
 describe('notify', () => {
