@@ -96,11 +96,11 @@ const deploySchema = {
   description: 'settings of the deploy and rollback runbooks (runbooks/deploy.mts); the smoke suite ignores them',
   properties: {
     namespace: { type: 'string', minLength: 1, description: 'Kubernetes namespace of the application' },
-    kubeconfig: { type: 'string', description: 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' },
+    kubeconfig: { type: 'string', description: 'kubeconfig file, relative to the target file (default: $KUBECONFIG, else ~/.kube/config, else the in-cluster service account)' },
     context: { type: 'string', description: 'kubeconfig context (default: its current-context)' },
     registry: { type: 'string', description: 'image registry prefix, e.g. 123456789.dkr.ecr.us-east-1.amazonaws.com/ai-agents' },
     version: { type: 'string', minLength: 1, description: 'image tag to deploy, e.g. v1.0.0' },
-    previousVersion: { type: 'string', description: 'image tag running before this deploy (rollback --to-version default)' },
+    previousVersion: { type: 'string', description: 'image tag running before this deploy: after a rollback (the deploy\'s undo, or rollback.mts without --to-version) every deployment must run it; the sandbox cluster starts at it' },
     images: {
       type: 'object',
       additionalProperties: false,
@@ -118,7 +118,7 @@ const deploySchema = {
       type: 'object',
       additionalProperties: false,
       required: ['dir', 'files'],
-      description: 'Kubernetes manifests, applied in the order listed (dependency order); ${VERSION}, ${REGISTRY}, ${NAMESPACE}, ${DOMAIN} are substituted in memory',
+      description: 'Kubernetes manifests, applied in the order listed (dependency order); ${VERSION}, ${REGISTRY}, ${NAMESPACE}, ${DOMAIN} and the infrastructure outputs are filled in a private temporary copy; any other ${UPPER_CASE} name is a configuration error, $${X} writes a literal ${X}',
       properties: { dir: { type: 'string', description: 'folder of the manifests, relative to the target file' }, files: strList('file names in apply order') },
     },
     deployments: strList('deployments whose rollouts are watched and rolled back on failure'),
