@@ -1,7 +1,7 @@
-import { InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
+import { InvalidArgumentError } from '../lib/errors.ts'
 import { loadMigrationScripts, pendingRevisions, type MigrationScripts } from '../lib/alembic-scripts.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { describeConnectionError, openPostgres, stripUndefined, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from './postgres.ts'
+import { connectOrExplain, stripUndefined, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from './postgres.ts'
 
 /**
  * `alembicVersion`: the database's `alembic_version` rows against the expected head(s), given
@@ -125,14 +125,9 @@ export async function alembicVersion(opts: AlembicVersionOptions): Promise<Check
     const evidence: AlembicEvidence = { url: parsed.maskedUrl, table: qualified, expectedHeads: [...heads].sort() }
     if (o.migrationsDir !== undefined) evidence.migrationsDir = o.migrationsDir
     if (scripts && scripts.warnings.length > 0) evidence.scriptWarnings = scripts.warnings
-    let session: PostgresSession
-    try {
-      session = await openPostgres(o)
-    } catch (err) {
-      if (err instanceof InvalidArgumentError || err instanceof InterruptedError) throw err
-      const message = describeConnectionError(err, parsed)
-      return { status: 'fail', message, evidence: { ...evidence, error: message } }
-    }
+    const opened = await connectOrExplain(o, parsed)
+    if ('error' in opened) return { status: 'fail', message: opened.error, evidence: { ...evidence, error: opened.error } }
+    const { session } = opened
     let obs: AlembicObservation
     try {
       obs = await readVersionTable(session, o.table, o.schema)

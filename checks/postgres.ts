@@ -218,6 +218,19 @@ export function describeConnectionError(err: unknown, parsed: Pick<ParsedPostgre
   return `cannot connect to ${where}: ${msg}`
 }
 
+/**
+ * Opens a session, or says why it could not: the connection failure as a message (a down database
+ * is a finding, not an exception). Bad options and interrupts still throw.
+ */
+export async function connectOrExplain(opts: PostgresConnectionOptions, parsed: Pick<ParsedPostgresUrl, 'host' | 'port'>): Promise<{ session: PostgresSession } | { error: string }> {
+  try {
+    return { session: await openPostgres(opts) }
+  } catch (err) {
+    if (err instanceof InvalidArgumentError || err instanceof InterruptedError) throw err
+    return { error: describeConnectionError(err, parsed) }
+  }
+}
+
 export interface PostgresConnectOptions extends PostgresConnectionOptions {
   /** Check id. Default `postgres`. */
   id?: string
@@ -303,13 +316,9 @@ export async function postgresConnect(opts: PostgresConnectOptions): Promise<Che
 }
 
 async function observePostgres(o: PostgresConnectOptions & { pings: number }, parsed: ParsedPostgresUrl): Promise<PostgresObservation> {
-  let session: PostgresSession
-  try {
-    session = await openPostgres(o)
-  } catch (err) {
-    if (err instanceof InvalidArgumentError || err instanceof InterruptedError) throw err
-    return { connected: false, error: describeConnectionError(err, parsed) }
-  }
+  const opened = await connectOrExplain(o, parsed)
+  if ('error' in opened) return { connected: false, error: opened.error }
+  const { session } = opened
   try {
     const info = await session.query<{ server_version: string; server_version_num: string; in_recovery: boolean }>(
       "SELECT current_setting('server_version') AS server_version, current_setting('server_version_num') AS server_version_num, pg_is_in_recovery() AS in_recovery",

@@ -1,6 +1,6 @@
-import { InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
+import { InvalidArgumentError } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { describeConnectionError, openPostgres, stripUndefined, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from './postgres.ts'
+import { connectOrExplain, stripUndefined, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from './postgres.ts'
 
 /**
  * `rowLevelSecurity`: every tenant table of a schema has RLS enabled (`relrowsecurity`),
@@ -80,14 +80,9 @@ export async function rowLevelSecurity(opts: RowLevelSecurityOptions): Promise<C
   if (!o.tenantColumn && o.tables.length === 0) throw new InvalidArgumentError('give a tenantColumn or a list of tables')
   const base: RlsEvidence = { url: parsed.maskedUrl, schema: o.schema, tenantColumn: o.tenantColumn, requireForced: o.requireForced }
   return timed<RlsEvidence>({ id: o.id ?? 'rls', title: o.title ?? `Row-level security protects tenant tables in ${o.schema}`, kind: 'rls' }, async () => {
-    let session: PostgresSession
-    try {
-      session = await openPostgres(o)
-    } catch (err) {
-      if (err instanceof InvalidArgumentError || err instanceof InterruptedError) throw err
-      const message = describeConnectionError(err, parsed)
-      return { status: 'fail', message, evidence: { ...base, error: message } }
-    }
+    const opened = await connectOrExplain(o, parsed)
+    if ('error' in opened) return { status: 'fail', message: opened.error, evidence: { ...base, error: opened.error } }
+    const { session } = opened
     let rows: Omit<RlsTableRow, 'problems'>[]
     try {
       rows = await observe(session, o.schema, o.tenantColumn, o.tables)

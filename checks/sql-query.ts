@@ -1,6 +1,6 @@
 import { errorMessage, InterruptedError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { describeConnectionError, openPostgres, stripUndefined, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from './postgres.ts'
+import { connectOrExplain, stripUndefined, validateConnectionOptions, type PostgresConnectionOptions } from './postgres.ts'
 
 /**
  * `sqlQuery`: one read-only query with an expectation on its result. It runs inside a
@@ -126,14 +126,9 @@ export async function sqlQuery(opts: SqlQueryOptions): Promise<CheckResult<SqlEv
   const expectation = describeExpectation(o)
   const base: SqlEvidence = { url: parsed.maskedUrl, query: o.query, expectation }
   return timed<SqlEvidence>({ id: o.id ?? 'sql', title: o.title ?? 'SQL query meets its expectation', kind: 'sql' }, async () => {
-    let session: PostgresSession
-    try {
-      session = await openPostgres(o)
-    } catch (err) {
-      if (err instanceof InvalidArgumentError || err instanceof InterruptedError) throw err
-      const message = describeConnectionError(err, parsed)
-      return { status: 'fail', message, evidence: { ...base, error: message } }
-    }
+    const opened = await connectOrExplain(o, parsed)
+    if ('error' in opened) return { status: 'fail', message: opened.error, evidence: { ...base, error: opened.error } }
+    const { session } = opened
     try {
       await session.query('BEGIN READ ONLY')
       // A statement takes the snapshot, after which `SET TRANSACTION READ WRITE` is refused.
