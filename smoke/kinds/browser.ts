@@ -1,8 +1,7 @@
 import type { BrowserLogin } from '../../checks/browser-page.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
-import { displayUrl } from '../../lib/http.ts'
 import { readEntryFile } from './files.ts'
-import { caEntryPath, resolveUrl } from './http-shared.ts'
+import { caEntryPath, resolveUrl, titleUrl } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
 
 // The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
@@ -58,12 +57,7 @@ export const browserKind: CheckKind<BrowserEntry> = {
   },
   required: ['url'],
   title(entry, ctx) {
-    let where = entry.url
-    try {
-      where = displayUrl(resolveUrl(entry.url, ctx))
-    } catch {
-      // reported by build()
-    }
+    const where = titleUrl(entry.url, ctx)
     return `Page ${where} renders${entry.login ? ' after login' : ''}`
   },
   build(entry, ctx) {

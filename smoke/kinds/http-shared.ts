@@ -1,4 +1,4 @@
-import { HTTP_DEFAULTS } from '../../lib/http.ts'
+import { displayUrl, HTTP_DEFAULTS } from '../../lib/http.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { HttpTransportOptions } from '../../lib/http.ts'
@@ -66,6 +66,15 @@ export function transportFromEntry(entry: HttpTransportFields, ctx: BuildContext
   const servername = entry.servername ?? ctx.tls.servername
   if (servername !== undefined) out.servername = servername
   return out
+}
+
+/** The URL as a title shows it (resolved, password hidden); as written when it cannot be resolved (build() reports why). */
+export function titleUrl(url: string, ctx: Pick<BuildContext, 'baseUrl'>): string {
+  try {
+    return displayUrl(resolveUrl(url, ctx))
+  } catch {
+    return url
+  }
 }
 
 /** The entry's `ca` (relative to the target file), else the target's `tls.ca`, as a path to check or read. */

@@ -1,7 +1,6 @@
 import { httpProbe, type HttpProbeExpectations } from '../../checks/http-probe.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
-import { displayUrl } from '../../lib/http.ts'
-import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields } from './http-shared.ts'
+import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields, titleUrl } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
 
 /** A `kind: http` entry of a target file. */
@@ -46,12 +45,7 @@ export const httpKind: CheckKind<HttpCheckEntry> = {
   },
   required: ['url'],
   title(entry, ctx) {
-    let where = entry.url
-    try {
-      where = displayUrl(resolveUrl(entry.url, ctx))
-    } catch {
-      // relative without baseUrl: build() reports it
-    }
+    const where = titleUrl(entry.url, ctx)
     const status = entry.expect?.status ?? 200
     return `${(entry.method ?? 'GET').toUpperCase()} ${where} answers ${Array.isArray(status) ? status.join(' or ') : status}`
   },

@@ -1,6 +1,5 @@
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
-import { displayUrl } from '../../lib/http.ts'
-import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields } from './http-shared.ts'
+import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields, titleUrl } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
 
 // The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
@@ -42,12 +41,7 @@ export const latencyKind: CheckKind<LatencyEntry> = {
   },
   required: ['url'],
   title(entry, ctx) {
-    let where = entry.url
-    try {
-      where = displayUrl(resolveUrl(entry.url, ctx))
-    } catch {
-      // relative without baseUrl: build() reports it
-    }
+    const where = titleUrl(entry.url, ctx)
     return `Latency of ${where} over ${entry.requests ?? 100} requests${entry.p95 !== undefined ? ` (p95 < ${entry.p95})` : ''}`
   },
   build(entry, ctx) {

@@ -1,6 +1,5 @@
 import { metricsEndpoint, normalizeRequirements, type MetricRequirement, type MetricsEndpointOptions } from '../../checks/metrics.ts'
-import { displayUrl } from '../../lib/http.ts'
-import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields } from './http-shared.ts'
+import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields, titleUrl } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
 
 /** A `kind: metrics` entry of a target file. */
@@ -48,12 +47,7 @@ export const metricsKind: CheckKind<MetricsCheckEntry> = {
     ...tlsProperties,
   },
   title(entry, ctx) {
-    let where = entry.url ?? DEFAULT_METRICS_PATH
-    try {
-      where = displayUrl(resolveUrl(where, ctx))
-    } catch {
-      // relative without baseUrl: build() reports it
-    }
+    const where = titleUrl(entry.url ?? DEFAULT_METRICS_PATH, ctx)
     const names = requirements(entry).map((r) => (typeof r === 'string' ? r : r.name))
     return names.length === 0 ? `Metrics endpoint ${where} serves a valid exposition` : `Metrics endpoint ${where} exposes ${names.join(', ')}`
   },

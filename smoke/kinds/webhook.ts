@@ -1,9 +1,8 @@
 import { webhookCheck, WEBHOOK_EXPECTATIONS, type WebhookCheckOptions, type WebhookExpectation } from '../../checks/webhook.ts'
-import { displayUrl } from '../../lib/http.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import { schemeInfo, SIGNING_DEFAULTS, WEBHOOK_SCHEMES, type WebhookScheme } from '../../lib/webhook-signing.ts'
 import { entryPath, readEntryFile } from './files.ts'
-import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields } from './http-shared.ts'
+import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields, titleUrl } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
 
 /** A `kind: webhook` entry of a target file. */
@@ -77,12 +76,7 @@ export const webhookKind: CheckKind<WebhookCheckEntry> = {
   required: ['secret'],
   secretFields: ['secret'],
   title(entry, ctx) {
-    let where = entry.url ?? DEFAULT_WEBHOOK_PATH
-    try {
-      where = displayUrl(resolveUrl(where, ctx))
-    } catch {
-      // relative without baseUrl: build() reports it
-    }
+    const where = titleUrl(entry.url ?? DEFAULT_WEBHOOK_PATH, ctx)
     return `Webhook ${where} ${WHAT[entry.expect ?? 'accepts-valid']} (${entry.scheme ?? 'hmac-sha256-hex'})`
   },
   build(entry, ctx) {
