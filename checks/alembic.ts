@@ -1,11 +1,12 @@
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { loadMigrationScripts, pendingRevisions, type MigrationScripts } from '../lib/alembic-scripts.ts'
+import { loadMigrationScripts, pendingRevisions, type MigrationScripts } from '../clients/alembic-scripts.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { connectOrExplain, stripUndefined, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from './postgres.ts'
+import { connectOrExplain, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from '../clients/postgres.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * `alembicVersion`: the database's `alembic_version` rows against the expected head(s), given
- * as revision ids or computed statically from a migrations folder (lib/alembic-scripts.ts).
+ * as revision ids or computed statically from a migrations folder (clients/alembic-scripts.ts).
  */
 
 export interface AlembicVersionOptions extends PostgresConnectionOptions {

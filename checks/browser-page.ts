@@ -4,8 +4,9 @@ import { mkdir } from 'node:fs/promises'
 import { connect as tlsConnect } from 'node:tls'
 import { join } from 'node:path'
 import { errorMessage, InvalidArgumentError } from '../lib/errors.ts'
-import { parseHttpUrl } from '../lib/http.ts'
+import { parseHttpUrl } from '../clients/http.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * Opens a page in Debian's Chromium through playwright-core (imported lazily, so the rest of
@@ -330,8 +331,4 @@ function firstLine(s: string): string {
 
 function maskDeep<T>(value: T, secret: string): T {
   return JSON.parse(JSON.stringify(value).split(JSON.stringify(secret).slice(1, -1)).join('***')) as T
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

@@ -1,7 +1,8 @@
 import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
-import { httpRequest, parseHttpUrl } from '../lib/http.ts'
-import { publicUrl } from '../lib/prometheus.ts'
+import { httpRequest, parseHttpUrl } from '../clients/http.ts'
+import { publicUrl } from '../clients/prometheus.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * A Grafana dashboard exists (by UID or exact title, through the HTTP API) and, optionally, one of
@@ -262,8 +263,4 @@ export function judgeGrafana(obs: GrafanaObservation): Verdict<GrafanaDashboardE
   const panel = ev.panel ? `; panel ${JSON.stringify(ev.panel.title ?? ev.panel.id)} returned ${ev.panel.queries.reduce((a, q) => a + q.points, 0)} data point(s)` : ''
   const dup = (ev.matches ?? 0) > 1 ? ` (${ev.matches} dashboards share this title; checked the first)` : ''
   return { status: 'pass', message: `dashboard ${name} exists${where}${panel}${dup}`, evidence: ev }
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

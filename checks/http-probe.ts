@@ -1,8 +1,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { displayUrl, httpRequest, isSensitiveHeader, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../lib/http.ts'
+import { displayUrl, httpRequest, isSensitiveHeader, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../clients/http.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * `httpProbe`: one HTTP request (redirects followed only when asked), judged on status, latency
@@ -310,8 +311,4 @@ function pickHeaders(headers: Record<string, string>, names: readonly string[]):
 function dropCredentials(headers: Record<string, string>): Record<string, string> {
   // The same rule that masks evidence: a header too secret to record is too secret to hand to another origin.
   return Object.fromEntries(Object.entries(headers).filter(([k]) => !isSensitiveHeader(k)))
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

@@ -1,6 +1,7 @@
 import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { displayUrl, httpRequest, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../lib/http.ts'
+import { displayUrl, httpRequest, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../clients/http.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * `httpsRedirect`: a plain-HTTP request must be answered with a redirect to the same host and
@@ -128,8 +129,4 @@ export function judgeHttpsRedirect(obs: HttpsRedirectObservation, expectations: 
   if (targetPath !== path) problems.push(`redirects to wrong path ${targetPath}, expected ${path}`)
   if (problems.length > 0) return fail(problems.join('; '))
   return { status: 'pass', message: `${obs.status} to ${displayUrl(target)}`, evidence }
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

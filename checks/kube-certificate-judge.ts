@@ -3,7 +3,7 @@
  * Issuing not False, and notAfter far enough away. Pure function over the object.
  */
 import type { Verdict } from '../lib/result.ts'
-import { toMs, type KubeTime } from './kube-pod-status.ts'
+import { toMs, type KubeTime } from '../clients/kube-print.ts'
 
 export interface CertificateLike {
   metadata?: { name?: string; namespace?: string; generation?: number }

@@ -3,7 +3,7 @@
  * generation, not failing issuance, and valid for long enough.
  */
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, describeKubeError, type KubeConnectionOptions } from '../lib/kube.ts'
+import { createKubeClient, describeKubeError, type KubeConnectionOptions } from '../clients/kube.ts'
 import { type CheckResult, timed } from '../lib/result.ts'
 import { type CertificateEvidence, type CertificateLike, judgeCertificate } from './kube-certificate-judge.ts'
 

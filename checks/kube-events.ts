@@ -3,9 +3,9 @@
  * Evidence is the table `kubectl get events --field-selector type=Warning` would show.
  */
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, describeKubeError, type KubeConnectionOptions } from '../lib/kube.ts'
+import { createKubeClient, describeKubeError, type KubeConnectionOptions } from '../clients/kube.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
-import { humanAge, type KubeTime, toMs } from './kube-pod-status.ts'
+import { humanAge, type KubeTime, toMs } from '../clients/kube-print.ts'
 
 export interface NoWarningEventsOptions extends KubeConnectionOptions {
   /** Only events last seen at or after this time count: a Date, an ISO timestamp or ms since the epoch. Default: all retained events. */

@@ -4,9 +4,10 @@
  * table like `kubectl get pods` (STATUS computed with kubectl's algorithm).
  */
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, describeKubeError, type KubeConnectionOptions } from '../lib/kube.ts'
+import { createKubeClient, describeKubeError, type KubeConnectionOptions } from '../clients/kube.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
-import { describeProblem, humanAge, lastTerminationReason, type PodLike, type PodProblem, podProblems, printPod, toMs } from './kube-pod-status.ts'
+import { humanAge, lastTerminationReason, type PodLike, printPod, toMs } from '../clients/kube-print.ts'
+import { describeProblem, type PodProblem, podProblems } from './kube-pod-problems.ts'
 
 export interface PodsHealthyOptions extends KubeConnectionOptions {
   /** Label selector of the pods, e.g. `app=web`. Required (use `''` deliberately for every pod of the namespace). */

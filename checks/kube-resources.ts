@@ -4,7 +4,7 @@
  * an Ingress has an address and the expected TLS secret, an HPA is within bounds and active.
  */
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, describeKubeError, type KubeClient, type KubeConnectionOptions } from '../lib/kube.ts'
+import { createKubeClient, describeKubeError, type KubeClient, type KubeConnectionOptions } from '../clients/kube.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
 
 /** apiVersion used when only a kind is given. */

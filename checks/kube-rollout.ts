@@ -4,9 +4,10 @@
  * pods are in a fatal state (kubectl keeps waiting there; kubernetes/kubectl#738).
  */
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, describeKubeError, type KubeClient, type KubeConnectionOptions, type WatchStats, watchUntil } from '../lib/kube.ts'
+import { createKubeClient, describeKubeError, type KubeClient, type KubeConnectionOptions, type WatchStats, watchUntil } from '../clients/kube.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
-import { describeProblem, type PodLike, type PodProblem, podProblems } from './kube-pod-status.ts'
+import type { PodLike } from '../clients/kube-print.ts'
+import { describeProblem, type PodProblem, podProblems } from './kube-pod-problems.ts'
 import { rolloutState, type RolloutKind, type RolloutState } from './kube-rollout-status.ts'
 
 export interface RolloutStatusOptions extends KubeConnectionOptions {

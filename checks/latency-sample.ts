@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events'
 import { Pool } from 'undici'
 import { errorMessage, InvalidArgumentError } from '../lib/errors.ts'
-import { parseHttpUrl } from '../lib/http.ts'
+import { parseHttpUrl } from '../clients/http.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * A latency sample: N requests at concurrency C through one undici Pool (like `ab -n 100 -c 10`),
@@ -251,8 +252,4 @@ function fmt(ms: number): string {
 
 function intOption(name: string, v: unknown, min: number, max: number): void {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new InvalidArgumentError(`latencySample: ${name} must be an integer from ${min} to ${max}, got ${String(v)}`)
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

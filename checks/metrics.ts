@@ -1,7 +1,8 @@
 import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { displayUrl, httpRequest, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../lib/http.ts'
-import { formatFromContentType, parseExposition, type ExpositionFormat, type MetricFamily, type Sample } from '../lib/prom-text.ts'
+import { displayUrl, httpRequest, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../clients/http.ts'
+import { formatFromContentType, parseExposition, type ExpositionFormat, type MetricFamily, type Sample } from '../clients/prom-text.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * `metricsEndpoint`: GET a Prometheus `/metrics` URL, parse the exposition by its content type
@@ -232,8 +233,4 @@ function defaultTitle(url: string, require: readonly MetricRequirement[]): strin
   if (require.length === 0) return `Metrics endpoint ${u} serves a valid exposition`
   const names = require.map(describe)
   return `Metrics endpoint ${u} exposes ${names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ')}`
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

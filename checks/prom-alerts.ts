@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { formatSeries, matchesLabels, parseLabelSelector, promAlerts, publicUrl, type LabelMatcher, type PromAlert, type PromApiOutcome, type PrometheusConnection } from '../lib/prometheus.ts'
+import { formatSeries, matchesLabels, parseLabelSelector, promAlerts, publicUrl, type LabelMatcher, type PromAlert, type PromApiOutcome, type PrometheusConnection } from '../clients/prometheus.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 export interface NoFiringAlertsOptions extends Omit<PrometheusConnection, 'url'> {
   /** Check id. Default `prom-alerts`. */
@@ -93,8 +94,4 @@ export function judgeAlerts(
     .map((a) => `${a.alertname} [${a.severity}]${a.state === 'pending' ? ' (pending)' : ''}`)
     .join(', ')
   return { status: 'fail', message: `${counted.length} alert(s) ${x.failOnPending ? 'firing or pending' : 'firing'}: ${shown}${counted.length > 3 ? `, and ${counted.length - 3} more` : ''}`, evidence }
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

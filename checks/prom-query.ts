@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { formatSeries, parsePromValue, promInstantQuery, publicUrl, promRangeQuery, type PromApiOutcome, type PrometheusConnection, type PromQueryData } from '../lib/prometheus.ts'
+import { formatSeries, parsePromValue, promInstantQuery, publicUrl, promRangeQuery, type PromApiOutcome, type PrometheusConnection, type PromQueryData } from '../clients/prometheus.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /** Comparison between each series value and the threshold: the value must satisfy `value <op> threshold`. */
 export type CompareOp = '<' | '<=' | '>' | '>=' | '==' | '!='
@@ -239,8 +240,4 @@ export function judgePromQuery(outcome: PromApiOutcome<PromQueryData>, x: PromQu
 function describeValue(s: PromSeriesEvidence): string {
   const name = s.series === '{}' ? 'value' : s.series
   return s.samples > 1 ? `${name} = ${s.value} (${s.violations} of ${s.samples} samples)` : `${name} = ${s.value}`
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

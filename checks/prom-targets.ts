@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { matchesLabels, parseLabelSelector, promActiveTargets, publicUrl, type LabelMatcher, type PromApiOutcome, type PrometheusConnection, type PromTarget } from '../lib/prometheus.ts'
+import { matchesLabels, parseLabelSelector, promActiveTargets, publicUrl, type LabelMatcher, type PromApiOutcome, type PrometheusConnection, type PromTarget } from '../clients/prometheus.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 export interface PromTargetsUpOptions extends Omit<PrometheusConnection, 'url'> {
   /** Check id. Default `prom-targets`. */
@@ -87,8 +88,4 @@ export function judgeTargets(outcome: PromApiOutcome<{ activeTargets: PromTarget
     .map((t) => `${t.instance} ${t.health}${t.health === 'unknown' ? ' (not scraped yet)' : t.lastError ? `: ${t.lastError}` : ''}`)
     .join('; ')
   return { status: 'fail', message: `${bad.length} of ${targets.length} target(s) not up: ${shown}${bad.length > 3 ? `; and ${bad.length - 3} more` : ''}`, evidence }
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis'
 import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { stripUndefined } from './postgres.ts'
-import { describeRedisError, openRedis, validateRedisOptions, type RedisConnectionOptions, type RedisSession } from './redis.ts'
+import { stripUndefined } from '../lib/object.ts'
+import { describeRedisError, openRedis, validateRedisOptions, type RedisConnectionOptions, type RedisSession } from '../clients/redis.ts'
 
 /**
  * `queueDepth`: how many messages wait in a Redis-backed queue, against a `max`. Three adapters,

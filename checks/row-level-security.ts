@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { connectOrExplain, stripUndefined, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from './postgres.ts'
+import { connectOrExplain, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from '../clients/postgres.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * `rowLevelSecurity`: every tenant table of a schema has RLS enabled (`relrowsecurity`),

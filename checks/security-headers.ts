@@ -1,6 +1,7 @@
 import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { displayUrl, httpRequest, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../lib/http.ts'
+import { displayUrl, httpRequest, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../clients/http.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * `securityHeaders`: the response carries HSTS with a long enough max-age, `X-Content-Type-Options:
@@ -200,8 +201,4 @@ function passMessage(req: Requirements): string {
     req.csp ? 'CSP' : undefined,
   ].filter(Boolean)
   return checked.length > 0 ? `present: ${checked.join(', ')}` : 'no header required'
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

@@ -1,6 +1,7 @@
 import { errorMessage, InterruptedError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { connectOrExplain, stripUndefined, validateConnectionOptions, type PostgresConnectionOptions } from './postgres.ts'
+import { connectOrExplain, validateConnectionOptions, type PostgresConnectionOptions } from '../clients/postgres.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * `sqlQuery`: one read-only query with an expectation on its result. It runs inside a

@@ -1,14 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { displayUrl, httpRequest, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../lib/http.ts'
+import { displayUrl, httpRequest, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../clients/http.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { isWebhookScheme, schemeInfo, sign, SIGNING_DEFAULTS, WEBHOOK_SCHEMES, type WebhookScheme } from '../lib/webhook-signing.ts'
+import { isWebhookScheme, schemeInfo, sign, SIGNING_DEFAULTS, WEBHOOK_SCHEMES, type WebhookScheme } from '../clients/webhook-signing.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * Live webhook checks: send one delivery to an endpoint and judge how it answers. Each check sends
  * exactly the bytes it signed (a Buffer, never re-serialised). The signing itself lives in
- * `lib/webhook-signing.ts` so the `webhook` command and tests share it.
+ * `clients/webhook-signing.ts` so the `webhook` command and tests share it.
  */
 
 /** What a webhook check proves about the endpoint. */
@@ -432,8 +433,4 @@ function excerpt(body: string, truncated = false): string {
   const chars = [...body]
   if (chars.length <= EXCERPT_CHARS) return truncated ? `${body}…` : body
   return `${chars.slice(0, EXCERPT_CHARS).join('')}…`
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }

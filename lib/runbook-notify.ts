@@ -1,5 +1,5 @@
 import { errorMessage } from './errors.ts'
-import { httpRequest } from './http.ts'
+import { httpRequest } from '../clients/http.ts'
 import type { Redactor } from './redact.ts'
 
 /**

@@ -1,5 +1,5 @@
-import { rolloutUndo } from '../lib/kube-actions.ts'
-import { createKubeClient, kubeStatusCode, type KubeConnectionOptions } from '../lib/kube.ts'
+import { rolloutUndo } from '../clients/kube-actions.ts'
+import { createKubeClient, kubeStatusCode, type KubeConnectionOptions } from '../clients/kube.ts'
 import type { StepContext } from '../lib/runbook.ts'
 
 /**

@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { applyManifests, loadManifests, upsertSecretFromEnv } from '../lib/kube-actions.ts'
+import { applyManifests, loadManifests, upsertSecretFromEnv } from '../clients/kube-actions.ts'
 import { runbook } from '../lib/runbook.ts'
 import { deployContext, openDeployEnvironment, RUNBOOK_FAULT_DESCRIPTIONS } from './deploy-environment.ts'
 import { recordRevisions, undoChangedDeployments } from './deploy-revisions.ts'

@@ -4,7 +4,7 @@ import { ingressReady, resourceExists, secretHasKeys } from '../checks/kube-reso
 import { rolloutStatus } from '../checks/kube-rollout.ts'
 import { dnsResolves, type DnsEvidence } from '../checks/dns-resolves.ts'
 import { errorMessage } from '../lib/errors.ts'
-import { createKubeClient, describeKubeError, type KubeConnectionOptions } from '../lib/kube.ts'
+import { createKubeClient, describeKubeError, type KubeConnectionOptions } from '../clients/kube.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
 import type { CheckSpec } from '../lib/runner.ts'
 

@@ -3,8 +3,8 @@
 // Undo every deployment to its previous revision (kubectl rollout undo), or redeploy a named previous
 // version (kubectl set image), watch the rollouts, verify with the smoke suite. Configured by the
 // target file's `deploy:` section, like deploy.mts.
-import { rolloutUndo, setImage } from '../lib/kube-actions.ts'
-import { createKubeClient } from '../lib/kube.ts'
+import { rolloutUndo, setImage } from '../clients/kube-actions.ts'
+import { createKubeClient } from '../clients/kube.ts'
 import { runbook } from '../lib/runbook.ts'
 import { deployContext, openDeployEnvironment, RUNBOOK_FAULT_DESCRIPTIONS } from './deploy-environment.ts'
 import { imageTag } from './kube-specs.ts'

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { Redis } from 'ioredis'
-import { loadMigrationScripts } from '../lib/alembic-scripts.ts'
+import { loadMigrationScripts } from '../clients/alembic-scripts.ts'
 
 /**
  * Throwaway PostgreSQL and Redis servers for the sandbox and the tests, plus the seed data the

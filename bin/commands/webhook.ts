@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_WEBHOOK_PAYLOAD } from '../../checks/webhook.ts'
 import { ConfigError, InvalidArgumentError, UsageError } from '../../lib/errors.ts'
 import { redactor } from '../../lib/redact.ts'
-import { isWebhookScheme, schemeInfo, sign, SIGNING_DEFAULTS, verify, WEBHOOK_SCHEMES, type WebhookScheme } from '../../lib/webhook-signing.ts'
+import { isWebhookScheme, schemeInfo, sign, SIGNING_DEFAULTS, verify, WEBHOOK_SCHEMES, type WebhookScheme } from '../../clients/webhook-signing.ts'
 import type { Command } from '../cli.ts'
 
 /**

@@ -1,7 +1,7 @@
 // A minimal runbook written with the engine: restart the API deployment and verify it.
 //   npx zx runbooks/examples/restart-api.mts --target sandbox --yes
 import { rolloutStatus } from '../../checks/kube-rollout.ts'
-import { restartRollout } from '../../lib/kube-actions.ts'
+import { restartRollout } from '../../clients/kube-actions.ts'
 import { runbook } from '../../lib/runbook.ts'
 import { openDeployEnvironment } from '../deploy-environment.ts'
 

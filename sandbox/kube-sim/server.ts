@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parse as parseYaml } from 'yaml'
-import { humanAge, printPod } from '../../checks/kube-pod-status.ts'
+import { humanAge, printPod } from '../../clients/kube-print.ts'
 import { openApiV3Doc, openApiV3Root } from './openapi.ts'
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from './patch.ts'
 import { apiGroupList, apiResourceList, apiVersionOf, findType, qualifiedKind, qualifiedName, type ResourceType } from './resources.ts'

@@ -1,5 +1,5 @@
-import type { PostgresConnectionOptions, SslMode } from '../../checks/postgres.ts'
-import type { RedisConnectionOptions } from '../../checks/redis.ts'
+import type { PostgresConnectionOptions, SslMode } from '../../clients/postgres.ts'
+import type { RedisConnectionOptions } from '../../clients/redis.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { CheckResult } from '../../lib/result.ts'

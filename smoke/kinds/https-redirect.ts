@@ -1,6 +1,6 @@
 import { httpsRedirect } from '../../checks/https-redirect.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
-import { displayUrl } from '../../lib/http.ts'
+import { displayUrl } from '../../clients/http.ts'
 import { resolveUrl, timeoutProperties, transportFromEntry, type HttpTransportFields } from './http-shared.ts'
 import type { BuildContext, CheckKind, CommonCheckFields } from './types.ts'
 

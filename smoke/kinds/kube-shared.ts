@@ -1,5 +1,5 @@
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
-import type { KubeConnectionOptions } from '../../lib/kube.ts'
+import type { KubeConnectionOptions } from '../../clients/kube.ts'
 import type { CheckResult } from '../../lib/result.ts'
 import type { CheckSpec } from '../../lib/runner.ts'
 import { entryPath, requireReadableFile } from './files.ts'

@@ -1,4 +1,4 @@
-import type { PrometheusConnection } from '../../lib/prometheus.ts'
+import type { PrometheusConnection } from '../../clients/prometheus.ts'
 import { timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields } from './http-shared.ts'
 import type { BuildContext } from './types.ts'
 

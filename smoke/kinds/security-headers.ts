@@ -1,5 +1,5 @@
 import { securityHeaders } from '../../checks/security-headers.ts'
-import { displayUrl } from '../../lib/http.ts'
+import { displayUrl } from '../../clients/http.ts'
 import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
 

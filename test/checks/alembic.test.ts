@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alembicVersion, judgeAlembic } from '../../checks/alembic.ts'
-import { buildRevisionMap } from '../../lib/alembic-scripts.ts'
+import { buildRevisionMap } from '../../clients/alembic-scripts.ts'
 import type { RunningPostgres } from '../../sandbox/data-services.ts'
 import { closedPort, noPostgres, pythonHas, runPython, withPostgres } from '../helpers/services.ts'
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { judgePostgres, maskPassword, parsePostgresUrl, postgresConnect } from '../../checks/postgres.ts'
+import { maskPassword, parsePostgresUrl } from '../../clients/postgres.ts'
+import { judgePostgres, postgresConnect } from '../../checks/postgres.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { RunningPostgres } from '../../sandbox/data-services.ts'
 import { closedPort, noPostgres, startSilentServer, withPostgres } from '../helpers/services.ts'

@@ -5,7 +5,7 @@ import { judgePromQuery, promQuery, type PromQueryExpectation } from '../../chec
 import { promTargetsUp } from '../../checks/prom-targets.ts'
 import { noFiringAlerts } from '../../checks/prom-alerts.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
-import { matchesLabels, parseLabelSelector, type PromApiOutcome, type PromQueryData } from '../../lib/prometheus.ts'
+import { matchesLabels, parseLabelSelector, type PromApiOutcome, type PromQueryData } from '../../clients/prometheus.ts'
 import { prometheusUnavailableReason, startPrometheus, type PrometheusServer } from '../../sandbox/prometheus.ts'
 
 // A loopback exporter whose exposition the tests control.

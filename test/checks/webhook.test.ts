@@ -29,7 +29,7 @@ interface Received {
 
 /**
  * A loopback receiver with the seed application's rule, written here independently of
- * lib/webhook-signing.ts: `X-ServiceDesk-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`.
+ * clients/webhook-signing.ts: `X-ServiceDesk-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`.
  * /slack checks Slack's rule with a 300 s window. /accept-all is the `accept-bad-signature` fault;
  * /reject-all 401s everything (an endpoint expecting another scheme or secret); /valid-else-500
  * accepts valid deliveries and answers 500 to the rest; /hang never answers; /500 fails.

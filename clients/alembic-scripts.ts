@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { ConfigError } from './errors.ts'
+import { ConfigError } from '../lib/errors.ts'
 
 /**
  * Static reading of an Alembic versions folder: the revision graph and its heads, computed the way

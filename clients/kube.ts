@@ -22,7 +22,7 @@ import {
   ServerConfiguration,
   Watch,
 } from '@kubernetes/client-node'
-import { InvalidArgumentError, errorMessage } from './errors.ts'
+import { InvalidArgumentError, errorMessage } from '../lib/errors.ts'
 
 /** How to reach a cluster. Shared by every Kubernetes check and action. */
 export interface KubeConnectionOptions {

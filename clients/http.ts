@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
 import { Agent, buildConnector, errors as undiciErrors, request } from 'undici'
-import { HttpConnectionError, InterruptedError, InvalidArgumentError, TimeoutError } from './errors.ts'
+import { HttpConnectionError, InterruptedError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
+import { stripUndefined } from '../lib/object.ts'
 
 /**
  * The one HTTP client of runbook-kit: a single request over undici with a timeout per phase,
@@ -195,9 +196,6 @@ export function parseHttpUrl(value: string): URL {
   return url
 }
 
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
-}
 
 function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {}

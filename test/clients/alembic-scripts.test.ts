@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { buildRevisionMap, loadMigrationScripts, parseMigrationSource, parsePyLiteral, pendingRevisions } from '../../lib/alembic-scripts.ts'
+import { buildRevisionMap, loadMigrationScripts, parseMigrationSource, parsePyLiteral, pendingRevisions } from '../../clients/alembic-scripts.ts'
 import { ConfigError } from '../../lib/errors.ts'
 import { pythonHas, runPython } from '../helpers/services.ts'
 

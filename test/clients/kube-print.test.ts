@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { describeProblem, humanAge, lastTerminationReason, podProblems, printPod, type PodLike } from '../../checks/kube-pod-status.ts'
+import { humanAge, lastTerminationReason, printPod, type PodLike } from '../../clients/kube-print.ts'
+import { describeProblem, podProblems } from '../../checks/kube-pod-problems.ts'
 
 const running = { running: { startedAt: '2026-01-01T00:00:00Z' } }
 const ready = (name: string, restartCount = 0) => ({ name, ready: true, started: true, restartCount, state: running })

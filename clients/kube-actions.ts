@@ -13,9 +13,9 @@ import { PatchStrategy } from '@kubernetes/client-node'
 // The generated model serialiser turns typed objects back into wire JSON (needed for JSON patches).
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js'
 import { parseAllDocuments } from 'yaml'
-import { InvalidArgumentError, RunbookKitError } from './errors.ts'
+import { InvalidArgumentError, RunbookKitError } from '../lib/errors.ts'
 import { createKubeClient, describeKubeError, type KubeClient, type KubeConnectionOptions, type KubeFailure, type KubeOperation, kubeStatusCode } from './kube.ts'
-import { redactor as defaultRedactor, type Redactor } from './redact.ts'
+import { redactor as defaultRedactor, type Redactor } from '../lib/redact.ts'
 
 /** An API call of an action failed; `failure` says why, `results` holds what was done before. */
 export class KubeActionError extends RunbookKitError {

@@ -1,7 +1,7 @@
 /**
  * Pod status as `kubectl get pods` prints it (STATUS, READY, RESTARTS; the algorithm of kubectl's
- * printPod), and the classification of waiting reasons into fatal / fatal-after-grace / benign.
- * Pure functions over pods as the API server returns them (raw JSON or client-node models).
+ * printPod), kubectl's human ages and the last termination reason. Pure functions over pods as the
+ * API server returns them (raw JSON or client-node models); the simulator prints with them too.
  */
 
 export type KubeTime = Date | string | null | undefined
@@ -48,11 +48,6 @@ export interface PodPrintout {
   ready: string
   restarts: number
 }
-
-/** Waiting reasons that can never resolve by themselves: fatal at once. */
-export const FATAL_NOW_REASONS: readonly string[] = Object.freeze(['InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError'])
-/** Waiting reasons that are fatal once they persist past a grace period or N restarts. */
-export const FATAL_AFTER_GRACE_REASONS: readonly string[] = Object.freeze(['ErrImagePull', 'ImagePullBackOff', 'CrashLoopBackOff', 'RunContainerError', 'CreateContainerError'])
 
 export function toMs(t: KubeTime): number | undefined {
   if (t === null || t === undefined || t === '') return undefined
@@ -131,74 +126,6 @@ export function printPod(pod: PodLike): PodPrintout {
   else if (deleting && st.phase !== 'Succeeded' && st.phase !== 'Failed') reason = 'Terminating'
 
   return { status: reason, readyContainers, totalContainers, ready: `${readyContainers}/${totalContainers}`, restarts }
-}
-
-/** A problem found in one container (or the pod, for scheduling) of one pod. */
-export interface PodProblem {
-  pod: string
-  /** Container name; absent for pod-level problems (Unschedulable). */
-  container?: string
-  init?: boolean
-  reason: string
-  message?: string
-  restarts: number
-  /** `now`: fatal at once; `grace`: fatal because it outlived the grace period or restart budget; `pending`: still inside the grace period. */
-  severity: 'now' | 'grace' | 'pending'
-  /** Reason of the last termination, e.g. OOMKilled. */
-  lastTerminationReason?: string
-}
-
-export interface FatalPolicy {
-  /** Evaluation time, ms since the epoch. */
-  now: number
-  /** How long a grace-period reason (or Unschedulable) may persist, measured from pod creation, ms. */
-  graceMs: number
-  /** A grace-period reason becomes fatal at this many restarts of the container, whatever the age. */
-  fatalRestarts: number
-}
-
-/** Fatal and soon-to-be-fatal conditions of a pod: waiting reasons (init containers included) and Unschedulable. */
-export function podProblems(pod: PodLike, policy: FatalPolicy): PodProblem[] {
-  const name = pod.metadata?.name ?? ''
-  const created = toMs(pod.metadata?.creationTimestamp) ?? policy.now
-  const outlived = policy.now - created >= policy.graceMs
-  const out: PodProblem[] = []
-  const scan = (list: ContainerStatusLike[] | null | undefined, init: boolean) => {
-    for (const c of list ?? []) {
-      const reason = c.state?.waiting?.reason
-      if (!reason) continue
-      const restarts = c.restartCount ?? 0
-      const last = c.lastState?.terminated?.reason ?? undefined
-      let severity: PodProblem['severity'] | undefined
-      if (FATAL_NOW_REASONS.includes(reason)) severity = 'now'
-      else if (FATAL_AFTER_GRACE_REASONS.includes(reason)) severity = outlived || restarts >= policy.fatalRestarts ? 'grace' : 'pending'
-      if (!severity) continue
-      const p: PodProblem = { pod: name, container: c.name, reason, restarts, severity }
-      if (init) p.init = true
-      if (c.state?.waiting?.message) p.message = c.state.waiting.message
-      if (last) p.lastTerminationReason = last
-      out.push(p)
-    }
-  }
-  scan(pod.status?.initContainerStatuses, true)
-  scan(pod.status?.containerStatuses, false)
-  const sched = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable')
-  if (sched) {
-    const p: PodProblem = { pod: name, reason: 'Unschedulable', restarts: 0, severity: outlived ? 'grace' : 'pending' }
-    if (sched.message) p.message = sched.message
-    out.push(p)
-  }
-  return out
-}
-
-/** One-line description of a problem, e.g. `pod web-1 container app: CrashLoopBackOff (5 restarts, last terminated: OOMKilled)`. */
-export function describeProblem(p: PodProblem): string {
-  const where = p.container ? `pod ${p.pod} ${p.init ? 'init container' : 'container'} ${p.container}` : `pod ${p.pod}`
-  const extra: string[] = []
-  if (p.container) extra.push(`${p.restarts} restart${p.restarts === 1 ? '' : 's'}`)
-  if (p.lastTerminationReason) extra.push(`last terminated: ${p.lastTerminationReason}`)
-  const msg = p.message && p.reason === 'Unschedulable' ? `: ${p.message}` : ''
-  return `${where}: ${p.reason}${extra.length ? ` (${extra.join(', ')})` : ''}${msg}`
 }
 
 /** The most recent termination reason across containers (e.g. OOMKilled), as shown by `kubectl describe`. */

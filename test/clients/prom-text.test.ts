@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { formatFromContentType, parseExposition, parseFloatStrict, type Exposition } from '../../lib/prom-text.ts'
+import { formatFromContentType, parseExposition, parseFloatStrict, type Exposition } from '../../clients/prom-text.ts'
 
 function ok(text: string, format: 'prometheus' | 'openmetrics' = 'prometheus'): Exposition {
   const r = parseExposition(text, format)

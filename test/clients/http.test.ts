@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HttpConnectionError, InterruptedError, InvalidArgumentError, TimeoutError } from '../../lib/errors.ts'
-import { displayUrl, httpRequest, isSensitiveHeader, maskHeaders } from '../../lib/http.ts'
+import { displayUrl, httpRequest, isSensitiveHeader, maskHeaders } from '../../clients/http.ts'
 import { closedPort, startHttpServer, startSilentServer, testPki, type TestServer } from '../checks/http-fixtures.ts'
 
 async function rejection(p: Promise<unknown>): Promise<Error> {

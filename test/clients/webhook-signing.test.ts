@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../../lib/errors.ts'
-import { constantTimeEqual, schemeInfo, sign, verify, WEBHOOK_SCHEMES, type WebhookScheme } from '../../lib/webhook-signing.ts'
+import { constantTimeEqual, schemeInfo, sign, verify, WEBHOOK_SCHEMES, type WebhookScheme } from '../../clients/webhook-signing.ts'
 
 const NOW = 1_700_000_000_000 // ms
 const NOW_S = NOW / 1000

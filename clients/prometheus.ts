@@ -1,4 +1,4 @@
-import { errorMessage, InterruptedError, InvalidArgumentError } from './errors.ts'
+import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
 import { httpRequest, parseHttpUrl } from './http.ts'
 
 /**

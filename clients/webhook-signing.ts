@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
-import { InvalidArgumentError } from './errors.ts'
+import { InvalidArgumentError } from '../lib/errors.ts'
 
 /**
  * Webhook signing and verification for the common HMAC-SHA256 schemes, over the raw body bytes,

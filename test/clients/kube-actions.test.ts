@@ -1,4 +1,4 @@
-// lib/kube-actions.ts against the simulator (and kubectl where it is the reference).
+// clients/kube-actions.ts against the simulator (and kubectl where it is the reference).
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, writeFile } from 'node:fs/promises'
@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { rolloutStatus } from '../../checks/kube-rollout.ts'
 import { secretHasKeys } from '../../checks/kube-resources.ts'
-import { applyManifests, KubeActionError, loadManifests, restartRollout, rolloutUndo, setImage, upsertSecretFromEnv } from '../../lib/kube-actions.ts'
+import { applyManifests, KubeActionError, loadManifests, restartRollout, rolloutUndo, setImage, upsertSecretFromEnv } from '../../clients/kube-actions.ts'
 import { Redactor } from '../../lib/redact.ts'
 import { type KubeSim, startKubeSim } from '../../sandbox/kube-sim/index.ts'
-import { deployment } from './kube-fixtures.ts'
+import { deployment } from '../checks/kube-fixtures.ts'
 
 let sim: KubeSim
 let dir: string
