@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..')
 export const cliPath = resolve(repoRoot, 'bin', 'runbook-kit.js')
-export const junitXsd = resolve(repoRoot, '..', 'shared', 'schemas', 'junit-10.xsd')
+export const junitXsd = resolve(repoRoot, 'test', 'fixtures', 'schemas', 'junit-10.xsd')
 
 export interface CliRun {
   code: number | null

@@ -8,7 +8,7 @@ import type { RunMeta, RunReport, StepRecord } from '../../../lib/report/model.t
 /** Hand-built reports and XML helpers shared by the report tests. */
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
-export const XSD = resolve(repoRoot, '..', 'shared', 'schemas', 'junit-10.xsd')
+export const XSD = resolve(repoRoot, 'test', 'fixtures', 'schemas', 'junit-10.xsd')
 
 export const SECRET = 'hunter2-Sup3r-s3cret-token'
 /** Every kind of string that breaks naive XML/Markdown writers. */
