@@ -1,6 +1,6 @@
 // The check primitives: each observes one thing and returns a CheckResult with evidence.
-export { httpProbe, judgeHttpProbe } from './http-probe.ts'
-export type { HttpProbeOptions, HttpProbeExpectations } from './http-probe.ts'
+export { httpProbe, judgeHttpProbe } from './http.ts'
+export type { HttpProbeOptions, HttpProbeExpectations } from './http.ts'
 export { httpsRedirect } from './https-redirect.ts'
 export type { HttpsRedirectOptions } from './https-redirect.ts'
 export { securityHeaders } from './security-headers.ts'

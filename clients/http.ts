@@ -1,12 +1,31 @@
 import type { Socket } from 'node:net'
 import { Agent, buildConnector, errors as undiciErrors, request } from 'undici'
+import { readFileSync } from 'node:fs'
+import { capToDeadline } from '../lib/deadline.ts'
 import { HttpConnectionError, InterruptedError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { defaultsOf, Duration, FilePath, Options, TargetString, Type, type Static } from '../lib/schema.ts'
+export { displayUrl } from '../lib/url.ts'
 
 /**
  * The one HTTP client of runbook-kit: a single request over undici with a timeout per phase,
  * a bounded body read and errors mapped to the typed error set. It never follows redirects.
  */
+
+/**
+ * The connection options every HTTP check declares (http, https-redirect, security-headers, webhook,
+ * metrics, latency, the Prometheus and Grafana kinds), declared once here.
+ */
+export const HTTP_TRANSPORT_FIELDS = Object.freeze({
+  connectTimeout: Type.Optional(Duration({ positive: true, default: '5s', description: 'time to open the connection, TLS handshake included' })),
+  headersTimeout: Type.Optional(Duration({ positive: true, default: '10s', description: 'time from sending the request to the response headers' })),
+  bodyTimeout: Type.Optional(Duration({ positive: true, default: '10s', description: 'longest pause while reading the body' })),
+  ca: Type.Optional(FilePath({ what: 'CA file', targetDefault: 'tls.ca', description: "PEM CA bundle trusted for https instead of the system roots (a file; default: the target's tls.ca)" })),
+  servername: Type.Optional(TargetString({ targetDefault: 'tls.servername', description: "TLS server name (SNI) and certificate name to verify (default: the target's tls.servername, else the URL host)" })),
+})
+const TransportSchema = Options(HTTP_TRANSPORT_FIELDS)
+/** The transport options as a check receives them (ms, a CA file path or PEM text). */
+export type HttpTransportFields = Static<typeof TransportSchema>
 
 export interface HttpRequestOptions {
   /** Absolute `http:` or `https:` URL. */
@@ -23,7 +42,7 @@ export interface HttpRequestOptions {
   headersTimeout?: number
   /** ms of inactivity while reading the body (phase `body`). Default 10000. */
   bodyTimeout?: number
-  /** PEM CA bundle contents (not a path) trusted for https instead of the system roots. Default: system roots. */
+  /** PEM CA bundle trusted for https instead of the system roots: a file path, or the PEM text itself. Default: system roots. */
   ca?: string | Buffer
   /** TLS SNI and certificate host name to check. Default: the URL's host. */
   servername?: string
@@ -33,6 +52,8 @@ export interface HttpRequestOptions {
   maxBodyBytes?: number
   /** Aborting it stops the request; the promise rejects with InterruptedError. */
   signal?: AbortSignal
+  /** Epoch ms by which the request must be over: each phase timeout is capped against it, so a hang names its phase. */
+  deadline?: number
 }
 
 export interface HttpResponse {
@@ -53,9 +74,7 @@ export interface HttpResponse {
 
 export const HTTP_DEFAULTS = Object.freeze({
   method: 'GET',
-  connectTimeout: 5000,
-  headersTimeout: 10_000,
-  bodyTimeout: 10_000,
+  ...defaultsOf(TransportSchema, 'connectTimeout', 'headersTimeout', 'bodyTimeout'),
   rejectUnauthorized: true,
   maxBodyBytes: 1024 * 1024,
 })
@@ -66,18 +85,24 @@ export const HTTP_DEFAULTS = Object.freeze({
  * InterruptedError (the caller's signal aborted). Bad options throw InvalidArgumentError.
  */
 export async function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
-  const opts = { ...HTTP_DEFAULTS, ...stripUndefined(options) }
-  const url = parseHttpUrl(opts.url)
+  const given = { ...HTTP_DEFAULTS, ...stripUndefined(options) }
+  const url = parseHttpUrl(given.url)
   for (const name of ['connectTimeout', 'headersTimeout', 'bodyTimeout'] as const) {
-    const v = opts[name]
+    const v = given[name]
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`${name} must be a positive number of ms, got ${String(v)}`)
+  }
+  const opts = {
+    ...given,
+    connectTimeout: capToDeadline(given.connectTimeout, given.deadline),
+    headersTimeout: capToDeadline(given.headersTimeout, given.deadline),
+    bodyTimeout: capToDeadline(given.bodyTimeout, given.deadline),
   }
   if (!Number.isInteger(opts.maxBodyBytes) || opts.maxBodyBytes < 0) throw new InvalidArgumentError(`maxBodyBytes must be a non-negative integer, got ${String(opts.maxBodyBytes)}`)
   if (typeof opts.method !== 'string' || !/^[A-Za-z]+$/.test(opts.method)) throw new InvalidArgumentError(`invalid HTTP method "${String(opts.method)}"`)
   const address = `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`
 
   const connectOptions: buildConnector.BuildOptions = { timeout: opts.connectTimeout, rejectUnauthorized: opts.rejectUnauthorized }
-  if (opts.ca !== undefined) connectOptions.ca = opts.ca
+  if (opts.ca !== undefined) connectOptions.ca = readCa(opts.ca)
   if (opts.servername !== undefined) connectOptions.servername = opts.servername
   const connector = buildConnector(connectOptions)
 
@@ -277,13 +302,13 @@ function mapError(err: unknown, ctx: ErrorContext): Error {
 /** The transport options every HTTP check accepts and passes through to `httpRequest`. */
 export type HttpTransportOptions = Pick<
   HttpRequestOptions,
-  'connectTimeout' | 'headersTimeout' | 'bodyTimeout' | 'ca' | 'servername' | 'rejectUnauthorized' | 'maxBodyBytes' | 'signal'
+  'connectTimeout' | 'headersTimeout' | 'bodyTimeout' | 'ca' | 'servername' | 'rejectUnauthorized' | 'maxBodyBytes' | 'signal' | 'deadline'
 >
 
 /** Picks the transport options out of a check's options (undefined fields left out). */
 export function transportOptions(opts: HttpTransportOptions): HttpTransportOptions {
   const out: HttpTransportOptions = {}
-  for (const k of ['connectTimeout', 'headersTimeout', 'bodyTimeout', 'ca', 'servername', 'rejectUnauthorized', 'maxBodyBytes', 'signal'] as const) {
+  for (const k of ['connectTimeout', 'headersTimeout', 'bodyTimeout', 'ca', 'servername', 'rejectUnauthorized', 'maxBodyBytes', 'signal', 'deadline'] as const) {
     if (opts[k] !== undefined) (out as Record<string, unknown>)[k] = opts[k]
   }
   return out
@@ -304,13 +329,19 @@ export function maskHeaders(headers: Record<string, string>): Record<string, str
   return out
 }
 
-/** The URL without its password (username kept), for evidence and messages. */
-export function displayUrl(url: string | URL): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    return u.toString()
-  } catch {
-    return String(url)
+const caFiles = new Map<string, Buffer>()
+
+/** A CA given as PEM text or as a file path (read once per run: a latency check sends hundreds of requests). */
+export function readCa(ca: string | Buffer): string | Buffer {
+  if (typeof ca !== 'string' || ca.includes('-----BEGIN ')) return ca
+  let pem = caFiles.get(ca)
+  if (!pem) {
+    try {
+      pem = readFileSync(ca)
+    } catch (cause) {
+      throw new InvalidArgumentError(`cannot read CA file ${ca}: ${(cause as Error).message}`, { cause })
+    }
+    caFiles.set(ca, pem)
   }
+  return pem
 }

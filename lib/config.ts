@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
 import { ConfigError, type ConfigProblem } from './errors.ts'
+import { ANNOTATION_KEYWORDS } from './schema.ts'
 
 // ajv-formats is CommonJS; its default export arrives as the module object under NodeNext.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
@@ -64,6 +65,8 @@ export function getAjv(): Ajv {
     // verbose: errors carry their parentSchema, so an unknown key can list the allowed ones.
     ajvInstance = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true })
     addFormats(ajvInstance)
+    // The annotations of lib/schema.ts drive the options adapter; for validation they are inert.
+    ajvInstance.addVocabulary([...ANNOTATION_KEYWORDS])
   }
   return ajvInstance
 }

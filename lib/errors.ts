@@ -97,3 +97,39 @@ export function errorMessage(err: unknown): string {
   }
   return String(err)
 }
+
+/** One problem with a check's options: where (a field path) and what was expected. */
+export interface OptionProblem {
+  /** Field path inside the options, e.g. `['expect', 'status']`; empty for the options as a whole. */
+  path: (string | number)[]
+  /** What was expected. `{field}` names another option (`give {payload} or {payloadFile}`), rendered for the audience. */
+  message: string
+}
+
+/**
+ * Options a check cannot work with, found by the generic adapter or a kind's cross-field rules.
+ * The problems keep field paths, so each audience names them its own way: `checks[3].payloadFile
+ * (line 12)` in a target file, `--payload-file` on the command line, `payloadFile` in code.
+ */
+export class OptionsError extends InvalidArgumentError {
+  readonly problems: OptionProblem[]
+  constructor(problems: OptionProblem[], options?: { cause?: unknown }) {
+    super(problems.map((p) => renderProblem(p, (path) => path.join('.'))).join('; '), options)
+    this.problems = problems
+  }
+
+  /** The problems with field paths rendered by `name` (a target-file path, a flag). */
+  render(name: (path: (string | number)[]) => string): string[] {
+    return this.problems.map((p) => renderProblem(p, name))
+  }
+}
+
+/** A cross-field rule broken; `{field}` references in `message` name other options. */
+export function optionProblem(field: string | (string | number)[], message: string): OptionsError {
+  return new OptionsError([{ path: typeof field === 'string' ? field.split('.') : field, message }])
+}
+
+function renderProblem(p: OptionProblem, name: (path: (string | number)[]) => string): string {
+  const text = p.message.replace(/\{([A-Za-z0-9_.]+)\}/g, (_all, ref: string) => name(ref.split('.')))
+  return p.path.length > 0 ? `${name(p.path)}: ${text}` : text
+}

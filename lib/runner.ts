@@ -9,8 +9,11 @@ export interface CheckSpec<E = Record<string, unknown>> {
   title: string
   /** Kind of check (`http`, `tls`, ...), used in JUnit classnames. */
   kind: string
-  /** Runs the check once. Must honour `signal` (timeout or interrupt). */
-  run: (signal: AbortSignal) => Promise<CheckResult<E>>
+  /**
+   * Runs the check once. Must honour `signal` (timeout or interrupt); `deadline` (epoch ms) is when
+   * the attempt's timeout fires, for clients to cap their phases against (lib/deadline.ts).
+   */
+  run: (signal: AbortSignal, deadline?: number) => Promise<CheckResult<E>>
   /** Per-attempt timeout in ms; overrides the runner's default. */
   timeoutMs?: number
   /** Retry a failing check until it passes or `timeoutMs` passes. */
@@ -141,7 +144,7 @@ async function attemptWithTimeout(spec: CheckSpec<any>, timeoutMs: number, runSi
     else signal.addEventListener('abort', onAbort, { once: true })
   })
   try {
-    const outcome = await Promise.race([spec.run(signal), aborted])
+    const outcome = await Promise.race([spec.run(signal, started + timeoutMs), aborted])
     if (outcome !== 'aborted' && !(runSignal?.aborted && outcome.status !== 'pass')) return outcome
     if (runSignal?.aborted) {
       return { ...base, status: 'error', message: 'interrupted while running', evidence: outcome === 'aborted' ? {} : outcome.evidence, durationMs: Date.now() - started, interrupted: true }

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import type { OpenRunbookEnvironmentOptions } from '../lib/runbook.ts'
 import { openEnvironment, type TargetEnvironment } from '../smoke/environment.ts'
-import type { DeploySettings } from '../smoke/target.ts'
+import { deploySchema, deploySettingsOf, type DeploySettings } from './deploy-settings.ts'
 import { parseDuration } from '../lib/duration.ts'
 import { FAULT_DESCRIPTIONS } from '../sandbox/faults.ts'
 import { kubeSpecs } from './kube-specs.ts'
@@ -37,10 +37,11 @@ export const RUNBOOK_FAULT_DESCRIPTIONS: Readonly<Record<string, string>> = Obje
 export function openDeployEnvironment(o: OpenRunbookEnvironmentOptions, how: { released?: boolean } = {}): Promise<TargetEnvironment> {
   return openEnvironment({
     ...o,
+    sections: { deploy: deploySchema },
     extraFaults: DEPLOY_FAULTS,
     extraProvides: ['SANDBOX_KUBECONFIG', 'SANDBOX_KUBE_NAMESPACE'],
     extraSandbox: async (loaded, faults, sandboxVars) => {
-      const d = loaded.target.deploy
+      const d = deploySettingsOf(loaded.target)
       if (!d) return { vars: {}, close: async () => {} }
       const { startDeployCluster } = await import('../sandbox/deploy-cluster.ts')
       const cluster = await startDeployCluster({

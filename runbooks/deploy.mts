@@ -8,12 +8,13 @@ import { runbook } from '../lib/runbook.ts'
 import { deployContext, openDeployEnvironment, RUNBOOK_FAULT_DESCRIPTIONS } from './deploy-environment.ts'
 import { recordRevisions, undoChangedDeployments } from './deploy-revisions.ts'
 import { renderManifests } from './manifest-vars.ts'
+import { deploySettingsOf } from './deploy-settings.ts'
 
 const rb = await runbook({
   title: 'Production deployment',
   name: 'deploy',
   openEnvironment: openDeployEnvironment,
-  notifyUrl: (env) => env.target.deploy?.notify?.webhookUrl,
+  notifyUrl: (env) => deploySettingsOf(env.target)?.notify?.webhookUrl,
   faults: RUNBOOK_FAULT_DESCRIPTIONS,
 })
 

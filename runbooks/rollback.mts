@@ -8,13 +8,14 @@ import { createKubeClient } from '../clients/kube.ts'
 import { runbook } from '../lib/runbook.ts'
 import { deployContext, openDeployEnvironment, RUNBOOK_FAULT_DESCRIPTIONS } from './deploy-environment.ts'
 import { imageTag } from './kube-specs.ts'
+import { deploySettingsOf } from './deploy-settings.ts'
 
 const rb = await runbook({
   title: 'Production rollback',
   name: 'rollback',
   // On the sandbox the cluster runs deploy.version on top of deploy.previousVersion: something to roll back.
   openEnvironment: (o) => openDeployEnvironment(o, { released: true }),
-  notifyUrl: (env) => env.target.deploy?.notify?.webhookUrl,
+  notifyUrl: (env) => deploySettingsOf(env.target)?.notify?.webhookUrl,
   faults: RUNBOOK_FAULT_DESCRIPTIONS,
   options: {
     'to-version': { type: 'string', description: 'redeploy this image tag (kubectl set image) instead of undoing to the previous revision' },

@@ -3,9 +3,10 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { packageRoot } from '../lib/paths.ts'
+import { deploySchema } from '../runbooks/deploy-settings.ts'
 import { loadKinds } from '../smoke/kinds/index.ts'
-import { targetSchema } from '../smoke/target.ts'
+import { targetSchema } from '../smoke/target-schema.ts'
 
 const file = join(packageRoot, 'smoke', 'target.schema.json')
-writeFileSync(file, JSON.stringify(targetSchema(await loadKinds()), null, 2) + '\n')
+writeFileSync(file, JSON.stringify(targetSchema(await loadKinds(), { deploy: deploySchema }), null, 2) + '\n')
 console.log(`wrote ${file}`)

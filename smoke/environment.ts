@@ -1,7 +1,10 @@
 import { ConfigError, UsageError } from '../lib/errors.ts'
 import type { Redactor } from '../lib/redact.ts'
 import type { CheckSpec } from '../lib/runner.ts'
-import { buildChecks, loadTarget, resolveVariables, type LoadedTarget, type TargetFile } from './target.ts'
+import { buildChecks } from './build-checks.ts'
+import { loadTarget, type LoadedTarget, type TargetFile } from './target-file.ts'
+import type { TargetSections } from './target-schema.ts'
+import { resolveVariables } from './variables.ts'
 
 /**
  * A target made ready to run against: loaded and validated, the built-in sandbox started when the
@@ -34,6 +37,8 @@ export interface OpenEnvironmentOptions {
   redactor: Redactor
   /** Only these check ids (unknown ids are a configuration error). */
   only?: string[]
+  /** Top-level sections the caller owns, validated with the file (the runbooks' `deploy`). */
+  sections?: TargetSections
   /** Called as soon as the target file is loaded and valid (so a later failure can still name it). */
   onLoaded?: (loaded: LoadedTarget) => void
   /**
@@ -52,7 +57,7 @@ export interface OpenEnvironmentOptions {
 }
 
 export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<TargetEnvironment> {
-  const loaded = await loadTarget(opts.target, opts.cwd)
+  const loaded = await loadTarget(opts.target, { cwd: opts.cwd, ...(opts.sections ? { sections: opts.sections } : {}) })
   opts.onLoaded?.(loaded)
   // Before anything starts: an unknown --only id is a configuration error.
   const unknownOnly = (opts.only ?? []).filter((id) => !loaded.target.checks.some((c) => c.id === id))

@@ -8,7 +8,7 @@ import type { RunReport, RunVerdict } from '../lib/report/model.ts'
 import { summarize, type CheckResult } from '../lib/result.ts'
 import { runChecks, type CheckSpec, type RunnerEvent } from '../lib/runner.ts'
 import { openEnvironment, type TargetEnvironment } from './environment.ts'
-import type { LoadedTarget } from './target.ts'
+import type { LoadedTarget } from './target-file.ts'
 
 export interface SmokeOptions {
   /** Target name (`smoke/targets/<name>.yaml`) or path to a target file. */

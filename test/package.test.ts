@@ -21,7 +21,7 @@ describe('npm pack', () => {
     const files = info!.files.map((f) => f.path)
     expect(files).toContain('dist/index.js')
     expect(files).toContain('dist/index.d.ts')
-    expect(files).toContain('dist/checks/http-probe.js')
+    expect(files).toContain('dist/checks/http.js')
     expect(files).toContain('bin/runbook-kit.js')
     expect(files).toContain('smoke/targets/sandbox.yaml')
     expect(files.some((f) => f.startsWith('test/') || f.endsWith('.test.ts'))).toBe(false)

@@ -4,9 +4,10 @@ import { rolloutStatus } from '../../checks/kube-rollout.ts'
 import { restartRollout } from '../../clients/kube-actions.ts'
 import { runbook } from '../../lib/runbook.ts'
 import { openDeployEnvironment } from '../deploy-environment.ts'
+import { deploySettingsOf } from '../deploy-settings.ts'
 
 const rb = await runbook({ title: 'Restart the API', name: 'restart-api', openEnvironment: openDeployEnvironment })
-const ns = rb.env.target.deploy?.namespace ?? 'default'
+const ns = deploySettingsOf(rb.env.target)?.namespace ?? 'default'
 const kubeconfig = rb.env.vars.SANDBOX_KUBECONFIG // a real target uses the default kubeconfig chain
 const conn = { namespace: ns, ...(kubeconfig ? { kubeconfig } : {}) }
 

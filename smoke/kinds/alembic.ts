@@ -1,7 +1,7 @@
 import type { AlembicVersionOptions } from '../../checks/alembic.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import { postgresConnection, postgresProperties, type PostgresEntryFields, untyped } from './data-shared.ts'
-import { entryPath, requireReadableDir } from './files.ts'
+import { entryPath, requireReadableDir } from '../../lib/files.ts'
 import type { CheckKind } from './types.ts'
 
 // The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.

@@ -1,6 +1,6 @@
 import type { BrowserLogin } from '../../checks/browser-page.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
-import { readEntryFile } from './files.ts'
+import { readEntryFile } from '../../lib/files.ts'
 import { caEntryPath, resolveUrl, titleUrl } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
 

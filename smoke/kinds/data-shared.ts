@@ -3,7 +3,7 @@ import type { RedisConnectionOptions } from '../../clients/redis.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { CheckResult } from '../../lib/result.ts'
-import { requireReadableFile } from './files.ts'
+import { requireReadableFile } from '../../lib/files.ts'
 import { caEntryPath } from './http-shared.ts'
 import type { BuildContext, CommonCheckFields } from './types.ts'
 

@@ -2,7 +2,7 @@ import { displayUrl, HTTP_DEFAULTS } from '../../clients/http.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { HttpTransportOptions } from '../../clients/http.ts'
-import { entryPath, readEntryFile, type EntryPath } from './files.ts'
+import { entryPath, readEntryFile, type EntryPath } from '../../lib/files.ts'
 import type { BuildContext } from './types.ts'
 
 /**

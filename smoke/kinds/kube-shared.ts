@@ -2,7 +2,7 @@ import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import type { KubeConnectionOptions } from '../../clients/kube.ts'
 import type { CheckResult } from '../../lib/result.ts'
 import type { CheckSpec } from '../../lib/runner.ts'
-import { entryPath, requireReadableFile } from './files.ts'
+import { entryPath, requireReadableFile } from '../../lib/files.ts'
 import type { BuildContext, CommonCheckFields } from './types.ts'
 
 /** Fields every Kubernetes kind shares. */

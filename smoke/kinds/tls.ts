@@ -3,7 +3,7 @@ import type { TlsCertificateOptions, TlsProtocol } from '../../checks/tls.ts'
 import { TLS_PROTOCOLS } from '../../checks/tls-judge.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
-import { entryPath, requireReadableFile } from './files.ts'
+import { entryPath, requireReadableFile } from '../../lib/files.ts'
 import { caEntryPath } from './http-shared.ts'
 import type { BuildContext, CheckKind, CommonCheckFields } from './types.ts'
 

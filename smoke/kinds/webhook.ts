@@ -1,7 +1,7 @@
 import { webhookCheck, WEBHOOK_EXPECTATIONS, type WebhookCheckOptions, type WebhookExpectation } from '../../checks/webhook.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import { schemeInfo, SIGNING_DEFAULTS, WEBHOOK_SCHEMES, type WebhookScheme } from '../../clients/webhook-signing.ts'
-import { entryPath, readEntryFile } from './files.ts'
+import { entryPath, readEntryFile } from '../../lib/files.ts'
 import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type HttpTransportFields, titleUrl } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
 

@@ -6,18 +6,22 @@ import { Ajv } from 'ajv'
 import { parseYaml } from '../../lib/config.ts'
 import { Redactor } from '../../lib/redact.ts'
 import { loadKinds } from '../../smoke/kinds/index.ts'
-import { buildChecks, loadTarget, resolveVariables, targetSchema } from '../../smoke/target.ts'
+import { buildChecks } from '../../smoke/build-checks.ts'
+import { loadTarget } from '../../smoke/target-file.ts'
+import { targetSchema } from '../../smoke/target-schema.ts'
+import { resolveVariables } from '../../smoke/variables.ts'
+import { deploySchema } from '../../runbooks/deploy-settings.ts'
 import { repoRoot } from '../helpers/cli.ts'
 
 describe('target schema', () => {
   it('smoke/target.schema.json is current (regenerate with npm run schema)', async () => {
     const onDisk = JSON.parse(readFileSync(join(repoRoot, 'smoke', 'target.schema.json'), 'utf8'))
-    expect(onDisk).toEqual(JSON.parse(JSON.stringify(targetSchema(await loadKinds()))))
+    expect(onDisk).toEqual(JSON.parse(JSON.stringify(targetSchema(await loadKinds(), { deploy: deploySchema }))))
   })
 
   it('the editor schema accepts every built-in target and rejects an unknown key inside a check', async () => {
     // A fresh instance: the editor schema carries an $id, which one ajv instance can hold only once.
-    const validate = new Ajv({ allErrors: true, strict: false }).compile(targetSchema(await loadKinds()))
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(targetSchema(await loadKinds(), { deploy: deploySchema }))
     const sandbox = parseYaml(readFileSync(join(repoRoot, 'smoke', 'targets', 'sandbox.yaml'), 'utf8'), 'sandbox.yaml').data
     expect(validate(sandbox), JSON.stringify(validate.errors)).toBe(true)
     expect(validate({ checks: [{ id: 'a', kind: 'http', url: '/', ulr: '/' }] })).toBe(false)
@@ -25,9 +29,13 @@ describe('target schema', () => {
 
   it('every kind documents every property', async () => {
     for (const k of await loadKinds()) {
-      for (const [name, prop] of Object.entries(k.properties)) {
-        expect((prop as { description?: string }).description, `${k.kind}.${name}`).toBeTruthy()
+      const walk = (schema: { properties?: Record<string, unknown> }, path: string) => {
+        for (const [name, prop] of Object.entries(schema.properties ?? {})) {
+          expect((prop as { description?: string }).description, `${k.kind}.${path}${name}`).toBeTruthy()
+          walk(prop as { properties?: Record<string, unknown> }, `${path}${name}.`)
+        }
       }
+      walk(k.options as { properties?: Record<string, unknown> }, '')
     }
   })
 })

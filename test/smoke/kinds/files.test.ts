@@ -5,16 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../../../lib/errors.ts'
-import { Redactor } from '../../../lib/redact.ts'
-import { alembicKind } from '../../../smoke/kinds/alembic.ts'
-import { browserKind } from '../../../smoke/kinds/browser.ts'
-import { httpKind } from '../../../smoke/kinds/http.ts'
-import { kubeRolloutKind } from '../../../smoke/kinds/kube-rollout.ts'
-import { postgresKind } from '../../../smoke/kinds/postgres.ts'
-import { redisKind } from '../../../smoke/kinds/redis.ts'
-import { tlsKind } from '../../../smoke/kinds/tls.ts'
-import type { BuildContext, CheckKind } from '../../../smoke/kinds/types.ts'
-import { webhookKind } from '../../../smoke/kinds/webhook.ts'
+import type { BuildContext } from '../../../checks/kind.ts'
+import { buildKind, testBuildContext } from '../../helpers/kinds.ts'
 
 /**
  * Every kind that takes a file path reads or checks it in build(), so a missing file is a
@@ -29,46 +21,37 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const ctx = (over: Partial<BuildContext> = {}): BuildContext => ({
-  target: 't',
-  targetFile: join(dir, 't.yaml'),
-  baseUrl: 'https://127.0.0.1:1',
-  tls: {},
-  reportDir: dir,
-  redactor: new Redactor(),
-  resolvePath: (p) => (p.startsWith('/') ? p : join(dir, p)),
-  ...over,
-})
+const ctx = (over: Partial<BuildContext> = {}): BuildContext => testBuildContext(dir, { baseUrl: 'https://127.0.0.1:1', ...over })
 
 const PG = 'postgresql://u@127.0.0.1:1/db'
 
 describe('a missing file is a build() error naming the field and the path', () => {
-  it.each<[string, CheckKind, Record<string, unknown>, Partial<BuildContext>, RegExp]>([
-    ['tls --ca (absolute)', tlsKind, { host: '127.0.0.1:1', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA bundle \/nonexistent\.pem: no such file or directory$/],
-    ['tls ca relative to the target file', tlsKind, { host: '127.0.0.1:1', ca: 'certs/ca.pem' }, {}, /^ca "certs\/ca\.pem": cannot read CA bundle \/.*\/certs\/ca\.pem: no such file or directory$/],
-    ['tls pemFile', tlsKind, { pemFile: '/nonexistent/tls.crt' }, {}, /^pemFile: cannot read PEM file \/nonexistent\/tls\.crt: no such file or directory$/],
-    ['tls pemFile is a folder', tlsKind, { pemFile: 'migrations' }, {}, /^pemFile "migrations": cannot read PEM file .*: not a regular file$/],
-    ['tls target tls.ca', tlsKind, { host: '127.0.0.1:1' }, { tls: { ca: '/nonexistent/root.pem' } }, /^tls\.ca: cannot read CA bundle \/nonexistent\/root\.pem/],
-    ['webhook --payload @file', webhookKind, { secret: 's', payload: '@/nonexistent' }, {}, /^payload "@\/nonexistent": cannot read payload file \/nonexistent: no such file or directory$/],
-    ['webhook payloadFile', webhookKind, { secret: 's', payloadFile: 'ticket.json' }, {}, /^payloadFile "ticket\.json": cannot read payload file \/.*\/ticket\.json: no such file/],
-    ['http ca', httpKind, { url: '/health', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA file \/nonexistent\.pem: no such file or directory$/],
-    ['browser ca', browserKind, { url: '/', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA file \/nonexistent\.pem/],
-    ['alembic migrationsDir', alembicKind, { url: PG, migrationsDir: 'alembic/versions' }, {}, /^migrationsDir "alembic\/versions": cannot read migrations folder \/.*\/alembic\/versions: no such file or directory$/],
-    ['alembic migrationsDir is a file', alembicKind, { url: PG, migrationsDir: 'not-a-dir' }, {}, /^migrationsDir "not-a-dir": cannot read migrations folder .*: not a directory$/],
-    ['postgres ca', postgresKind, { url: PG, sslmode: 'verify-full', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA file \/nonexistent\.pem/],
-    ['redis ca', redisKind, { url: 'rediss://127.0.0.1:1', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA file \/nonexistent\.pem/],
-    ['kube kubeconfig', kubeRolloutKind, { name: 'api', kubeconfig: '/nonexistent/kubeconfig' }, {}, /^kubeconfig: cannot read kubeconfig \/nonexistent\/kubeconfig: no such file or directory$/],
-  ])('%s', (_name, kind, fields, over, message) => {
-    const build = () => kind.build({ id: 'x', kind: kind.kind, ...fields } as never, ctx(over))
-    expect(build).toThrow(InvalidArgumentError)
-    expect(build).toThrow(message)
+  it.each<[string, string, Record<string, unknown>, Partial<BuildContext>, RegExp]>([
+    ['tls --ca (absolute)', 'tls', { host: '127.0.0.1:1', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA bundle \/nonexistent\.pem: no such file or directory$/],
+    ['tls ca relative to the target file', 'tls', { host: '127.0.0.1:1', ca: 'certs/ca.pem' }, {}, /^ca "certs\/ca\.pem": cannot read CA bundle \/.*\/certs\/ca\.pem: no such file or directory$/],
+    ['tls pemFile', 'tls', { pemFile: '/nonexistent/tls.crt' }, {}, /^pemFile: cannot read PEM file \/nonexistent\/tls\.crt: no such file or directory$/],
+    ['tls pemFile is a folder', 'tls', { pemFile: 'migrations' }, {}, /^pemFile "migrations": cannot read PEM file .*: not a regular file$/],
+    ['tls target tls.ca', 'tls', { host: '127.0.0.1:1' }, { tls: { ca: '/nonexistent/root.pem' } }, /^tls\.ca: cannot read CA bundle \/nonexistent\/root\.pem/],
+    ['webhook --payload @file', 'webhook', { secret: 's', payload: '@/nonexistent' }, {}, /^payload "@\/nonexistent": cannot read payload file \/nonexistent: no such file or directory$/],
+    ['webhook payloadFile', 'webhook', { secret: 's', payloadFile: 'ticket.json' }, {}, /^payloadFile "ticket\.json": cannot read payload file \/.*\/ticket\.json: no such file/],
+    ['http ca', 'http', { url: '/health', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA file \/nonexistent\.pem: no such file or directory$/],
+    ['browser ca', 'browser', { url: '/', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA file \/nonexistent\.pem/],
+    ['alembic migrationsDir', 'alembic', { url: PG, migrationsDir: 'alembic/versions' }, {}, /^migrationsDir "alembic\/versions": cannot read migrations folder \/.*\/alembic\/versions: no such file or directory$/],
+    ['alembic migrationsDir is a file', 'alembic', { url: PG, migrationsDir: 'not-a-dir' }, {}, /^migrationsDir "not-a-dir": cannot read migrations folder .*: not a directory$/],
+    ['postgres ca', 'postgres', { url: PG, sslmode: 'verify-full', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA file \/nonexistent\.pem/],
+    ['redis ca', 'redis', { url: 'rediss://127.0.0.1:1', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA file \/nonexistent\.pem/],
+    ['kube kubeconfig', 'kube-rollout', { name: 'api', kubeconfig: '/nonexistent/kubeconfig' }, {}, /^kubeconfig: cannot read kubeconfig \/nonexistent\/kubeconfig: no such file or directory$/],
+  ])('%s', async (_name, kind, fields, over, message) => {
+    const build = buildKind({ id: 'x', kind, ...fields }, ctx(over))
+    await expect(build).rejects.toThrow(InvalidArgumentError)
+    await expect(build).rejects.toThrow(message)
   })
 
-  it.skipIf(process.getuid?.() === 0)('an unreadable file says permission denied (skipped as root: root reads everything)', () => {
+  it.skipIf(process.getuid?.() === 0)('an unreadable file says permission denied (skipped as root: root reads everything)', async () => {
     const file = join(dir, 'secret.pem')
     writeFileSync(file, 'x')
     chmodSync(file, 0o000)
-    expect(() => tlsKind.build({ id: 'x', kind: 'tls', host: '127.0.0.1:1', ca: file }, ctx())).toThrow(/permission denied/)
+    await expect(buildKind({ id: 'x', kind: 'tls', host: '127.0.0.1:1', ca: file }, ctx())).rejects.toThrow(/permission denied/)
   })
 })
 
@@ -97,15 +80,15 @@ describe('files that exist are used as before', () => {
     const bytes = Buffer.from('{"ticket_id":"F-1"}\r\n\u0000')
     writeFileSync(join(dir, 'ticket.bin'), bytes)
     for (const fields of [{ payload: '@ticket.bin' }, { payloadFile: 'ticket.bin' }]) {
-      const r = await webhookKind.build({ id: 'w', kind: 'webhook', secret: 's', url: `${base}/hook`, ...fields }, ctx()).run(AbortSignal.timeout(5000))
+      const r = await (await buildKind({ id: 'w', kind: 'webhook', secret: 's', url: `${base}/hook`, ...fields }, ctx())).run(AbortSignal.timeout(5000))
       expect(r.status, r.message).toBe('pass')
       expect(bodies.at(-1)!.equals(bytes)).toBe(true)
     }
   })
 
-  it('alembic and tls take the resolved paths', () => {
+  it('alembic and tls take the resolved paths', async () => {
     writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n')
-    expect(() => alembicKind.build({ id: 'a', kind: 'alembic', url: PG, migrationsDir: 'migrations' }, ctx())).not.toThrow()
-    expect(() => tlsKind.build({ id: 't', kind: 'tls', host: '127.0.0.1:1', ca: 'ca.pem', pemFile: 'ca.pem' }, ctx())).not.toThrow()
+    await expect(buildKind({ id: 'a', kind: 'alembic', url: PG, migrationsDir: 'migrations' }, ctx())).resolves.toBeDefined()
+    await expect(buildKind({ id: 't', kind: 'tls', host: '127.0.0.1:1', ca: 'ca.pem', pemFile: 'ca.pem' }, ctx())).resolves.toBeDefined()
   })
 })

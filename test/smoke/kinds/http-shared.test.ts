@@ -2,14 +2,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redactor } from '../../../lib/redact.ts'
-import { httpKind } from '../../../smoke/kinds/http.ts'
 import { redirectUrls } from '../../../smoke/kinds/https-redirect.ts'
-import { resolveUrl } from '../../../smoke/kinds/http-shared.ts'
-import { latencyKind } from '../../../smoke/kinds/latency.ts'
-import { metricsKind } from '../../../smoke/kinds/metrics.ts'
-import { securityHeadersKind } from '../../../smoke/kinds/security-headers.ts'
-import type { BuildContext } from '../../../smoke/kinds/types.ts'
-import { webhookKind } from '../../../smoke/kinds/webhook.ts'
+import { resolveUrl } from '../../../lib/url.ts'
+import type { BuildContext } from '../../../checks/kind.ts'
+import { buildKind, testBuildContext } from '../../helpers/kinds.ts'
 
 describe('resolveUrl: a relative url goes under the baseUrl path', () => {
   it.each([
@@ -25,7 +21,7 @@ describe('resolveUrl: a relative url goes under the baseUrl path', () => {
     ['https://gw/staging', 'https://other/x', 'https://other/x'],
     ['https://gw/staging', '//other/x', 'https://other/x'],
   ])('%s + %s → %s', (baseUrl, url, want) => {
-    expect(resolveUrl(url, { baseUrl }).toString()).toBe(want)
+    expect(resolveUrl(url, baseUrl).toString()).toBe(want)
   })
 
   it('https-redirect keeps the prefix on plain http', () => {
@@ -55,32 +51,33 @@ describe('kinds resolve under a baseUrl with a path prefix (a gateway route)', (
     server.closeAllConnections()
     await new Promise<void>((r) => server.close(() => r()))
   })
-  const ctx = (): BuildContext => ({ target: 't', targetFile: '/tmp/t.yaml', baseUrl: `${origin}/staging`, tls: {}, reportDir: '/tmp', redactor: new Redactor(), resolvePath: (p) => p })
+  const ctx = (): BuildContext => testBuildContext('/tmp', { baseUrl: `${origin}/staging` })
 
   it('http: /health → /staging/health, and the title says so', async () => {
     const entry = { id: 'h', kind: 'http', url: '/health' }
-    expect(httpKind.title(entry, ctx())).toBe(`GET ${origin}/staging/health answers 200`)
-    const r = await httpKind.build(entry, ctx()).run(AbortSignal.timeout(5000))
+    const spec = await buildKind(entry, ctx())
+    expect(spec.title).toBe(`GET ${origin}/staging/health answers 200`)
+    const r = await spec.run(AbortSignal.timeout(5000))
     expect(r.status, r.message).toBe('pass')
     expect(paths.at(-1)).toBe('/staging/health')
   })
 
   it('metrics: the default /metrics path goes under the prefix', async () => {
-    const r = await metricsKind.build({ id: 'm', kind: 'metrics' }, ctx()).run(AbortSignal.timeout(5000))
+    const r = await (await buildKind({ id: 'm', kind: 'metrics' }, ctx())).run(AbortSignal.timeout(5000))
     expect(paths.at(-1)).toBe('/staging/metrics')
     expect(r.status, r.message).toBe('pass')
   })
 
   it('webhook: the default path goes under the prefix', async () => {
     paths.length = 0
-    await webhookKind.build({ id: 'w', kind: 'webhook', secret: 's' }, ctx()).run(AbortSignal.timeout(5000))
+    await (await buildKind({ id: 'w', kind: 'webhook', secret: 's' }, ctx())).run(AbortSignal.timeout(5000))
     expect(paths).toEqual(['/staging/webhook/servicedesk'])
   })
 
   it('latency and security-headers resolve the same way', async () => {
     paths.length = 0
-    await latencyKind.build({ id: 'l', kind: 'latency', url: 'health', requests: 2, concurrency: 1 }, ctx()).run(AbortSignal.timeout(5000))
-    await securityHeadersKind.build({ id: 's', kind: 'security-headers', url: '/' }, ctx()).run(AbortSignal.timeout(5000))
+    await (await buildKind({ id: 'l', kind: 'latency', url: 'health', requests: 2, concurrency: 1 }, ctx())).run(AbortSignal.timeout(5000))
+    await (await buildKind({ id: 's', kind: 'security-headers', url: '/' }, ctx())).run(AbortSignal.timeout(5000))
     expect(paths).toEqual(['/staging/health', '/staging/health', '/staging/'])
   })
 })

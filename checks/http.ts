@@ -1,46 +1,40 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
+import { displayUrl, HTTP_TRANSPORT_FIELDS, httpRequest, isSensitiveHeader, maskHeaders, parseHttpUrl, transportOptions } from '../clients/http.ts'
 import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { displayUrl, httpRequest, isSensitiveHeader, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../clients/http.ts'
-import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { defaultsOf, Duration, Options, StatusCodes, StringMap, Type, Url, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * `httpProbe`: one HTTP request (redirects followed only when asked), judged on status, latency
- * and, optionally, a JSON Schema the body must match.
+ * `kind: http` — `httpProbe`: one HTTP request (redirects followed only when asked), judged on
+ * status, latency and, optionally, a JSON Schema the body must match.
  */
 
-export interface HttpProbeExpectations {
-  /** Accepted status code(s). Default 200. */
-  status?: number | number[]
-  /** JSON Schema the body must match; the body must then be JSON. Default: the body is not checked. */
-  json?: Record<string, unknown> | boolean
-  /** Maximum ms until the response headers (summed over redirects when they are followed). Default: no limit. */
-  maxLatencyMs?: number
-}
+export const HttpExpectations = Options(
+  {
+    status: Type.Optional(StatusCodes({ default: 200, description: 'accepted status code or list of codes' })),
+    json: Type.Optional(Type.Unsafe<Record<string, unknown> | boolean>({ type: ['object', 'boolean'], description: 'JSON Schema the body must match (the body must then be JSON)' })),
+    maxLatency: Type.Optional(Duration({ positive: true, description: 'maximum time to the response headers (summed over redirects), e.g. 500ms' })),
+  },
+  { description: 'what the response must satisfy (default: status 200)' },
+)
+export type HttpProbeExpectations = Static<typeof HttpExpectations>
 
-export interface HttpProbeOptions extends HttpTransportOptions {
-  /** Absolute http(s) URL. Required. */
-  url: string
-  /** HTTP method. Default `GET`. */
-  method?: string
-  /** Request headers. Values of Authorization, Cookie, *-Signature, *token* headers never reach evidence. */
-  headers?: Record<string, string>
-  /** Request body. Default: none. */
-  body?: string
-  /** What the response must satisfy. Default: status 200. */
-  expect?: HttpProbeExpectations
-  /** Follow 301/302/303/307/308 redirects, at most `maxRedirects` hops. Default false. */
-  followRedirects?: boolean
-  /** Hops followed when `followRedirects` is on; more is a failure. Default 5. */
-  maxRedirects?: number
-  /** Response headers copied into evidence (case-insensitive). Default content-type, location, server, cache-control. */
-  evidenceHeaders?: readonly string[]
-  /** Result id. Default `http`. */
-  id?: string
-  /** Result title. Default "GET <url> answers 200". */
-  title?: string
-}
+export const HttpOptions = Options({
+  url: Url({ description: 'absolute http(s) URL, or a path such as /health under the target baseUrl' }),
+  method: Type.Optional(Type.String({ pattern: '^[A-Za-z]+$', default: 'GET', description: 'HTTP method' })),
+  headers: Type.Optional(StringMap({ description: 'request headers; credentials (Authorization, tokens, cookies, signatures, API keys) must be env: references, and no sensitive header value reaches evidence' })),
+  body: Type.Optional(Type.String({ description: 'request body' })),
+  expect: Type.Optional(HttpExpectations),
+  followRedirects: Type.Optional(Type.Boolean({ default: false, description: 'follow 301/302/303/307/308 redirects, at most maxRedirects hops' })),
+  maxRedirects: Type.Optional(Type.Integer({ minimum: 0, default: 5, description: 'hops followed when followRedirects is on; more is a failure' })),
+  evidenceHeaders: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { default: ['content-type', 'location', 'server', 'cache-control'], description: 'response headers copied into evidence (case-insensitive)' })),
+  maxBodyBytes: Type.Optional(Type.Integer({ minimum: 0, default: 1024 * 1024, description: 'read at most this many body bytes' })),
+  ...HTTP_TRANSPORT_FIELDS,
+})
+export type HttpProbeOptions = Static<typeof HttpOptions> & RunContext
 
 /** What the probe saw; input of the pure judge. */
 export interface HttpProbeObservation {
@@ -83,18 +77,29 @@ export type HttpProbeEvidence = {
   expected: { status: number[]; maxLatencyMs?: number; json?: boolean }
 }
 
-type ResolvedProbeOptions = HttpProbeOptions & { method: string; followRedirects: boolean; maxRedirects: number; evidenceHeaders: readonly string[]; id: string }
 
-export const HTTP_PROBE_DEFAULTS: Readonly<Pick<ResolvedProbeOptions, 'method' | 'followRedirects' | 'maxRedirects' | 'evidenceHeaders' | 'id'>> = Object.freeze({
-  method: 'GET',
-  followRedirects: false,
-  maxRedirects: 5,
-  evidenceHeaders: Object.freeze(['content-type', 'location', 'server', 'cache-control']) as readonly string[],
-  id: 'http',
-})
+export const HTTP_PROBE_DEFAULTS = Object.freeze({ ...defaultsOf(HttpOptions, 'method', 'followRedirects', 'maxRedirects', 'evidenceHeaders', 'maxBodyBytes'), id: 'http' as string })
+const STATUS_DEFAULT = defaultsOf(HttpExpectations, 'status').status
 
 const EXCERPT_CHARS = 500
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
+
+export const httpKind = defineKind({
+  kind: 'http',
+  description: 'an HTTP request judged on status (one or a list; default 200), a JSON body against a JSON Schema, and latency; redirects followed only when asked',
+  options: HttpOptions,
+  positional: 'url',
+  // not --json: that is the command's output flag
+  aliases: { status: 'expect.status', 'json-schema': 'expect.json', 'max-latency': 'expect.maxLatency' },
+  title(o) {
+    const status = o.expect?.status ?? STATUS_DEFAULT
+    return `${(o.method ?? HTTP_PROBE_DEFAULTS.method).toUpperCase()} ${displayUrl(o.url)} answers ${Array.isArray(status) ? status.join(' or ') : status}`
+  },
+  validate: (o) => void normalizeExpectations(o.expect),
+  run: (o, rt) => httpProbe({ ...o, ...rt }),
+})
+
+type ResolvedProbeOptions = HttpProbeOptions & typeof HTTP_PROBE_DEFAULTS
 
 export async function httpProbe(options: HttpProbeOptions): Promise<CheckResult<HttpProbeEvidence>> {
   const opts: ResolvedProbeOptions = { ...HTTP_PROBE_DEFAULTS, ...stripUndefined(options) }
@@ -104,7 +109,7 @@ export async function httpProbe(options: HttpProbeOptions): Promise<CheckResult<
   const expect = normalizeExpectations(opts.expect)
   const method = opts.method.toUpperCase()
   const title = opts.title ?? `${method} ${displayUrl(opts.url)} answers ${expect.status.join(' or ')}`
-  return timed({ id: opts.id, title, kind: 'http' }, async () => judgeHttpProbe(await observeHttp(opts, method), expect))
+  return timed({ id: opts.id, title, kind: 'http' }, async () => judgeHttpProbe(await observeHttp(opts, method), opts.expect ?? {}))
 }
 
 /** Expectations with defaults applied and values checked; InvalidArgumentError for bad ones. */
@@ -113,11 +118,11 @@ export function normalizeExpectations(exp: HttpProbeExpectations = {}): { status
   if (status.length === 0 || !status.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) {
     throw new InvalidArgumentError(`expect.status must be an HTTP status code (100-599) or a non-empty list of them, got ${JSON.stringify(exp.status)}`)
   }
-  if (exp.maxLatencyMs !== undefined && (!Number.isFinite(exp.maxLatencyMs) || exp.maxLatencyMs <= 0)) {
-    throw new InvalidArgumentError(`expect.maxLatencyMs must be a positive number of ms, got ${exp.maxLatencyMs}`)
+  if (exp.maxLatency !== undefined && (!Number.isFinite(exp.maxLatency) || exp.maxLatency <= 0)) {
+    throw new InvalidArgumentError(`expect.maxLatency must be a positive number of ms, got ${exp.maxLatency}`)
   }
   const out: { status: number[]; json?: Record<string, unknown> | boolean; maxLatencyMs?: number } = { status }
-  if (exp.maxLatencyMs !== undefined) out.maxLatencyMs = exp.maxLatencyMs
+  if (exp.maxLatency !== undefined) out.maxLatencyMs = exp.maxLatency
   if (exp.json !== undefined) {
     compileSchema(exp.json)
     out.json = exp.json

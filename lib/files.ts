@@ -1,6 +1,6 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs'
-import { errorMessage, InvalidArgumentError } from '../../lib/errors.ts'
-import type { BuildContext } from './types.ts'
+import { errorMessage, InvalidArgumentError } from './errors.ts'
+
 
 /**
  * Files and folders a check entry names (ca, pemFile, payloadFile, migrationsDir, kubeconfig, ...),
@@ -18,7 +18,7 @@ export interface EntryPath {
 }
 
 /** `field`'s value resolved against the target file's folder. */
-export function entryPath(field: string, given: string, ctx: Pick<BuildContext, 'resolvePath'>): EntryPath {
+export function entryPath(field: string, given: string, ctx: { resolvePath(p: string): string }): EntryPath {
   return { field, given, path: ctx.resolvePath(given) }
 }
 

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { excerpt, httpProbe, judgeHttpProbe, type HttpProbeExpectations, type HttpProbeObservation } from '../../checks/http-probe.ts'
+import { excerpt, httpProbe, judgeHttpProbe, type HttpProbeExpectations, type HttpProbeObservation } from '../../checks/http.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import { Redactor } from '../../lib/redact.ts'
-import { httpKind } from '../../smoke/kinds/http.ts'
-import type { BuildContext } from '../../smoke/kinds/types.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
+import type { BuildContext } from '../../checks/kind.ts'
 import { closedPort, startHttpServer, testPki, type TestServer } from './http-fixtures.ts'
 
 const HEALTHY_SCHEMA = {
@@ -36,8 +36,8 @@ describe('judgeHttpProbe', () => {
     ['wrong status', { status: 503 }, {}, 'fail', 'expected status 200, got 503'],
     ['status list accepted', { status: 204 }, { status: [200, 204] }, 'pass', /^status 204/],
     ['status list rejected', { status: 500 }, { status: [200, 204] }, 'fail', 'expected status 200 or 204, got 500'],
-    ['latency within budget', { latencyMs: 500 }, { maxLatencyMs: 500 }, 'pass', /^status 200/],
-    ['latency over budget', { latencyMs: 812 }, { maxLatencyMs: 500 }, 'fail', 'latency 812 ms over budget 500 ms'],
+    ['latency within budget', { latencyMs: 500 }, { maxLatency: 500 }, 'pass', /^status 200/],
+    ['latency over budget', { latencyMs: 812 }, { maxLatency: 500 }, 'fail', 'latency 812 ms over budget 500 ms'],
     ['JSON matches', {}, { json: HEALTHY_SCHEMA }, 'pass', /body matches the schema/],
     ['JSON const mismatch', { body: '{"status":"degraded","database":"connected","redis":"connected"}' }, { json: HEALTHY_SCHEMA }, 'fail',
       'body does not match: /status must be equal to constant "healthy" (got "degraded")'],
@@ -48,7 +48,7 @@ describe('judgeHttpProbe', () => {
     ['empty body where JSON expected', { body: '' , headers: {} }, { json: true }, 'fail', 'body is not JSON (no content-type): empty'],
     ['truncated JSON', { body: '{"status":"hea', truncated: true }, { json: HEALTHY_SCHEMA }, 'fail', /^body is not complete JSON: it was cut at 14 bytes/],
     ['several problems at once', { status: 503, latencyMs: 900, body: '{"status":"degraded","database":"connected","redis":"connected"}' },
-      { maxLatencyMs: 500, json: HEALTHY_SCHEMA }, 'fail',
+      { maxLatency: 500, json: HEALTHY_SCHEMA }, 'fail',
       'expected status 200, got 503; latency 900 ms over budget 500 ms; body does not match: /status must be equal to constant "healthy" (got "degraded")'],
     ['transport error', { status: undefined, headers: undefined, body: undefined, error: { message: 'headers timed out after 1000 ms', code: 'RBK_TIMEOUT', phase: 'headers' } }, {}, 'fail',
       'headers timed out after 1000 ms'],
@@ -62,7 +62,7 @@ describe('judgeHttpProbe', () => {
   })
 
   it('records the error phase and the expectations in evidence', () => {
-    const v = judgeHttpProbe(obs({ status: undefined, error: { message: 'headers timed out after 300 ms', code: 'RBK_TIMEOUT', phase: 'headers' } }), { maxLatencyMs: 100 })
+    const v = judgeHttpProbe(obs({ status: undefined, error: { message: 'headers timed out after 300 ms', code: 'RBK_TIMEOUT', phase: 'headers' } }), { maxLatency: 100 })
     expect(v.evidence.error).toEqual({ code: 'RBK_TIMEOUT', phase: 'headers' })
     expect(v.evidence.expected).toEqual({ status: [200], maxLatencyMs: 100 })
   })
@@ -70,7 +70,7 @@ describe('judgeHttpProbe', () => {
   it.each([
     [{ status: 99 }],
     [{ status: [] as number[] }],
-    [{ maxLatencyMs: -5 }],
+    [{ maxLatency: -5 }],
     [{ json: { type: 'no-such-type' } }],
   ])('bad expectations throw InvalidArgumentError: %j', (exp) => {
     expect(() => judgeHttpProbe(obs(), exp as HttpProbeExpectations)).toThrow(InvalidArgumentError)
@@ -161,7 +161,7 @@ describe('httpProbe against a loopback server', () => {
   })
 
   it('fails when latency is over budget', async () => {
-    const r = await httpProbe({ url: `${server.url}/slow`, expect: { maxLatencyMs: 100 } })
+    const r = await httpProbe({ url: `${server.url}/slow`, expect: { maxLatency: 100 } })
     expect(r.status).toBe('fail')
     expect(r.message).toMatch(/^latency \d+ ms over budget 100 ms$/)
     expect(r.evidence.latencyMs).toBeGreaterThanOrEqual(240)
@@ -256,16 +256,7 @@ describe('httpProbe over HTTPS and the http kind', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const ctx = (over: Partial<BuildContext> = {}): BuildContext => ({
-    target: 'test',
-    targetFile: join(dir, 'target.yaml'),
-    baseUrl: server.url,
-    tls: { ca: caFile },
-    reportDir: dir,
-    redactor: new Redactor(),
-    resolvePath: (p) => (p.startsWith('/') ? p : join(dir, p)),
-    ...over,
-  })
+  const ctx = (over: Partial<BuildContext> = {}): BuildContext => testBuildContext(dir, { baseUrl: server.url, tls: { ca: caFile }, ...over })
 
   it('an untrusted certificate is a fail with a TLS message', async () => {
     const r = await httpProbe({ url: `${server.url}/health` })
@@ -275,21 +266,21 @@ describe('httpProbe over HTTPS and the http kind', () => {
 
   it('builds from a target entry: relative url, CA from tls.ca, maxLatency duration', async () => {
     const entry = { id: 'health', kind: 'http', url: '/health', expect: { status: 200, json: HEALTHY_SCHEMA, maxLatency: '5s' } }
-    expect(httpKind.title(entry, ctx())).toBe(`GET ${server.url}/health answers 200`)
-    const spec = httpKind.build(entry, ctx())
+    const spec = await buildKind(entry, ctx())
+    expect(spec.title).toBe(`GET ${server.url}/health answers 200`)
     const r = await spec.run(AbortSignal.timeout(5000))
     expect(r.status).toBe('pass')
     expect(r.evidence.url).toBe(`${server.url}/health`)
   })
 
   it('an entry ca is read relative to the target file; a missing file is a build error', async () => {
-    const spec = httpKind.build({ id: 'h', kind: 'http', url: '/health', ca: 'ca.pem' }, ctx({ tls: {} }))
+    const spec = await buildKind({ id: 'h', kind: 'http', url: '/health', ca: 'ca.pem' }, ctx({ tls: {} }))
     expect((await spec.run(AbortSignal.timeout(5000))).status).toBe('pass')
-    expect(() => httpKind.build({ id: 'h', kind: 'http', url: '/health', ca: 'missing.pem' }, ctx({ tls: {} }))).toThrow(/cannot read CA file .*missing\.pem/)
+    await expect(buildKind({ id: 'h', kind: 'http', url: '/health', ca: 'missing.pem' }, ctx({ tls: {} }))).rejects.toThrow(/cannot read CA file .*missing\.pem/)
   })
 
-  it('without baseUrl a relative url is a build error', () => {
-    expect(() => httpKind.build({ id: 'h', kind: 'http', url: '/health' }, ctx({ baseUrl: undefined }))).toThrow(/is not an absolute http\(s\) URL, and there is no baseUrl to resolve it against/)
+  it('without baseUrl a relative url is a build error', async () => {
+    await expect(buildKind({ id: 'h', kind: 'http', url: '/health' }, ctx({ baseUrl: undefined }))).rejects.toThrow(/is not an absolute http\(s\) URL, and there is no baseUrl to resolve it against/)
   })
 })
 

@@ -1,0 +1,35 @@
+import type { AnyCheckKind } from './kind.ts'
+
+/**
+ * Every check kind a target file can use, by name, each loaded on demand: a run loads only the
+ * kinds its target uses (start-up time counts). The module of kind `x` is `checks/x.ts` and exports
+ * `xKind` (camel case); a test holds every line to that rule. A new kind is one module, one line
+ * here and its test.
+ */
+const LOADERS: Readonly<Record<string, () => Promise<AnyCheckKind>>> = Object.freeze({
+  'http': async () => (await import('./http.ts')).httpKind,
+})
+
+/** The kind names, in documentation order. */
+export const KIND_NAMES: readonly string[] = Object.freeze(Object.keys(LOADERS))
+
+const loaded = new Map<string, Promise<AnyCheckKind>>()
+
+/** The kind called `name`, or undefined when there is none. */
+export function loadKind(name: string): Promise<AnyCheckKind | undefined> {
+  const load = Object.hasOwn(LOADERS, name) ? LOADERS[name] : undefined
+  if (!load) return Promise.resolve(undefined)
+  let p = loaded.get(name)
+  if (!p) {
+    p = load()
+    loaded.set(name, p)
+  }
+  return p
+}
+
+/** The named kinds (unknown names skipped), or every kind; in KIND_NAMES order. */
+export async function loadKinds(names: Iterable<string> = KIND_NAMES): Promise<AnyCheckKind[]> {
+  const wanted = new Set(names)
+  const kinds = await Promise.all(KIND_NAMES.filter((n) => wanted.has(n)).map((n) => loadKind(n)))
+  return kinds.filter((k): k is AnyCheckKind => k !== undefined)
+}
