@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
-import { displayUrl, HTTP_TRANSPORT_FIELDS, httpRequest, isSensitiveHeader, maskHeaders, parseHttpUrl, transportOptions } from '../clients/http.ts'
+import { displayUrl, HTTP_TRANSPORT_FIELDS, httpRequest, isSensitiveHeader, maskHeaders, parseHttpUrl, SENSITIVE_HEADER, transportOptions } from '../clients/http.ts'
 import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
@@ -25,7 +25,7 @@ export type HttpProbeExpectations = Static<typeof HttpExpectations>
 export const HttpOptions = Options({
   url: Url({ description: 'absolute http(s) URL, or a path such as /health under the target baseUrl' }),
   method: Type.Optional(Type.String({ pattern: '^[A-Za-z]+$', default: 'GET', description: 'HTTP method' })),
-  headers: Type.Optional(StringMap({ description: 'request headers; credentials (Authorization, tokens, cookies, signatures, API keys) must be env: references, and no sensitive header value reaches evidence' })),
+  headers: Type.Optional(StringMap({ secretKeys: SENSITIVE_HEADER, description: 'request headers; credentials (Authorization, tokens, cookies, signatures, API keys) must be env: references, and no sensitive header value reaches evidence' })),
   body: Type.Optional(Type.String({ description: 'request body' })),
   expect: Type.Optional(HttpExpectations),
   followRedirects: Type.Optional(Type.Boolean({ default: false, description: 'follow 301/302/303/307/308 redirects, at most maxRedirects hops' })),

@@ -314,8 +314,8 @@ export function transportOptions(opts: HttpTransportOptions): HttpTransportOptio
   return out
 }
 
-/** Header names whose values are credentials: never copied into evidence. */
-const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|signature|token|secret|api-?key|password|passwd|credential/i
+/** Header names whose values are credentials: never copied into evidence, and in target files only as env: references. */
+export const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|signature|token|secret|api-?key|password|passwd|credential/i
 
 /** True when a header's value must not appear in evidence (Authorization, Cookie, *-Signature, *token*, ...). */
 export function isSensitiveHeader(name: string): boolean {

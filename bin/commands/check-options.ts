@@ -248,17 +248,21 @@ export function kindHelp(kind: AnyCheckKind): string {
       const p = [...path, name]
       const dotted = p.map(kebab).join('.')
       const aliases = Object.entries(kind.aliases ?? {}).filter(([, target]) => target === p.join('.')).map(([a]) => `--${a}`)
+      if (sub.properties) {
+        // An object of options: its fields are the flags.
+        walk(sub, p, sub.required ?? [])
+        continue
+      }
       const secret = sub[SECRET_KEYWORD]
-      const flag = secret ? `--${dotted}-env <NAME>` : `--${dotted}${valueHint(sub)}`
+      const flag = secret ? `--${dotted}-env <NAME>` : sub.patternProperties ? `--${dotted}.<key> <value>` : `--${dotted}${valueHint(sub)}`
       const notes: string[] = []
       if (kind.positional === name && path.length === 0) notes.push('or the argument')
       if (required.includes(name)) notes.push('required')
       if (sub.default !== undefined) notes.push(`default: ${formatDefault(sub.default)}`)
       if (types(sub).includes('array')) notes.push('comma-separated or repeated')
       if (secret) notes.push('read from environment variable NAME')
-      if (sub.patternProperties) notes.push(`as --${dotted}.<key> <value>${sub[SECRET_KEYS_KEYWORD] ? `; credentials as --${dotted}.<key>-env NAME` : ''}`)
+      if (sub.patternProperties && sub[SECRET_KEYS_KEYWORD]) notes.push(`credentials as --${dotted}.<key>-env NAME`)
       rows.push([[flag, ...aliases].join(', '), `${sub.description ?? ''}${notes.length ? ` (${notes.join('; ')})` : ''}`])
-      if (sub.properties) walk(sub, p, sub.required ?? [])
     }
   }
   const options = kind.options as Schema
