@@ -283,6 +283,8 @@ export function backoffDelay(step: number, o: { initialMs: number; capMs: number
   return Math.max(0, Math.min(jittered, o.remainingMs ?? Number.POSITIVE_INFINITY))
 }
 
+const STOPPED = Symbol('stopped')
+
 const keyOf = (o: unknown): string => {
   const m = (o as { metadata?: { namespace?: string; name?: string } })?.metadata
   return `${m?.namespace ?? ''}/${m?.name ?? ''}`
@@ -341,6 +343,7 @@ export async function watchUntil<T, R>(opts: WatchUntilOptions<T, R>): Promise<W
     await sleep(ms)
     stats.backoffMs += Date.now() - t0
   }
+  const stoppedPromise = new Promise<typeof STOPPED>((resolve) => (stopper.signal.aborted ? resolve(STOPPED) : stopper.signal.addEventListener('abort', () => resolve(STOPPED), { once: true })))
   const stopped = (): WatchOutcome<R> | undefined => (opts.signal?.aborted ? { outcome: 'aborted', stats } : stopper.signal.aborted ? { outcome: 'timeout', stats } : undefined)
   let synced = false
   let ticker: NodeJS.Timeout | undefined
@@ -385,7 +388,10 @@ export async function watchUntil<T, R>(opts: WatchUntilOptions<T, R>): Promise<W
         let listed: ListResult<T>
         try {
           stats.lists++
-          listed = await opts.list()
+          // A LIST in flight when the deadline passes is abandoned (its own request timeout ends it).
+          const l = await Promise.race([opts.list(), stoppedPromise])
+          if (l === STOPPED) return stopped() ?? { outcome: 'timeout', stats }
+          listed = l
         } catch (err) {
           if (first) return { outcome: 'error', error: err, stats }
           stats.lastError = errorMessage(err).split('\n')[0]

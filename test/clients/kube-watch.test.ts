@@ -51,4 +51,25 @@ describe('watchUntil against a server that closes every watch at once', () => {
       await fs.close()
     }
   })
+
+  it('abandons a re-list still in flight at the deadline instead of waiting for its request timeout', async () => {
+    const fs = await startFaultServer('web', { watch: 'close' })
+    fs.listDelayMs = (n) => (n === 1 ? 0 : 10_000)
+    try {
+      const client = createKubeClient({ kubeconfig: fs.kubeconfigPath, requestTimeout: 8000 })
+      const started = Date.now()
+      const r = await watchUntil({
+        client,
+        timeoutMs: 2000,
+        path: '/apis/apps/v1/namespaces/default/deployments',
+        list: () => client.apps.listNamespacedDeployment({ namespace: 'default' }, client.call()),
+        evaluate: () => undefined,
+      })
+      expect(r.outcome).toBe('timeout')
+      expect(r.stats.lists).toBe(2)
+      expect(Date.now() - started).toBeLessThan(2500)
+    } finally {
+      await fs.close()
+    }
+  })
 })

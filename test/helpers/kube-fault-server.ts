@@ -28,6 +28,8 @@ export interface FaultServer {
   log: { at: number; kind: string; url: string }[]
   /** What the next workload watch does; a function sees the 1-based watch number. */
   watch: WatchBehaviour | ((n: number) => WatchBehaviour)
+  /** Delay before answering LIST number n (1-based), ms; default none. */
+  listDelayMs?: (n: number) => number
   /** The Deployment as LIST and `event` watches return it. Mutable. */
   deployment: Record<string, any>
   /** Makes the Deployment look rolled out (status matches spec, new generation observed). */
@@ -50,6 +52,7 @@ export async function startFaultServer(name: string, opts: { watch: FaultServer[
   let rv = 10
   const open = new Set<ServerResponse>()
   let watches = 0
+  let lists = 0
   const fs: FaultServer = {
     url: '',
     kubeconfigPath: '',
@@ -94,7 +97,13 @@ export async function startFaultServer(name: string, opts: { watch: FaultServer[
     }
     if (!isWatch) {
       count('list', req)
-      return json(res, 200, { kind: 'DeploymentList', apiVersion: 'apps/v1', metadata: { resourceVersion: fs.deployment.metadata.resourceVersion }, items: [fs.deployment] })
+      const answer = () => json(res, 200, { kind: 'DeploymentList', apiVersion: 'apps/v1', metadata: { resourceVersion: fs.deployment.metadata.resourceVersion }, items: [fs.deployment] })
+      const delay = fs.listDelayMs?.(++lists) ?? 0
+      if (delay <= 0) return answer()
+      open.add(res)
+      const t = setTimeout(answer, delay)
+      res.on('close', () => (clearTimeout(t), open.delete(res)))
+      return
     }
     count('watch', req)
     watches++
