@@ -154,6 +154,8 @@ export class Redactor {
   }
 
   #addForms(secret: string): void {
+    // Short values stay out entirely: even their longer encodings (hex "7077" for "pw") would mask ordinary text.
+    if (secret.length < MIN_SECRET_LENGTH) return
     for (const f of secretForms(secret)) this.#secrets.add(f)
     this.#pattern = undefined
   }

@@ -167,6 +167,13 @@ describe('Redactor: the secret parts of a secret URL', () => {
     expect(r.redact(text)).toBe(text)
   })
 
+  it('a URL password shorter than 4 characters is not registered in any form (its hex would mask port numbers)', () => {
+    const r = new Redactor()
+    r.addUrlCredentials('https://u:pw@example.com:7077/')
+    r.addSecretUrl('https://u:pw@example.com/')
+    expect(r.redact('port 7077, cHc=')).toBe('port 7077, cHc=')
+  })
+
   it('a non-URL secret is only itself', () => {
     const r = new Redactor()
     r.addSecretUrl('not a url, just hunter22')
