@@ -1,5 +1,5 @@
 import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
-import { httpRequest, parseHttpUrl } from '../clients/http.ts'
+import { basicAuthorization, bearerAuthorization, httpRequest, parseHttpUrl } from '../clients/http.ts'
 import { publicUrl } from '../clients/prometheus.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { stripUndefined } from '../lib/object.ts'
@@ -105,8 +105,8 @@ async function observeGrafana(opts: Resolved): Promise<GrafanaObservation> {
   const base = publicUrl(opts.url)
   const ev: GrafanaDashboardEvidence = { grafana: base }
   const headers: Record<string, string> = { accept: 'application/json' }
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`
-  else if (opts.username !== undefined || opts.password !== undefined) headers.authorization = `Basic ${Buffer.from(`${opts.username ?? ''}:${opts.password ?? ''}`).toString('base64')}`
+  if (opts.token) headers.authorization = bearerAuthorization(opts.token)
+  else if (opts.username !== undefined || opts.password !== undefined) headers.authorization = basicAuthorization(opts.username, opts.password)
 
   const api = async (path: string, body?: unknown): Promise<ApiResult> => {
     try {

@@ -50,6 +50,8 @@ export interface RolloutEvidence {
   status?: Record<string, unknown>
   /** Pods of the new revision in a fatal state (failFast). */
   fatalPods?: PodProblem[]
+  /** Problems of the new revision's pods at the last look, fatal or still inside the grace period (at most 10). */
+  lastPodProblems?: PodProblem[]
   waitedMs: number
   watch?: WatchStats
   serverMessage?: string
@@ -158,28 +160,45 @@ async function observe(client: KubeClient, o: RolloutStatusOptions & RolloutDefa
     return { status: 'fail', message: `${k.singular} ${o.name} not found in namespace ${ns}`, evidence: ev }
   }
 
-  // The pods side (failFast): a second watch on the workload's pods, judged against the new revision.
-  const both = new AbortController()
-  const outer = o.signal ? AbortSignal.any([o.signal, both.signal]) : both.signal
+  // The pods side: a second watch on the workload's pods, judged against the new revision. With
+  // failFast it ends the wait on a fatal problem; either way it remembers the last problem seen, so
+  // a timeout can say why the rollout did not finish (kubectl only says it timed out).
+  // Each side has its own stop switch: stopping one must never make the other look interrupted.
+  const stopPods = new AbortController()
+  const stopWorkload = new AbortController()
+  const podsSignal = o.signal ? AbortSignal.any([o.signal, stopPods.signal]) : stopPods.signal
+  const workloadSignal = o.signal ? AbortSignal.any([o.signal, stopWorkload.signal]) : stopWorkload.signal
   const remaining = () => Math.max(1, o.timeout - (Date.now() - started))
+  let lastProblems: PodProblem[] = []
+  const newHash = newReplicaSetHash(client, ns)
   const podsWatch = async (): Promise<PodProblem[] | undefined> => {
     // Wait for the workload to be known (its selector names the pods).
-    await Promise.race([firstSeen, new Promise<void>((resolve) => outer.addEventListener('abort', () => resolve(), { once: true }))])
-    if (!latest || outer.aborted) return undefined
+    await Promise.race([firstSeen, new Promise<void>((resolve) => podsSignal.addEventListener('abort', () => resolve(), { once: true }))])
+    if (!latest || podsSignal.aborted) return undefined
     const sel = selectorString(latest.spec?.selector)
     if (!sel) return undefined
     const res = await watchUntil<PodLike, PodProblem[]>({
       client,
-      signal: outer,
+      signal: podsSignal,
       timeoutMs: remaining(),
       path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`,
       query: { labelSelector: sel },
       list: () => client.core.listNamespacedPod({ namespace: ns, labelSelector: sel }, client.call()),
       evaluate: async (pods) => {
-        const fatal = [...pods.values()].filter((p) => isNewRevisionPod(p, latest)).flatMap((p) => podProblems(p, { now: Date.now(), graceMs: o.fatalGrace, fatalRestarts: o.fatalRestarts })).filter((p) => p.severity !== 'pending')
-        if (fatal.length === 0) return undefined
-        // Confirm which ReplicaSet is the new one before blaming its pods.
-        if (k.kind === 'Deployment' && !(await confirmNewReplicaSet(client, ns, latest, fatal, pods))) return undefined
+        let candidates = [...pods.values()].filter((p) => isNewRevisionPod(p, latest))
+        const problems = () => candidates.flatMap((p) => podProblems(p, { now: Date.now(), graceMs: o.fatalGrace, fatalRestarts: o.fatalRestarts }))
+        if (problems().length === 0) {
+          lastProblems = []
+          return undefined
+        }
+        // Deployments: blame only pods of the newest ReplicaSet (old pods are going away anyway).
+        const hash = k.kind === 'Deployment' ? await newHash(latest) : undefined
+        if (hash) candidates = candidates.filter((p) => p.metadata?.labels?.['pod-template-hash'] === hash)
+        const found = problems()
+        lastProblems = found
+        const fatal = found.filter((p) => p.severity !== 'pending')
+        // Without knowing the new ReplicaSet, a problem may belong to an old pod: remember it, do not fail on it.
+        if (!o.failFast || fatal.length === 0 || (k.kind === 'Deployment' && !hash)) return undefined
         return fatal
       },
       reevaluateEveryMs: 1000,
@@ -189,7 +208,7 @@ async function observe(client: KubeClient, o: RolloutStatusOptions & RolloutDefa
 
   const workloadWatch = watchUntil<Workload, { verdict: Verdict<RolloutEvidence> }>({
     client,
-    signal: outer,
+    signal: workloadSignal,
     timeoutMs: o.timeout,
     path: k.kind === 'Deployment' ? `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments` : k.kind === 'StatefulSet' ? `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/statefulsets` : `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/daemonsets`,
     query: { fieldSelector },
@@ -207,27 +226,38 @@ async function observe(client: KubeClient, o: RolloutStatusOptions & RolloutDefa
     },
   })
 
-  const pods = o.failFast ? podsWatch() : new Promise<undefined>(() => {})
-  const winner = await Promise.race([workloadWatch.then((r) => ({ side: 'workload' as const, r })), pods.then((p) => ({ side: 'pods' as const, p }))])
-  both.abort()
-  if (winner.side === 'pods') {
-    if (winner.p && winner.p.length > 0) {
-      ev.fatalPods = winner.p
-      fill()
-      const first = winner.p[0]!
-      const more = winner.p.length > 1 ? ` (and ${winner.p.length - 1} more)` : ''
-      return { status: 'fail', message: `${k.singular} ${o.name} rollout cannot finish: ${describeProblem(first)}${more}`, evidence: ev }
-    }
-    // The pods side ended without a finding (aborted); fall through to the workload result.
+  const pods = podsWatch().catch(() => undefined)
+  const first = await Promise.race([workloadWatch.then((r) => ({ side: 'workload' as const, r })), pods.then((p) => ({ side: 'pods' as const, p }))])
+  if (first.side === 'pods' && first.p && first.p.length > 0) {
+    stopWorkload.abort()
+    ev.fatalPods = first.p
+    fill()
+    const top = first.p[0]!
+    const more = first.p.length > 1 ? ` (and ${first.p.length - 1} more)` : ''
+    return { status: 'fail', message: `${k.singular} ${o.name} rollout cannot finish: ${describeProblem(top)}${more}`, evidence: ev }
   }
-  const r = winner.side === 'workload' ? winner.r : await workloadWatch
+  // The pods side ended without a finding (its own deadline, a refused pod list): the workload side decides.
+  const r = first.side === 'workload' ? first.r : await workloadWatch
+  stopPods.abort()
   ev.watch = r.stats
+  if (lastProblems.length > 0) ev.lastPodProblems = lastProblems.slice(0, 10)
   if (r.outcome === 'done') return r.value.verdict
   if (r.outcome === 'error') return failFrom(r.error)
   fill()
-  if (r.outcome === 'aborted') return { status: 'fail', message: `interrupted while waiting: ${lastState?.message ?? ev.kubectl}`, evidence: ev }
+  const lastLine = lastState?.error ?? lastState?.message ?? ev.kubectl
+  const problem = lastProblems.length > 0 ? `; last pod problem: ${describeProblem(worst(lastProblems))}${lastProblems.length > 1 ? ` (and ${lastProblems.length - 1} more)` : ''}` : ''
+  if (r.outcome === 'aborted') return { status: 'fail', message: `interrupted while waiting: ${lastLine || 'no status seen'}${problem}`, evidence: ev }
   const secs = Math.round(o.timeout / 100) / 10
-  return { status: 'fail', message: `timed out after ${secs}s waiting for the rollout: ${ev.kubectl || 'no status seen'}${r.stats.lastError ? ` (last error: ${r.stats.lastError})` : ''}`, evidence: ev }
+  // kubectl's own wording on --timeout expiry, then what it would have printed last, then why.
+  return { status: 'fail', message: `${KUBECTL_TIMEOUT} after ${secs}s: ${lastLine || 'no status seen'}${problem}${r.stats.lastError ? ` (last error: ${r.stats.lastError})` : ''}`, evidence: ev }
+}
+
+/** What `kubectl rollout status --timeout` prints when the time is up (client-go's wait.ErrWaitTimeout). */
+export const KUBECTL_TIMEOUT = 'timed out waiting for the condition'
+
+/** The problem to name first: fatal ones before those still inside their grace period. */
+function worst(problems: PodProblem[]): PodProblem {
+  return problems.find((p) => p.severity === 'now') ?? problems.find((p) => p.severity === 'grace') ?? problems[0]!
 }
 
 function summarizeStatus(st: any): Record<string, unknown> {
@@ -260,20 +290,33 @@ function isNewRevisionPod(p: PodLike, w: Workload | undefined): boolean {
   return true
 }
 
-/** True when the fatal pods belong to the Deployment's newest ReplicaSet (by revision). */
-async function confirmNewReplicaSet(client: KubeClient, ns: string, d: Workload | undefined, fatal: PodProblem[], pods: ReadonlyMap<string, PodLike>): Promise<boolean> {
-  if (!d) return false
-  let rsList
-  try {
-    rsList = await client.apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: selectorString(d.spec?.selector) }, client.call())
-  } catch {
-    return false
+/**
+ * The pod-template-hash of a Deployment's newest ReplicaSet (highest revision), looked up once per
+ * Deployment revision (and at most every 2 s while it cannot be found), so judging pods every second
+ * does not list ReplicaSets every second.
+ */
+function newReplicaSetHash(client: KubeClient, ns: string): (d: Workload | undefined) => Promise<string | undefined> {
+  let cached: { revision: string; hash: string } | undefined
+  let triedAt = 0
+  return async (d) => {
+    if (!d) return undefined
+    const revision = String(d.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? '')
+    if (cached && cached.revision === revision) return cached.hash
+    if (Date.now() - triedAt < 2000) return undefined
+    triedAt = Date.now()
+    let rsList
+    try {
+      rsList = await client.apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: selectorString(d.spec?.selector) }, client.call())
+    } catch {
+      return undefined
+    }
+    const rev = (rs: (typeof rsList.items)[number]) => Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0)
+    const owned = rsList.items.filter((rs) => rs.metadata?.ownerReferences?.some((r) => r.uid === d.metadata?.uid))
+    const newest = owned.sort((a, b) => rev(b) - rev(a))[0]
+    const hash = newest?.metadata?.labels?.['pod-template-hash']
+    if (!newest || !hash) return undefined
+    // The controller writes the new ReplicaSet before the Deployment's revision: only trust a match.
+    if (!revision || String(rev(newest)) === revision) cached = { revision, hash }
+    return hash
   }
-  const owned = rsList.items.filter((rs) => rs.metadata?.ownerReferences?.some((r) => r.uid === d.metadata?.uid))
-  const newest = owned.sort((a, b) => Number(b.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0) - Number(a.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0))[0]
-  const hash = newest?.metadata?.labels?.['pod-template-hash']
-  if (!hash) return false
-  const keep = fatal.filter((f) => [...pods.values()].some((p) => p.metadata?.name === f.pod && p.metadata?.labels?.['pod-template-hash'] === hash))
-  fatal.splice(0, fatal.length, ...keep)
-  return keep.length > 0
 }

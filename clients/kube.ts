@@ -1,8 +1,10 @@
 /**
  * Kubernetes client plumbing on top of @kubernetes/client-node v1: KubeConfig loading (default chain
  * or explicit file and context), per-call timeouts and cancellation, clear error messages for the
- * usual failures (unreachable, 401, 403, 404), and a list-then-watch helper that survives dropped
- * connections and `410 Gone` (restart from the last resourceVersion; re-list when it expired).
+ * usual failures (unreachable, 401, 403, 404), and a list-then-watch helper that behaves like
+ * client-go's reflector: re-watch from the last resourceVersion after a normal end, jittered capped
+ * exponential backoff and a re-list after failed, very short or expired (`410 Gone`) watches, and a
+ * re-list when a watch stays silent too long.
  */
 import { existsSync } from 'node:fs'
 import {
@@ -231,8 +233,12 @@ export interface WatchUntilOptions<T, R> {
   signal?: AbortSignal
   /** Server-side timeoutSeconds of each watch request; the watch is re-opened after it. Default 240. */
   watchTimeoutSeconds?: number
-  /** Pause before re-opening a dropped watch, ms. Default 200. */
-  retryDelayMs?: number
+  /** First pause before re-listing after a failed, expired (410) or very short watch, ms; it doubles on each further failure (with jitter) and resets after a healthy watch. Default 800 (client-go's reflector). */
+  backoffInitialMs?: number
+  /** Largest pause between re-lists, ms. Default 30000 (client-go), further capped at an eighth of `timeoutMs` (never below `backoffInitialMs`) and at the time left. */
+  backoffMaxMs?: number
+  /** Re-list when nothing (no event, no bookmark) arrived for this long, even if the watch is still open, ms. Default: a quarter of `timeoutMs`, between 1000 and 10000. */
+  silenceMs?: number
   /** Also re-evaluate the cached objects this often, ms (for judgements that depend on time, like grace periods). Default: only on events. */
   reevaluateEveryMs?: number
 }
@@ -246,6 +252,12 @@ export interface WatchStats {
   restarts: number
   /** 410 Gone answers that forced a re-list. */
   expired: number
+  /** Re-lists because the watch stayed silent longer than `silenceMs`. */
+  resyncs: number
+  /** Pauses taken before re-listing (failed, expired or very short watches, failed lists). */
+  backoffs: number
+  /** Total time spent in those pauses, ms. */
+  backoffMs: number
   lastError?: string
 }
 
@@ -255,32 +267,83 @@ export type WatchOutcome<R> =
   | { outcome: 'aborted'; stats: WatchStats }
   | { outcome: 'error'; error: unknown; stats: WatchStats }
 
+/** client-go's reflector defaults (tools/cache/reflector.go): 800 ms doubling to 30 s, jitter 1.0. */
+export const WATCH_BACKOFF = Object.freeze({ initialMs: 800, maxMs: 30_000, factor: 2, jitter: 1 })
+/** A watch that ends sooner than this without a single event counts as a failure (client-go: VeryShortWatchError). */
+export const SHORT_WATCH_MS = 1000
+
+/**
+ * The pause before retry number `step` (0-based): `initial * factor^step` capped at `cap`, plus up to
+ * `jitter` times that at random (client-go's wait.Jitter), and never longer than `remainingMs`. Pure
+ * but for `random`.
+ */
+export function backoffDelay(step: number, o: { initialMs: number; capMs: number; factor?: number; jitter?: number; remainingMs?: number; random?: () => number }): number {
+  const base = Math.min(o.capMs, o.initialMs * (o.factor ?? WATCH_BACKOFF.factor) ** step)
+  const jittered = base + (o.random ?? Math.random)() * (o.jitter ?? WATCH_BACKOFF.jitter) * base
+  return Math.max(0, Math.min(jittered, o.remainingMs ?? Number.POSITIVE_INFINITY))
+}
+
+const STOPPED = Symbol('stopped')
+
 const keyOf = (o: unknown): string => {
   const m = (o as { metadata?: { namespace?: string; name?: string } })?.metadata
   return `${m?.namespace ?? ''}/${m?.name ?? ''}`
 }
 
+type WatchEnd<R> =
+  | { kind: 'done'; value: R }
+  /** 410 Gone: the resourceVersion expired. */
+  | { kind: 'gone' }
+  /** Nothing arrived for `silenceMs`: the watch may be stuck (a proxy that keeps the stream open but forwards nothing). */
+  | { kind: 'silent' }
+  | { kind: 'ended'; error?: unknown }
+
 /**
- * Informer-style wait: LIST, evaluate, then WATCH from the list's resourceVersion and evaluate on
- * every event, until `evaluate` returns a value, the deadline passes or the signal aborts. A watch
- * that ends (server timeout, dropped connection) is re-opened from the last resourceVersion seen;
- * a `410 Gone` (expired resourceVersion) triggers a fresh LIST. An error on the first LIST is
- * returned at once (wrong namespace, 403, unreachable server).
+ * Informer-style wait, modelled on client-go's reflector: LIST, evaluate, then WATCH from the
+ * list's resourceVersion and evaluate on every event, until `evaluate` returns a value, the deadline
+ * passes or the signal aborts.
+ * - A watch that ends normally (the server's timeoutSeconds) after at least SHORT_WATCH_MS, or with
+ *   events, is re-opened at once from the last resourceVersion seen.
+ * - A watch that fails, ends sooner without events, or answers `410 Gone` (expired resourceVersion)
+ *   leads to a pause (jittered exponential backoff, capped, never past the deadline) and a fresh LIST.
+ *   So a server that closes every watch at once gets about one LIST and one WATCH per pause.
+ * - When nothing arrives (no event, no bookmark) for `silenceMs`, the watch is dropped and the
+ *   collection re-listed (a resync), so a stuck stream cannot hide a change.
+ * - An error on the first LIST is returned at once (wrong namespace, 403, unreachable server); 401,
+ *   403 and 404 on a watch too (they will not heal by retrying).
  */
 export async function watchUntil<T, R>(opts: WatchUntilOptions<T, R>): Promise<WatchOutcome<R>> {
-  const stats: WatchStats = { lists: 0, watches: 0, events: 0, restarts: 0, expired: 0 }
+  const stats: WatchStats = { lists: 0, watches: 0, events: 0, restarts: 0, expired: 0, resyncs: 0, backoffs: 0, backoffMs: 0 }
   const deadline = Date.now() + opts.timeoutMs
   const objects = new Map<string, T>()
   const stopper = new AbortController()
   const timer = setTimeout(() => stopper.abort(new Error('deadline')), opts.timeoutMs)
   const onAbort = () => stopper.abort(new Error('aborted'))
-  opts.signal?.addEventListener('abort', onAbort, { once: true })
-  const retryDelay = opts.retryDelayMs ?? 200
+  if (opts.signal?.aborted) onAbort()
+  else opts.signal?.addEventListener('abort', onAbort, { once: true })
+  const initialMs = opts.backoffInitialMs ?? WATCH_BACKOFF.initialMs
+  const capMs = Math.max(initialMs, Math.min(opts.backoffMaxMs ?? WATCH_BACKOFF.maxMs, opts.timeoutMs / 8))
+  const silenceMs = opts.silenceMs ?? Math.min(10_000, Math.max(1000, opts.timeoutMs / 4))
+  let backoffStep = 0
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms)
-      stopper.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
+      if (stopper.signal.aborted) return resolve()
+      const t = setTimeout(done, ms)
+      function done() {
+        clearTimeout(t)
+        stopper.signal.removeEventListener('abort', done)
+        resolve()
+      }
+      stopper.signal.addEventListener('abort', done, { once: true })
     })
+  const backOff = async () => {
+    const ms = backoffDelay(backoffStep++, { initialMs, capMs, remainingMs: deadline - Date.now() })
+    stats.backoffs++
+    const t0 = Date.now()
+    await sleep(ms)
+    stats.backoffMs += Date.now() - t0
+  }
+  const stoppedPromise = new Promise<typeof STOPPED>((resolve) => (stopper.signal.aborted ? resolve(STOPPED) : stopper.signal.addEventListener('abort', () => resolve(STOPPED), { once: true })))
   const stopped = (): WatchOutcome<R> | undefined => (opts.signal?.aborted ? { outcome: 'aborted', stats } : stopper.signal.aborted ? { outcome: 'timeout', stats } : undefined)
   let synced = false
   let ticker: NodeJS.Timeout | undefined
@@ -314,110 +377,148 @@ export async function watchUntil<T, R>(opts: WatchUntilOptions<T, R>): Promise<W
 
   async function loop(): Promise<WatchOutcome<R>> {
     let rv: string | undefined
+    let needList = true
     let first = true
+    // Last time the server told us something (a list, an event, a bookmark): the silence clock.
+    let heard = Date.now()
     for (;;) {
-      if (rv === undefined) {
-        // (Re-)list.
+      const s = stopped()
+      if (s) return s
+      if (needList) {
         let listed: ListResult<T>
         try {
           stats.lists++
-          listed = await opts.list()
+          // A LIST in flight when the deadline passes is abandoned (its own request timeout ends it).
+          const l = await Promise.race([opts.list(), stoppedPromise])
+          if (l === STOPPED) return stopped() ?? { outcome: 'timeout', stats }
+          listed = l
         } catch (err) {
           if (first) return { outcome: 'error', error: err, stats }
           stats.lastError = errorMessage(err).split('\n')[0]
-          const s = stopped()
-          if (s) return s
-          await sleep(retryDelay)
+          await backOff()
           continue
         }
         first = false
+        needList = false
+        heard = Date.now()
         objects.clear()
         for (const item of listed.items) objects.set(keyOf(item), item)
         synced = true
         rv = listed.metadata?.resourceVersion ?? undefined
         const v = await opts.evaluate(objects, { type: 'SYNC' })
         if (v !== undefined) return { outcome: 'done', value: v, stats }
+        const s1 = stopped()
+        if (s1) return s1
       }
-      const s = stopped()
-      if (s) return s
-      // One watch request; resolves when it ends for any reason.
-      const remainingS = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
-      const ended = await new Promise<{ kind: 'done'; value: R } | { kind: 'gone' } | { kind: 'ended'; error?: unknown }>((resolve) => {
-        let settled = false
-        let req: AbortController | undefined
-        const settle = (x: { kind: 'done'; value: R } | { kind: 'gone' } | { kind: 'ended'; error?: unknown }) => {
-          if (settled) return
-          settled = true
-          stopper.signal.removeEventListener('abort', onStop)
-          req?.abort()
-          resolve(x)
-        }
-        const onStop = () => settle({ kind: 'ended' })
-        stopper.signal.addEventListener('abort', onStop, { once: true })
-        // Serialise evaluation so events are judged in order even when evaluate is async.
-        let chain = Promise.resolve()
-        const query: Record<string, string | number | boolean> = { ...(opts.query ?? {}), allowWatchBookmarks: true, timeoutSeconds: Math.min(opts.watchTimeoutSeconds ?? 240, remainingS) }
-        if (rv) query.resourceVersion = rv
-        stats.watches++
-        const connectTimer = setTimeout(() => settle({ kind: 'ended', error: new Error(`watch did not start within ${opts.client.requestTimeout} ms`) }), opts.client.requestTimeout)
-        new Watch(opts.client.kc)
-          .watch(
-            opts.path,
-            query,
-            (type: string, obj: any) => {
-              chain = chain.then(async () => {
-                if (settled) return
-                if (type === 'ERROR') {
-                  if (obj?.code === 410) settle({ kind: 'gone' })
-                  else settle({ kind: 'ended', error: new Error(obj?.message ?? 'watch error') })
-                  return
-                }
-                const newRv = obj?.metadata?.resourceVersion
-                if (newRv) rv = newRv
-                if (type === 'BOOKMARK') return
-                stats.events++
-                if (type === 'DELETED') objects.delete(keyOf(obj))
-                else objects.set(keyOf(obj), obj as T)
-                const v = await opts.evaluate(objects, { type: type as WatchEventType, object: obj as T })
-                if (v !== undefined) settle({ kind: 'done', value: v })
-              })
-            },
-            (err: unknown) => {
-              clearTimeout(connectTimer)
-              void chain.then(() => {
-                if (kubeStatusCode(err) === 410) settle({ kind: 'gone' })
-                else settle({ kind: 'ended', error: err ?? undefined })
-              })
-            },
-          )
-          .then(
-            (ctrl) => {
-              clearTimeout(connectTimer)
-              req = ctrl
-              if (settled) ctrl.abort()
-            },
-            (err: unknown) => {
-              clearTimeout(connectTimer)
-              settle({ kind: 'ended', error: err })
-            },
-          )
+      const startedAt = Date.now()
+      const eventsBefore = stats.events
+      let activity = false
+      const ended = await watchOnce(rv, Math.max(1, silenceMs - (startedAt - heard)), (newRv) => {
+        heard = Date.now()
+        activity = true
+        if (newRv) rv = newRv
       })
       if (ended.kind === 'done') return { outcome: 'done', value: ended.value, stats }
       const s2 = stopped()
       if (s2) return s2
       if (ended.kind === 'gone') {
         stats.expired++
-        rv = undefined
+        needList = true
+        await backOff()
         continue
       }
-      // A watch the server refuses outright (credentials revoked, RBAC without watch, collection gone) will not heal by retrying.
+      if (ended.kind === 'silent') {
+        // The server may be fine and the stream stuck somewhere between: re-list without a pause.
+        stats.resyncs++
+        needList = true
+        continue
+      }
       const code = kubeStatusCode(ended.error)
       if (code === 401 || code === 403 || code === 404) return { outcome: 'error', error: ended.error, stats }
       stats.restarts++
-      if (ended.error) {
-        stats.lastError = errorMessage(ended.error).split('\n')[0]
-        await sleep(retryDelay)
+      const short = Date.now() - startedAt < SHORT_WATCH_MS && stats.events === eventsBefore && !activity
+      if (ended.error || short) {
+        stats.lastError = ended.error ? errorMessage(ended.error).split('\n')[0] : `watch ended after ${Date.now() - startedAt} ms without an event`
+        needList = true
+        await backOff()
+      } else {
+        // A healthy watch that reached its end: the server is fine again.
+        backoffStep = 0
+        if (Date.now() - heard >= silenceMs) {
+          stats.resyncs++
+          needList = true
+        }
       }
     }
+  }
+
+  /** One watch request; resolves when it ends for any reason. `onHeard` sees every line the server sends (with its resourceVersion). */
+  function watchOnce(rv: string | undefined, silenceLeftMs: number, onHeard: (rv: string | undefined) => void): Promise<WatchEnd<R>> {
+    const remainingS = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
+    return new Promise<WatchEnd<R>>((resolve) => {
+      let settled = false
+      let req: AbortController | undefined
+      let silence: NodeJS.Timeout | undefined
+      const armSilence = (ms: number) => {
+        clearTimeout(silence)
+        silence = setTimeout(() => settle({ kind: 'silent' }), ms)
+      }
+      const settle = (x: WatchEnd<R>) => {
+        if (settled) return
+        settled = true
+        clearTimeout(connectTimer)
+        clearTimeout(silence)
+        stopper.signal.removeEventListener('abort', onStop)
+        req?.abort()
+        resolve(x)
+      }
+      const onStop = () => settle({ kind: 'ended' })
+      stopper.signal.addEventListener('abort', onStop, { once: true })
+      // Serialise evaluation so events are judged in order even when evaluate is async.
+      let chain = Promise.resolve()
+      const query: Record<string, string | number | boolean> = { ...(opts.query ?? {}), allowWatchBookmarks: true, timeoutSeconds: Math.min(opts.watchTimeoutSeconds ?? 240, remainingS) }
+      if (rv) query.resourceVersion = rv
+      stats.watches++
+      const connectTimer = setTimeout(() => settle({ kind: 'ended', error: new Error(`watch did not start within ${opts.client.requestTimeout} ms`) }), opts.client.requestTimeout)
+      armSilence(silenceLeftMs)
+      new Watch(opts.client.kc)
+        .watch(
+          opts.path,
+          query,
+          (type: string, obj: any) => {
+            chain = chain.then(async () => {
+              if (settled) return
+              if (type === 'ERROR') {
+                if (obj?.code === 410) settle({ kind: 'gone' })
+                else settle({ kind: 'ended', error: new Error(obj?.message ?? 'watch error') })
+                return
+              }
+              onHeard(obj?.metadata?.resourceVersion)
+              armSilence(silenceMs)
+              if (type === 'BOOKMARK') return
+              stats.events++
+              if (type === 'DELETED') objects.delete(keyOf(obj))
+              else objects.set(keyOf(obj), obj as T)
+              const v = await opts.evaluate(objects, { type: type as WatchEventType, object: obj as T })
+              if (v !== undefined) settle({ kind: 'done', value: v })
+            })
+          },
+          (err: unknown) => {
+            clearTimeout(connectTimer)
+            void chain.then(() => {
+              if (kubeStatusCode(err) === 410) settle({ kind: 'gone' })
+              else settle({ kind: 'ended', error: err ?? undefined })
+            })
+          },
+        )
+        .then(
+          (ctrl) => {
+            clearTimeout(connectTimer)
+            req = ctrl
+            if (settled) ctrl.abort()
+          },
+          (err: unknown) => settle({ kind: 'ended', error: err }),
+        )
+    })
   }
 }

@@ -1,5 +1,6 @@
 import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
-import { httpRequest, parseHttpUrl } from './http.ts'
+import type { Redactor } from '../lib/redact.ts'
+import { basicAuthorization, bearerAuthorization, httpRequest, parseHttpUrl } from './http.ts'
 
 /**
  * A small client for the Prometheus HTTP API (`/api/v1/...`). It never throws because Prometheus
@@ -32,6 +33,8 @@ export interface PrometheusConnection {
   /** Largest accepted response body in bytes. Default 8 MiB. */
   maxBodyBytes?: number
   signal?: AbortSignal
+  /** Where the credentials (bearer token, password, the basic `user:password` pair) are registered for masking before anything is sent. Default: the process-wide redactor. */
+  redactor?: Redactor
 }
 
 /** Prometheus `errorType` values (web/api/v1/api.go), plus what a client adds for transport problems. */
@@ -114,9 +117,9 @@ export async function promApi<T>(conn: PrometheusConnection, path: string, param
   const form = new URLSearchParams()
   for (const [k, v] of Object.entries(params)) if (v !== undefined) (method === 'GET' ? url.searchParams : form).set(k, v)
   const headers: Record<string, string> = { accept: 'application/json', ...conn.headers }
-  if (conn.bearerToken) headers.authorization = `Bearer ${conn.bearerToken}`
+  if (conn.bearerToken) headers.authorization = bearerAuthorization(conn.bearerToken, conn.redactor)
   else if (username !== undefined || password !== undefined) {
-    headers.authorization = `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`
+    headers.authorization = basicAuthorization(username, password, conn.redactor)
   }
   if (method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded'
 

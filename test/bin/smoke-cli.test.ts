@@ -215,12 +215,13 @@ describe('secrets', () => {
         const run = await runCli(['smoke', '--target', file, '--report-dir', dir, ...(json ? ['--json'] : [])], { env })
         expect(run.code).toBe(1)
         const texts = [run.stdout, run.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))]
-        // The registered secrets are the whole values (a URL is a secret as a whole; the server
-        // echoing only its path is not that secret).
+        // The whole values are registered, and so are the token-like parts of a secret URL: the
+        // server echoing only its path must not reveal the token (test/bin/secret-leaks.test.ts).
         for (const text of texts) {
           expect(text).not.toContain(env.RBK_SECRET_URL)
           expect(text).not.toContain(env.RBK_REFUSED_URL)
           expect(text).not.toContain(header)
+          expect(text).not.toContain(token)
         }
         // The masked values are really there (so this test would see a leak).
         expect(readFileSync(join(dir, 'report.json'), 'utf8')).toContain('***')

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rolloutStatus } from '../../checks/kube-rollout.ts'
 import { type KubeSim, startKubeSim } from '../../sandbox/kube-sim/index.ts'
+import { startFaultServer } from '../helpers/kube-fault-server.ts'
 import { deployment } from './kube-fixtures.ts'
 
 let sim: KubeSim
@@ -99,6 +100,101 @@ describe('rolloutStatus against the simulator', () => {
       expect(r.evidence.watch!.restarts + r.evidence.watch!.expired).toBeGreaterThan(0)
     } finally {
       delete sim.options.dropWatchesAfterMs
+    }
+  })
+})
+
+describe('rolloutStatus at its deadline', () => {
+  // The image cannot be pulled, but the default grace (60 s) outlasts the 3 s wait: failFast does
+  // not fire, the deadline does. Today's kubectl would only say it timed out; we add the reason.
+  it.each([true, false])('reports kubectl\'s timeout wording plus the last pod problem (failFast %s), not "interrupted"', async (failFast) => {
+    const name = `pullfail-${failFast}`
+    sim.put(deployment(name, { fault: 'ImagePullBackOff', replicas: 1 }))
+    const r = await rolloutStatus({ ...base(), name, timeout: 3000, failFast })
+    expect(r.status).toBe('fail')
+    expect(r.message).not.toMatch(/interrupted/)
+    expect(r.message).toMatch(new RegExp(`^timed out waiting for the condition after 3s: Waiting for deployment "${name}" rollout to finish: 0 of 1 updated replicas are available\\.\\.\\.; last pod problem: pod ${name}-\\S+ container app: (ImagePullBackOff|ErrImagePull) \\(0 restarts\\)$`))
+    expect(r.evidence.lastPodProblems?.[0]).toMatchObject({ container: 'app', severity: 'pending' })
+    expect(r.evidence.lastPodProblems?.[0]?.pod).toMatch(new RegExp(`^${name}-`))
+    expect(r.durationMs).toBeLessThan(4500)
+  })
+
+  it('the caller\'s abort is still reported as an interruption', async () => {
+    sim.put(deployment('aborted', { fault: 'ImagePullBackOff', replicas: 1 }))
+    const r = await rolloutStatus({ ...base(), name: 'aborted', signal: AbortSignal.timeout(1500) })
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/^interrupted while waiting: Waiting for deployment "aborted" rollout to finish/)
+  })
+})
+
+describe('rolloutStatus against misbehaving API servers (loopback fault servers)', () => {
+  const conn = (kubeconfig: string) => ({ kubeconfig, name: 'web', failFast: false })
+
+  it('a server that closes every watch at once gets a bounded number of requests (backoff), not a tight loop', async () => {
+    const fs = await startFaultServer('web', { watch: 'close' })
+    try {
+      const r = await rolloutStatus({ ...conn(fs.kubeconfigPath), timeout: 5000 })
+      expect(r.status).toBe('fail')
+      expect(r.message).toMatch(/^timed out waiting for the condition after 5s: Waiting for deployment "web" rollout to finish: 1 out of 2 new replicas have been updated\.\.\. \(last error: watch ended after \d+ ms without an event\)$/)
+      const total = fs.log.length
+      // Before the backoff: ~10 000 watch requests in these 5 s. client-go's 800 ms base allows about 6 rounds.
+      expect(total).toBeLessThan(20)
+      expect(fs.counts.watch).toBeGreaterThanOrEqual(2)
+      expect(r.evidence.watch?.backoffs).toBeGreaterThanOrEqual(2)
+      // Every pause is at least the 800 ms base: no two watches closer than that.
+      const watches = fs.log.filter((e) => e.kind === 'watch').map((e) => e.at)
+      for (let i = 1; i < watches.length; i++) expect(watches[i]! - watches[i - 1]!).toBeGreaterThanOrEqual(780)
+    } finally {
+      await fs.close()
+    }
+  })
+
+  it('and still sees the rollout finish: each pause ends with a re-list', async () => {
+    const fs = await startFaultServer('web', { watch: 'close' })
+    try {
+      setTimeout(() => fs.markDone(), 1000)
+      const r = await rolloutStatus({ ...conn(fs.kubeconfigPath), timeout: 8000 })
+      expect(r.status).toBe('pass')
+      expect(r.message).toBe('deployment "web" successfully rolled out')
+      expect(r.durationMs).toBeLessThan(5000)
+      expect(fs.log.length).toBeLessThan(12)
+    } finally {
+      await fs.close()
+    }
+  })
+
+  it.each(['gone-http', 'gone-event'] as const)('410 Gone (%s) for 2.5 s, then a working watch: pauses, re-lists, then sees the rollout done', async (gone) => {
+    const t0 = Date.now()
+    const fs = await startFaultServer('web', { watch: () => (Date.now() - t0 < 2500 ? gone : 'event') })
+    try {
+      setTimeout(() => fs.markDone(), 2500)
+      const r = await rolloutStatus({ ...conn(fs.kubeconfigPath), timeout: 10_000 })
+      expect(r.status).toBe('pass')
+      expect(r.evidence.watch?.expired).toBeGreaterThanOrEqual(1)
+      // Before: a LIST and a WATCH per millisecond or so (~800 pairs/s). Now a re-list per pause.
+      expect(fs.counts.list).toBeLessThan(8)
+      expect(fs.counts.watch).toBeLessThan(8)
+      const lists = fs.log.filter((e) => e.kind === 'list').map((e) => e.at)
+      for (let i = 1; i < lists.length; i++) expect(lists[i]! - lists[i - 1]!).toBeGreaterThanOrEqual(780)
+    } finally {
+      await fs.close()
+    }
+  })
+
+  it('a watch that stays open but silent while the object changes: a resync (re-list) sees it done', async () => {
+    const fs = await startFaultServer('web', { watch: 'silent' })
+    try {
+      setTimeout(() => fs.markDone(), 300)
+      const r = await rolloutStatus({ ...conn(fs.kubeconfigPath), timeout: 8000 })
+      expect(r.status).toBe('pass')
+      expect(r.message).toBe('deployment "web" successfully rolled out')
+      expect(r.evidence.watch?.resyncs).toBe(1)
+      expect(fs.counts.list).toBe(2)
+      // The silence bound for an 8 s wait is 2 s (a quarter of it, at most 10 s).
+      expect(r.durationMs).toBeGreaterThanOrEqual(1900)
+      expect(r.durationMs).toBeLessThan(3500)
+    } finally {
+      await fs.close()
     }
   })
 })
