@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { loadMigrationScripts, pendingRevisions, type MigrationScripts } from '../clients/alembic-scripts.ts'
+import { currentHeads, loadMigrationScripts, pendingRevisions, staleRows, type MigrationScripts, type StaleRow } from '../clients/alembic-scripts.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { connectOrExplain, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from '../clients/postgres.ts'
 import { stripUndefined } from '../lib/object.ts'
@@ -22,7 +22,11 @@ export interface AlembicVersionOptions extends PostgresConnectionOptions {
   table?: string
   /** Schema of the version table. Default: the connection's search_path (Alembic's `version_table_schema`). */
   schema?: string
-  /** Pass when the scripts have several heads and the database is at all of them. Default false (a merge migration is missing). */
+  /**
+   * Pass when the scripts have several heads and the database is at all of them, as after `alembic
+   * upgrade heads` (a head that another revision depends on needs no row of its own). Default false
+   * (a merge migration is missing: `alembic upgrade head` refuses several heads).
+   */
   allowMultipleHeads?: boolean
 }
 
@@ -39,6 +43,13 @@ export interface AlembicEvidence {
   pending?: string[]
   /** Database revisions the scripts do not know. */
   unknownRevisions?: string[]
+  /**
+   * What `alembic current` would print for these rows (revision ids, sorted): the rows and the
+   * revisions they imply through depends_on. At heads exactly when this equals `expectedHeads`.
+   */
+  current?: string[]
+  /** Rows that are ancestors of other rows, which Alembic would not leave in the table. */
+  staleRows?: StaleRow[]
   migrationsDir?: string
   scriptWarnings?: string[]
   error?: string
@@ -53,7 +64,10 @@ export interface AlembicObservation {
 const DEFAULTS = Object.freeze({ table: 'alembic_version', allowMultipleHeads: false })
 
 /** Pure judgement: database rows against expected heads (and the script graph, when known). */
-export function judgeAlembic(obs: AlembicObservation, expected: { heads: string[]; scripts?: MigrationScripts; allowMultipleHeads?: boolean; table?: string }): Verdict<Pick<AlembicEvidence, 'pending' | 'unknownRevisions'>> {
+export function judgeAlembic(
+  obs: AlembicObservation,
+  expected: { heads: string[]; scripts?: MigrationScripts; allowMultipleHeads?: boolean; table?: string },
+): Verdict<Pick<AlembicEvidence, 'pending' | 'unknownRevisions' | 'current' | 'staleRows'>> {
   const table = expected.table ?? 'alembic_version'
   const heads = [...expected.heads].sort()
   const rows = [...new Set(obs.rows)].sort()
@@ -74,9 +88,11 @@ export function judgeAlembic(obs: AlembicObservation, expected: { heads: string[
   }
   if (scripts && scripts.heads.length > 1 && !expected.allowMultipleHeads) {
     const pending = pendingRevisions(scripts, rows.filter((r) => scripts.revisions.has(r)))
+    const needed = effectiveHeads(scripts)
+    const why = needed.length > 0 ? `; ${needed.map((n) => `${n.head} is a head although ${n.dependents.join(', ')} depend${n.dependents.length === 1 ? 's' : ''} on it`).join('; ')} (alembic upgrade head refuses several heads, alembic upgrade heads applies them: allowMultipleHeads)` : ''
     return {
       status: 'fail',
-      message: `the migration scripts have ${scripts.heads.length} heads (${[...scripts.heads].sort().join(', ')}): a merge migration is missing (alembic merge heads)`,
+      message: `the migration scripts have ${scripts.heads.length} heads (${[...scripts.heads].sort().join(', ')}): a merge migration is missing (alembic merge heads)${why}`,
       evidence: { pending },
     }
   }
@@ -84,24 +100,40 @@ export function judgeAlembic(obs: AlembicObservation, expected: { heads: string[
     const pending = scripts ? pendingRevisions(scripts, []) : undefined
     return { status: 'fail', message: `version table ${table} is empty: no revision is recorded${pending ? ` (${pending.length} pending: ${pending.join(', ')})` : ''}`, evidence: pending ? { pending } : {} }
   }
-  if (sameSet(rows, heads)) {
-    return { status: 'pass', message: `database is at head ${heads.join(', ')}`, evidence: scripts ? { pending: [] } : {} }
-  }
-  const several = rows.length > 1 ? `the version table has ${rows.length} rows (${rows.join(', ')}: unmerged branches applied); ` : ''
   if (!scripts) {
-    return { status: 'fail', message: `${several}database is at ${rows.join(', ')}, expected ${heads.join(', ')}`, evidence: {} }
+    if (sameSet(rows, heads)) return { status: 'pass', message: `database is at head ${heads.join(', ')}`, evidence: {} }
+    return { status: 'fail', message: `database is at ${rows.join(', ')}, expected ${heads.join(', ')}`, evidence: {} }
   }
+  // As Alembic sees it: what `alembic current` prints, what `alembic upgrade heads` would apply,
+  // and rows its HeadMaintainer would never leave (an ancestor of another row).
+  const current = currentHeads(scripts, rows)
   const pending = pendingRevisions(scripts, rows)
-  if (pending.length === 0) {
-    // Every row is known and nothing is pending, yet the sets differ: a row below another row.
-    return { status: 'fail', message: `${several}database rows ${rows.join(', ')} do not match head ${heads.join(', ')}`, evidence: { pending } }
+  const stale = staleRows(scripts, rows)
+  if (pending.length === 0 && stale.length === 0) {
+    const implied = heads.filter((h) => !rows.includes(h))
+    const how = implied.length > 0 ? ` (${rows.length === 1 ? 'row' : 'rows'} ${rows.join(', ')}; ${implied.join(', ')} through depends_on)` : ''
+    return { status: 'pass', message: `database is at ${heads.length === 1 ? 'head' : 'heads'} ${heads.join(', ')}${how}`, evidence: { pending, current } }
   }
-  const n = pending.length
-  return {
-    status: 'fail',
-    message: `${several}database is behind by ${n} revision${n === 1 ? '' : 's'}: ${rows.join(', ')} → ${pending.join(' → ')} (head ${heads.join(', ')})`,
-    evidence: { pending },
+  const parts: string[] = []
+  for (const s of stale) {
+    parts.push(`stale row ${s.revision} in ${table}: ${s.revision} is an ancestor of ${s.below}${s.via === 'depends_on' ? ' (through depends_on)' : ''}; alembic would not leave it there, and alembic upgrade refuses to run until the row is deleted`)
   }
+  if (pending.length > 0) {
+    const live = rows.filter((r) => !stale.some((s) => s.revision === r))
+    // Several live rows below one scripted head: branches were applied and their merge was not.
+    const several = live.length > 1 && heads.length === 1 ? `the version table has ${live.length} rows (${live.join(', ')}: unmerged branches applied); ` : ''
+    const n = pending.length
+    parts.push(`${several}database is behind by ${n} revision${n === 1 ? '' : 's'}: ${rows.join(', ')} → ${pending.join(' → ')} (head ${heads.join(', ')})`)
+  }
+  return { status: 'fail', message: parts.join('; '), evidence: { pending, current, ...(stale.length > 0 ? { staleRows: stale } : {}) } }
+}
+
+/** Heads that other revisions name in depends_on: Alembic's "effective heads". */
+function effectiveHeads(scripts: MigrationScripts): { head: string; dependents: string[] }[] {
+  return [...scripts.heads]
+    .sort()
+    .map((head) => ({ head, dependents: [...scripts.revisions.values()].filter((r) => r.dependsOn.includes(head)).map((r) => r.revision).sort() }))
+    .filter((e) => e.dependents.length > 0)
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -16,6 +16,7 @@ export interface QueueDepthCheckEntry extends RedisEntryFields {
   unackedKey?: string
   prefix?: string
   states?: BullState[]
+  failIfPaused?: boolean
   group?: string
 }
 
@@ -38,13 +39,14 @@ export const queueDepthKind: CheckKind<QueueDepthCheckEntry> = {
       minItems: 1,
       description: 'bullmq: states counted toward the depth (default waiting, paused, prioritized, delayed, waiting-children)',
     },
+    failIfPaused: { type: 'boolean', description: 'bullmq: fail when the queue is paused (default false: a paused queue passes on depth, with a warning)' },
     group: { type: 'string', minLength: 1, description: 'stream: only this consumer group (default: every group; the depth is the largest backlog)' },
   },
   required: ['url', 'adapter'],
   title: (entry) => `Queue ${entry.queue ?? (entry.adapter === 'celery' ? 'celery' : '?')} depth is at most ${entry.max ?? 1000}`,
   build(entry, ctx) {
     const opts: QueueDepthOptions = { ...redisConnection(entry, ctx), adapter: entry.adapter }
-    for (const k of ['queue', 'max', 'sep', 'prioritySteps', 'keyPrefix', 'unackedKey', 'prefix', 'states', 'group'] as const) {
+    for (const k of ['queue', 'max', 'sep', 'prioritySteps', 'keyPrefix', 'unackedKey', 'prefix', 'states', 'failIfPaused', 'group'] as const) {
       if (entry[k] !== undefined) (opts as unknown as Record<string, unknown>)[k] = entry[k]
     }
     return untyped(async (signal) => (await load()).queueDepth({ ...opts, signal }))
