@@ -448,7 +448,16 @@ export function parseCertificate(der: Buffer): CertInfo {
 
   const subjectKey = nameKey(subjectNode)
   const issuerKey = nameKey(issuerNode)
-  const notAfter = timeValue(notAfterNode)
+  // Times outside RFC 5280's two forms (seen in old certificates) fall back to OpenSSL's reading.
+  const time = (node: DerNode, fallback: string) => {
+    try {
+      return timeValue(node)
+    } catch {
+      return new Date(fallback)
+    }
+  }
+  const notBefore = time(notBeforeNode, x509.validFrom)
+  const notAfter = time(notAfterNode, x509.validTo)
   const facts: PkixFacts = {
     version,
     subjectKey,
@@ -474,7 +483,7 @@ export function parseCertificate(der: Buffer): CertInfo {
     dnsNames: summary.dnsNames,
     ipAddresses: summary.ipAddresses,
     serial,
-    notBefore: timeValue(notBeforeNode),
+    notBefore,
     notAfter,
     fingerprintSha256: x509.fingerprint256,
     spkiSha256: createHash('sha256').update(spki.bytes).digest('hex'),

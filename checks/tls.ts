@@ -334,13 +334,8 @@ function handshake(p: HandshakeParams): Promise<HandshakeOutcome> {
  */
 function sentChain(socket: TLSSocket): Buffer[] {
   const out: Buffer[] = []
-  const seen = new Set<string>()
-  let cert = socket.getPeerX509Certificate()
-  while (cert && !seen.has(cert.fingerprint256) && out.length < 64) {
-    seen.add(cert.fingerprint256)
-    out.push(cert.raw)
-    cert = cert.issuerCertificate
-  }
+  // A list, not a graph: duplicates the server sends are kept; the cap only guards against surprises.
+  for (let cert = socket.getPeerX509Certificate(); cert && out.length < 64; cert = cert.issuerCertificate) out.push(cert.raw)
   return out
 }
 
