@@ -313,7 +313,8 @@ export function tlsFindings(obs: TlsObservation, policy: TlsPolicy, now: Date): 
   out.push(...trustFindings(obs, counted, trusted))
   if (fromOpenssl !== undefined) {
     const text = errorText(fromOpenssl)
-    fail('untrusted', `certificate chain does not verify against the ${obs.trustStore}: OpenSSL rejects it (${fromOpenssl}${text === fromOpenssl ? '' : `: ${text}`})`)
+    const hint = v.unevaluated.length > 0 ? `; ${v.unevaluated.join(', ')}, which the check does not evaluate itself, may be why` : ''
+    fail('untrusted', `certificate chain does not verify against the ${obs.trustStore}: OpenSSL rejects it (${fromOpenssl}${text === fromOpenssl ? '' : `: ${text}`})${hint}`)
   }
   if (trusted) {
     // Verifies, but only with intermediates from the trust store: clients without them fail.

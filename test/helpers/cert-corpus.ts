@@ -196,6 +196,7 @@ const CASE_NAMES = [
   'sha1-intermediate',
   'sha1-leaf',
   'no-san',
+  'name-constraints-violated',
 ] as const
 export type CaseName = (typeof CASE_NAMES)[number]
 
@@ -302,6 +303,7 @@ export async function opensslCorpus(nowMs = Date.now()): Promise<OpensslCorpus> 
     oldRoot: 'p256',
     newRoot: 'p256',
     r3: 'p256',
+    constrained: 'p256',
     leafRsa: 'rsa2048',
     leafRsa1024: 'rsa1024',
     leafP256: 'p256',
@@ -342,7 +344,7 @@ export async function opensslCorpus(nowMs = Date.now()): Promise<OpensslCorpus> 
     ca('old-root', 'Old Root CA X3', key.oldRoot, undefined, { from: -3000 * DAY, to: -30 * DAY }),
     ca('new-root', 'New Root X1', key.newRoot, undefined),
   ])
-  const [intermediate, ecIntermediate, strangerInt, notCa, noCertSign, pathLen0, clientOnlyInt, expiredInt, soonInt, weakInt, sha1Int, newRootCross, r3] = await inParallel(
+  const [intermediate, ecIntermediate, strangerInt, notCa, noCertSign, pathLen0, clientOnlyInt, expiredInt, soonInt, weakInt, sha1Int, newRootCross, r3, constrained] = await inParallel(
     [
       () => ca('intermediate', 'Corpus Intermediate CA', key.intermediate, root),
       () => ca('ec-intermediate', 'Corpus EC Intermediate CA', key.ecIntermediate, root),
@@ -359,6 +361,7 @@ export async function opensslCorpus(nowMs = Date.now()): Promise<OpensslCorpus> 
       // the same root cross-signed by an old root, and that cross-sign has expired.
       () => ca('new-root-cross', 'New Root X1', key.newRoot, oldRoot, { from: -1000 * DAY, to: -10 * DAY }),
       () => ca('r3', 'R3', key.r3, newRoot),
+      () => ca('constrained', 'Constrained CA', key.constrained, root, { ext: [...CA_EXT, 'nameConstraints=critical,permitted;DNS:example.com'] }),
     ],
     (f) => f(),
   )
@@ -400,6 +403,8 @@ export async function opensslCorpus(nowMs = Date.now()): Promise<OpensslCorpus> 
     'sha1-intermediate': [sha1Int, {}, [sha1Int!]],
     'sha1-leaf': [intermediate, { md: 'sha1' }, [intermediate!]],
     'no-san': [intermediate, { ext: LEAF_EXT }, [intermediate!]],
+    // The CA may only issue for example.com; the leaf is for localhost.
+    'name-constraints-violated': [constrained, {}, [constrained!]],
   }
   const leaves = await inParallel(CASE_NAMES, async (name) => {
     const [issuer, extra] = plan[name]
