@@ -8,11 +8,14 @@ import { akidMatches, KEY_USAGE, EKU, type CertInfo } from './tls-cert-info.ts'
  * certificate, pathLen, unhandled critical extensions, signatures, validity of every certificate
  * including the trust anchor), and the same error codes. Errors are collected the way Node's
  * verify callback does (it never stops early), so the last one is what `socket.authorizationError`
- * would say and the first ones are what `openssl verify` prints. Not evaluated: name
- * constraints (reported in `unevaluated`), policies (OpenSSL skips them by default), revocation.
+ * would say (node:tls names only some codes; the others come out as UNSPECIFIED) and the first
+ * ones are what `openssl verify` prints. Not evaluated: name constraints (reported in
+ * `unevaluated`), policies (OpenSSL skips them by default), revocation, DANE, proxy certificate
+ * details beyond rejecting them. Key sizes are not part of the verdict (OpenSSL's auth level 0,
+ * as `openssl verify` by default): the judge applies its own strength rules.
  */
 
-/** Verification error codes, as Node names them in `authorizationError` (X509_V_ERR_* without the prefix). */
+/** Verification error codes, OpenSSL's X509_V_ERR_* names without the prefix (node:tls uses the same names). */
 export type X509ErrorCode = keyof typeof X509_ERRORS
 
 /** OpenSSL's number and text for each code this validator can report (x509_vfy.h, x509_txt.c of OpenSSL 3.0). */
