@@ -23,6 +23,7 @@ export interface TlsCheckEntry extends CommonCheckFields {
   minRsaBits?: number
   minEcBits?: number
   allowSelfSigned?: boolean
+  requireSan?: boolean
   connectTimeout?: number | string
   handshakeTimeout?: number | string
 }
@@ -78,6 +79,7 @@ export const tlsKind: CheckKind<TlsCheckEntry> = {
     minRsaBits: { ...nonNegativeInt, description: 'minimum RSA key size of the leaf in bits (default 2048)' },
     minEcBits: { ...nonNegativeInt, description: 'minimum EC key size of the leaf in bits (default 256)' },
     allowSelfSigned: { type: 'boolean', description: 'accept a self-signed leaf certificate (default false)' },
+    requireSan: { type: 'boolean', description: 'fail (instead of warn) when the certificate has no subjectAltName and only its CN names the host, which browsers reject (default false)' },
     connectTimeout: { ...durationSchema, description: 'time allowed for the TCP connection (default 5s)' },
     handshakeTimeout: { ...durationSchema, description: 'time allowed for the TLS handshake once connected (default 5s)' },
   },
@@ -112,6 +114,7 @@ export const tlsKind: CheckKind<TlsCheckEntry> = {
     if (entry.minRsaBits !== undefined) opts.minRsaBits = entry.minRsaBits
     if (entry.minEcBits !== undefined) opts.minEcBits = entry.minEcBits
     if (entry.allowSelfSigned !== undefined) opts.allowSelfSigned = entry.allowSelfSigned
+    if (entry.requireSan !== undefined) opts.requireSan = entry.requireSan
     if (entry.connectTimeout !== undefined) opts.connectTimeout = parseDuration(entry.connectTimeout)
     if (entry.handshakeTimeout !== undefined) opts.handshakeTimeout = parseDuration(entry.handshakeTimeout)
     return { run: async (signal) => (await load()).tlsCertificate({ ...opts, signal }) }
