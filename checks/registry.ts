@@ -8,6 +8,7 @@ import type { AnyCheckKind } from './kind.ts'
  */
 const LOADERS: Readonly<Record<string, () => Promise<AnyCheckKind>>> = Object.freeze({
   'http': async () => (await import('./http.ts')).httpKind,
+  'tls': async () => (await import('./tls.ts')).tlsKind,
 })
 
 /** The kind names, in documentation order. */

@@ -1,66 +1,88 @@
 import { readFile } from 'node:fs/promises'
 import { connect as netConnect, isIP, type Socket } from 'node:net'
 import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls'
-import { errorMessage, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
+import { capToDeadline } from '../lib/deadline.ts'
+import { errorMessage, InvalidArgumentError, optionProblem, TimeoutError } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { defaultsOf, Duration, FilePath, Options, TargetString, Type, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 import { parseCertificate, pemBundleToDer, type CertInfo } from './tls-cert-info.ts'
 import { validatePath, type TrustStore } from './tls-chain.ts'
 import { judgeTls, judgeTlsFailure, TLS_PROTOCOLS, type TlsEvidence, type TlsFindingCode, type TlsObservation, type TlsPolicy, type TlsProtocol } from './tls-judge.ts'
 
 export type { TlsEvidence, TlsFindingCode, TlsProtocol } from './tls-judge.ts'
 
+const TlsOptions = Options({
+  host: Type.Optional(Type.String({ minLength: 1, description: 'server to connect to: host, host:port or [ipv6]:port (default: the host of the target baseUrl); in pemFile mode, the name checked against the SANs when no servername is given' })),
+  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 443, description: 'TCP port (the baseUrl port when host comes from the baseUrl)' })),
+  servername: Type.Optional(TargetString({ targetDefault: 'tls.servername', description: "SNI name sent and checked against the certificate SANs (default: the target's tls.servername, else host unless it is an IP address: then no SNI is sent and the IP is checked against IP SANs)" })),
+  pemFile: Type.Optional(FilePath({ what: 'PEM file', description: 'offline mode: a PEM bundle file (leaf first, then intermediates in any order), e.g. the tls.crt of a Kubernetes secret; no connection is made' })),
+  ca: Type.Optional(FilePath({ what: 'CA bundle', targetDefault: 'tls.ca', description: "trust store: a PEM CA bundle file (or PEM text in code) to verify against instead of Node's bundled roots (default: the target's tls.ca)" })),
+  minDays: Type.Optional(Type.Integer({ minimum: 0, default: 7, description: 'fail when fewer whole days than this are left before the leaf, or any other certificate of the verified path, expires; 0 fails only expired certificates' })),
+  warnDays: Type.Optional(Type.Integer({ minimum: 0, default: 30, description: 'warn (without failing) when fewer days than this are left on any certificate of the verified path; 0 disables' })),
+  minProtocol: Type.Optional(Type.Unsafe<TlsProtocol>({ type: 'string', enum: [...TLS_PROTOCOLS], default: 'TLSv1.2', description: 'lowest acceptable negotiated protocol' })),
+  minRsaBits: Type.Optional(Type.Integer({ minimum: 0, default: 2048, description: 'minimum RSA (and DSA) key size of every certificate of the verified path, in bits' })),
+  minEcBits: Type.Optional(Type.Integer({ minimum: 0, default: 256, description: 'minimum EC key size (curve order) of every certificate of the verified path, in bits' })),
+  allowSelfSigned: Type.Optional(Type.Boolean({ default: false, description: 'accept a self-signed leaf certificate' })),
+  requireSan: Type.Optional(Type.Boolean({ default: false, description: 'fail (instead of warn) when the certificate has no subjectAltName and only its subject CN names the host, which browsers reject' })),
+  connectTimeout: Type.Optional(Duration({ positive: true, default: '5s', description: 'time allowed for the TCP connection' })),
+  handshakeTimeout: Type.Optional(Duration({ positive: true, default: '5s', description: 'time allowed for the TLS handshake once connected' })),
+})
+
 /** Options of {@link tlsCertificate}. Give `host` (live mode) or `pemFile` (offline mode). */
-export interface TlsCertificateOptions {
-  /** Host name or IP address to connect to. In `pemFile` mode, the name checked against the SANs (when no `servername`). */
-  host?: string
-  /** TCP port. Default 443. */
-  port?: number
-  /** SNI name sent and checked against the SANs. Default: `host`, unless `host` is an IP address (then no SNI is sent and the IP is checked against IP SANs). */
-  servername?: string
-  /** Offline mode: a PEM bundle file (leaf first, then intermediates in any order), e.g. the `tls.crt` of a Kubernetes secret. No connection is made. */
-  pemFile?: string
-  /** Trust store: a PEM bundle file path, or PEM text. Default: Node's bundled root certificates (`tls.rootCertificates`, plus `NODE_EXTRA_CA_CERTS`). */
-  ca?: string
-  /** Fail when fewer than this many whole days are left before the leaf, or any other certificate of the verified path, expires. Default 7; 0 fails only expired certificates. */
-  minDays?: number
-  /** Mark the result with a warning (without failing) when fewer than this many days are left on the leaf or any other certificate of the verified path. Default 30; 0 disables. */
-  warnDays?: number
-  /** Lowest acceptable negotiated protocol. Default `TLSv1.2`. */
-  minProtocol?: TlsProtocol
-  /** Minimum RSA (and DSA) key size of every certificate of the verified path, in bits. Default 2048. */
-  minRsaBits?: number
-  /** Minimum EC key size (curve order) of every certificate of the verified path, in bits. Default 256. */
-  minEcBits?: number
-  /** Accept a self-signed leaf (neither `self-signed` nor `untrusted` is reported for it). Default false. */
-  allowSelfSigned?: boolean
-  /** Fail (instead of warn) when the certificate has no subjectAltName and only its subject CN names the host, which browsers reject. Default false. */
-  requireSan?: boolean
-  /** Milliseconds allowed for the TCP connection. Default 5000. */
-  connectTimeout?: number
-  /** Milliseconds allowed for the TLS handshake once connected. Default 5000. */
-  handshakeTimeout?: number
-  /** Aborts the connection; the runner passes one. */
-  signal?: AbortSignal
-  /** The current time, for judging validity (tests). Default: the real clock. In live mode OpenSSL's own verdict always uses the real clock. */
-  now?: Date
-  /** Result id. Default `tls.<host>` or `tls.<pem file name>`. */
-  id?: string
-  /** Result title. Default "TLS certificate for <target> is valid". */
-  title?: string
+export type TlsCertificateOptions = Static<typeof TlsOptions> &
+  RunContext & {
+    /** The current time, for judging validity (tests). Default: the real clock. In live mode OpenSSL's own verdict always uses the real clock. */
+    now?: Date
+  }
+
+export const TLS_DEFAULTS = defaultsOf(TlsOptions, 'port', 'minDays', 'warnDays', 'minProtocol', 'minRsaBits', 'minEcBits', 'allowSelfSigned', 'requireSan', 'connectTimeout', 'handshakeTimeout')
+
+export const tlsKind = defineKind({
+  kind: 'tls',
+  description: 'the TLS certificate of a server (or a PEM file): an RFC 5280 path validation (OpenSSL live; an agreeing validator offline) with purpose, CA constraints, incomplete chains named, hostname vs SANs, expiry of every certificate of the path, key and signature strength per certificate, protocol',
+  options: TlsOptions,
+  positional: 'host',
+  prepare(o, ctx) {
+    // host:port in one field, or both taken from the target's baseUrl.
+    if (o.host !== undefined) {
+      const { host, port } = splitHostPort(o.host)
+      if (port !== undefined && o.port !== undefined && port !== o.port) throw optionProblem('host', `"${o.host}" names port ${port} but {port} is ${o.port}`)
+      const p = port ?? o.port
+      return { ...o, host, ...(p !== undefined ? { port: p } : {}) }
+    }
+    if (o.pemFile !== undefined || !ctx.baseUrl) return o
+    const url = new URL(ctx.baseUrl)
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+    return { ...o, host, port: o.port ?? (url.port ? Number(url.port) : TLS_DEFAULTS.port) }
+  },
+  validate: requireHostOrPem,
+  title: (o) => (o.pemFile !== undefined && o.host === undefined ? `TLS certificate in ${o.pemFile.split(/[\\/]/).pop()} is valid` : `TLS certificate for ${hostPort(o.host ?? '?', o.port ?? TLS_DEFAULTS.port)} is valid`),
+  run: (o, rt) => tlsCertificate({ ...o, ...rt }),
+})
+
+/** The one cross-field rule: a live check needs a host, an offline one a PEM file. */
+function requireHostOrPem(o: { host?: string | undefined; pemFile?: string | undefined }): void {
+  if (o.host === undefined && o.pemFile === undefined) throw optionProblem([], 'a tls check needs {host}, {pemFile}, or a target baseUrl to take the host from')
 }
 
-export const TLS_DEFAULTS = Object.freeze({
-  port: 443,
-  minDays: 7,
-  warnDays: 30,
-  minProtocol: 'TLSv1.2' as TlsProtocol,
-  minRsaBits: 2048,
-  minEcBits: 256,
-  allowSelfSigned: false,
-  requireSan: false,
-  connectTimeout: 5000,
-  handshakeTimeout: 5000,
-})
+/** `host`, `host:port`, `[v6]:port` or a bare IPv6 address → host and optional port. */
+export function splitHostPort(value: string): { host: string; port?: number } {
+  const v = value.trim()
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(v)
+  if (bracketed) return withPort(bracketed[1]!, bracketed[2], value)
+  if (isIP(v) === 6) return { host: v }
+  const m = /^([^:]+)(?::(\d+))?$/.exec(v)
+  if (!m) throw new InvalidArgumentError(`host "${value}" is not host, host:port or [ipv6]:port`)
+  return withPort(m[1]!, m[2], value)
+}
+
+function withPort(host: string, port: string | undefined, original: string): { host: string; port?: number } {
+  if (port === undefined) return { host }
+  const n = Number(port)
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`port in "${original}" must be 1-65535`)
+  return { host, port: n }
+}
 
 /** OpenSSL errors that mean the peer answered with something that is not a TLS record. */
 const NOT_TLS_CODES = new Set([
@@ -118,8 +140,8 @@ export async function tlsCertificate(opts: TlsCertificateOptions): Promise<Check
         port: o.port,
         servername,
         ca: store.pems,
-        connectTimeout: o.connectTimeout,
-        handshakeTimeout: o.handshakeTimeout,
+        connectTimeout: capToDeadline(o.connectTimeout, o.deadline),
+        handshakeTimeout: capToDeadline(o.handshakeTimeout, o.deadline),
         signal: o.signal,
       })
       if (!hs.ok) return judgeTlsFailure(target, hs.code, hs.message, hs.error)
@@ -144,7 +166,7 @@ function parseOrExplain(der: Buffer, what: string): CertInfo {
 type ResolvedOptions = Omit<TlsCertificateOptions, keyof typeof TLS_DEFAULTS> & { [K in keyof typeof TLS_DEFAULTS]-?: NonNullable<TlsCertificateOptions[K]> }
 
 function validate(o: ResolvedOptions): void {
-  if (!o.host && !o.pemFile) throw new InvalidArgumentError('tlsCertificate needs host (live) or pemFile (offline)')
+  requireHostOrPem(o)
   if (o.host !== undefined && (typeof o.host !== 'string' || o.host.trim() === '')) throw new InvalidArgumentError('host must be a non-empty string')
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new InvalidArgumentError(`port must be an integer 1-65535, got ${o.port}`)
   for (const key of ['minDays', 'warnDays', 'minRsaBits', 'minEcBits'] as const) {

@@ -15,7 +15,7 @@ const LOADERS: Readonly<Record<string, (() => Promise<CheckKind>) | null>> = Obj
   'http': null,
   'https-redirect': async () => (await import('./https-redirect.ts')).httpsRedirectKind,
   'security-headers': async () => (await import('./security-headers.ts')).securityHeadersKind,
-  'tls': async () => (await import('./tls.ts')).tlsKind,
+  'tls': null,
   'webhook': async () => (await import('./webhook.ts')).webhookKind,
   'metrics': async () => (await import('./metrics.ts')).metricsKind,
   'postgres': async () => (await import('./postgres.ts')).postgresKind,

@@ -28,10 +28,10 @@ const PG = 'postgresql://u@127.0.0.1:1/db'
 describe('a missing file is a build() error naming the field and the path', () => {
   it.each<[string, string, Record<string, unknown>, Partial<BuildContext>, RegExp]>([
     ['tls --ca (absolute)', 'tls', { host: '127.0.0.1:1', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA bundle \/nonexistent\.pem: no such file or directory$/],
-    ['tls ca relative to the target file', 'tls', { host: '127.0.0.1:1', ca: 'certs/ca.pem' }, {}, /^ca "certs\/ca\.pem": cannot read CA bundle \/.*\/certs\/ca\.pem: no such file or directory$/],
+    ['tls ca relative to the target file', 'tls', { host: '127.0.0.1:1', ca: 'certs/ca.pem' }, {}, /^ca: cannot read CA bundle \/.*\/certs\/ca\.pem: no such file or directory$/],
     ['tls pemFile', 'tls', { pemFile: '/nonexistent/tls.crt' }, {}, /^pemFile: cannot read PEM file \/nonexistent\/tls\.crt: no such file or directory$/],
-    ['tls pemFile is a folder', 'tls', { pemFile: 'migrations' }, {}, /^pemFile "migrations": cannot read PEM file .*: not a regular file$/],
-    ['tls target tls.ca', 'tls', { host: '127.0.0.1:1' }, { tls: { ca: '/nonexistent/root.pem' } }, /^tls\.ca: cannot read CA bundle \/nonexistent\/root\.pem/],
+    ['tls pemFile is a folder', 'tls', { pemFile: 'migrations' }, {}, /^pemFile: cannot read PEM file .*\/migrations: not a regular file$/],
+    ['tls target tls.ca', 'tls', { host: '127.0.0.1:1' }, { tls: { ca: '/nonexistent/root.pem' } }, /^ca: cannot read CA bundle \/nonexistent\/root\.pem: no such file or directory \(the target's tls\.ca\)$/],
     ['webhook --payload @file', 'webhook', { secret: 's', payload: '@/nonexistent' }, {}, /^payload "@\/nonexistent": cannot read payload file \/nonexistent: no such file or directory$/],
     ['webhook payloadFile', 'webhook', { secret: 's', payloadFile: 'ticket.json' }, {}, /^payloadFile "ticket\.json": cannot read payload file \/.*\/ticket\.json: no such file/],
     ['http ca', 'http', { url: '/health', ca: '/nonexistent.pem' }, {}, /^ca: cannot read CA file \/nonexistent\.pem: no such file or directory$/],
