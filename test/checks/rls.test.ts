@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
-import { judgeRowLevelSecurity, rowLevelSecurity } from '../../checks/row-level-security.ts'
+import { judgeRowLevelSecurity, rowLevelSecurity } from '../../checks/rls.ts'
 import type { RunningPostgres } from '../../sandbox/data-services.ts'
 import { closedPort, noPostgres, withPostgres } from '../helpers/services.ts'
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
-import { judgeSqlResult, sqlQuery } from '../../checks/sql-query.ts'
+import { judgeSqlResult, sqlQuery } from '../../checks/sql.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { RunningPostgres } from '../../sandbox/data-services.ts'
 import { noPostgres, withPostgres } from '../helpers/services.ts'
