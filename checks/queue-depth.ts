@@ -36,8 +36,9 @@ export const QueueDepthOptions = Options({
   prefix: Type.Optional(Type.String({ minLength: 1, default: 'bull', description: 'bullmq: key prefix' })),
   states: Type.Optional(Type.Array(Type.Unsafe<BullState>({ type: 'string', enum: [...BULL_STATES] }), {
     minItems: 1,
+    // BullMQ's count() plus paused.
     default: ['waiting', 'paused', 'prioritized', 'delayed', 'waiting-children'],
-    description: "bullmq: states counted toward the depth (the default is BullMQ's count() plus paused)",
+    description: 'bullmq: states counted toward the depth',
   })),
   group: Type.Optional(Type.String({ minLength: 1, description: 'stream: only this consumer group (default: every group; the depth is the largest group backlog)' })),
 })
@@ -64,7 +65,8 @@ export function validateQueueDepthOptions(opts: QueueDepthOptions): void {
   validateRedisOptions(o)
   if (!ADAPTERS.includes(o.adapter)) throw optionProblem('adapter', `must be one of ${ADAPTERS.join(', ')}, got "${String(o.adapter)}"`)
   if (!Number.isInteger(o.max) || o.max < 0) throw optionProblem('max', `must be a non-negative integer, got ${o.max}`)
-  if (o.queue === undefined && o.adapter !== 'celery') throw optionProblem('queue', `is required for the ${o.adapter} adapter${o.adapter === 'stream' ? ' (the stream key)' : ''}`)
+  // Named at adapter, which is written (a missing field has no line in a target file).
+  if (o.queue === undefined && o.adapter !== 'celery') throw optionProblem('adapter', `the ${o.adapter} adapter needs {queue}${o.adapter === 'stream' ? ' (the stream key)' : ' (the queue name)'}`)
   if (!Array.isArray(o.prioritySteps) || o.prioritySteps.length === 0 || o.prioritySteps.some((s) => !Number.isInteger(s) || s < 0)) {
     throw optionProblem('prioritySteps', 'must be a non-empty list of non-negative integers')
   }
