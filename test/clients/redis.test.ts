@@ -76,14 +76,14 @@ describe('the Redis client caps its phases against the deadline, so a hang names
   it('connect: a server that accepts TCP and never answers, 1 s check timeout, 5 s connectTimeout', async () => {
     const r = await runWithTimeout({ url: `redis://127.0.0.1:${silent.port}` }, '1s')
     expect(r.status).toBe('fail')
-    expect(r.message).toMatch(/^cannot connect to Redis at 127\.0\.0\.1:\d+: connect timed out after (8|9)\d\d ms/)
+    expect(r.message).toMatch(/^cannot connect to Redis at 127\.0\.0\.1:\d+: connect timed out after \d{1,3} ms/)
     expect(r.durationMs).toBeLessThan(1000)
   })
 
   it('command: a server that completes the handshake and never answers PING, 1 s check timeout, 5 s commandTimeout', async () => {
     const r = await runWithTimeout({ url: `redis://127.0.0.1:${mute.port}` }, '1s')
     expect(r.status).toBe('fail')
-    expect(r.message).toMatch(/^connected, but a command failed: command timed out after [1-9]\d\d ms$/)
+    expect(r.message).toMatch(/^connected, but a command failed: command timed out after \d{1,3} ms$/)
     expect(r.durationMs).toBeLessThan(1000)
   })
 
@@ -91,7 +91,7 @@ describe('the Redis client caps its phases against the deadline, so a hang names
     const spec = await buildKind({ id: 'q', kind: 'queue-depth', url: `redis://127.0.0.1:${mute.port}`, adapter: 'celery', timeout: '1s' }, testBuildContext('/tmp'))
     const r = (await runChecks([spec])).results[0]!
     expect(r.status).toBe('fail')
-    expect(r.message).toMatch(/^connected, but reading the queue failed: command timed out after [1-9]\d\d ms$/)
+    expect(r.message).toMatch(/^connected, but reading the queue failed: command timed out after \d{1,3} ms$/)
   })
 
   it('each command gets its own commandTimeout (within the deadline): TimeoutError phase command', async () => {
