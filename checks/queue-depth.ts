@@ -65,6 +65,7 @@ export function validateQueueDepthOptions(opts: QueueDepthOptions): void {
   validateRedisOptions(o)
   if (!ADAPTERS.includes(o.adapter)) throw optionProblem('adapter', `must be one of ${ADAPTERS.join(', ')}, got "${String(o.adapter)}"`)
   if (!Number.isInteger(o.max) || o.max < 0) throw optionProblem('max', `must be a non-negative integer, got ${o.max}`)
+  if (o.queue === '') throw optionProblem('queue', 'must not be empty')
   // Named at adapter, which is written (a missing field has no line in a target file).
   if (o.queue === undefined && o.adapter !== 'celery') throw optionProblem('adapter', `the ${o.adapter} adapter needs {queue}${o.adapter === 'stream' ? ' (the stream key)' : ' (the queue name)'}`)
   if (!Array.isArray(o.prioritySteps) || o.prioritySteps.length === 0 || o.prioritySteps.some((s) => !Number.isInteger(s) || s < 0)) {
