@@ -1,33 +1,51 @@
-import { InvalidArgumentError } from '../lib/errors.ts'
+import { optionProblem } from '../lib/errors.ts'
 import { currentHeads, loadMigrationScripts, pendingRevisions, staleRows, type MigrationScripts, type StaleRow } from '../clients/alembic-scripts.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { connectOrExplain, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from '../clients/postgres.ts'
+import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, preparePostgresConnection, validateConnectionOptions, type PostgresSession } from '../clients/postgres.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { defaultsOf, DirPath, Options, Type, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * `alembicVersion`: the database's `alembic_version` rows against the expected head(s), given
- * as revision ids or computed statically from a migrations folder (clients/alembic-scripts.ts).
+ * `kind: alembic` — `alembicVersion`: the database's `alembic_version` rows against the expected
+ * head(s), given as revision ids or computed statically from a migrations folder
+ * (clients/alembic-scripts.ts).
  */
 
-export interface AlembicVersionOptions extends PostgresConnectionOptions {
-  /** Check id. Default `alembic`. */
-  id?: string
-  /** Check title. Default "Database migrations are at head". */
-  title?: string
-  /** Expected revision id(s); the database rows must equal this set. Give this or `migrationsDir`. */
-  expected?: string | string[]
-  /** Alembic script location or its `versions` folder; its head(s) are computed statically. Give this or `expected`. */
-  migrationsDir?: string
-  /** Version table name. Default `alembic_version` (Alembic's `version_table`). */
-  table?: string
-  /** Schema of the version table. Default: the connection's search_path (Alembic's `version_table_schema`). */
-  schema?: string
-  /**
-   * Pass when the scripts have several heads and the database is at all of them, as after `alembic
-   * upgrade heads` (a head that another revision depends on needs no row of its own). Default false
-   * (a merge migration is missing: `alembic upgrade head` refuses several heads).
-   */
-  allowMultipleHeads?: boolean
+const IDENTIFIER = '^[A-Za-z_][A-Za-z0-9_$]*$'
+
+export const AlembicOptions = Options({
+  ...POSTGRES_CONNECTION_FIELDS,
+  expected: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { description: 'expected revision id(s): the version table must hold exactly these; give this or migrationsDir' })),
+  migrationsDir: Type.Optional(DirPath({ what: 'migrations folder', description: 'Alembic script location or its versions folder, whose head(s) are computed statically; give this or expected' })),
+  table: Type.Optional(Type.String({ pattern: IDENTIFIER, default: 'alembic_version', description: "version table (Alembic's version_table)" })),
+  schema: Type.Optional(Type.String({ pattern: IDENTIFIER, description: "schema of the version table (Alembic's version_table_schema; default: the connection's search_path)" })),
+  allowMultipleHeads: Type.Optional(Type.Boolean({ default: false, description: 'pass when the scripts have several heads and the database is at all of them, as after alembic upgrade heads (a head that another revision depends_on needs no row of its own); off: a missing merge migration fails, as alembic upgrade head refuses several heads' })),
+})
+export type AlembicVersionOptions = Static<typeof AlembicOptions> & RunContext
+
+export const alembicKind = defineKind({
+  kind: 'alembic',
+  description: "the database's alembic_version rows equal the expected revision(s) or the head(s) of a migrations folder",
+  options: AlembicOptions,
+  positional: 'url',
+  prepare: preparePostgresConnection,
+  validate: validateAlembicOptions,
+  title: () => ALEMBIC_TITLE,
+  run: (o, rt) => alembicVersion({ ...o, ...rt }),
+})
+
+const ALEMBIC_TITLE = 'Database migrations are at head'
+
+/** The option rules (the kind's validate and alembicVersion both run them); OptionsError names the field. */
+export function validateAlembicOptions(opts: AlembicVersionOptions): void {
+  const o = { ...DEFAULTS, ...stripUndefined(opts) }
+  validateConnectionOptions(o)
+  const hasExpected = o.expected !== undefined && o.expected.length > 0
+  if (hasExpected === (o.migrationsDir !== undefined)) throw optionProblem(hasExpected ? 'migrationsDir' : [], 'give exactly one of {expected} (revision ids) or {migrationsDir}')
+  const identifier = new RegExp(IDENTIFIER)
+  if (!identifier.test(o.table)) throw optionProblem('table', `must be a plain identifier, got ${o.table}`)
+  if (o.schema !== undefined && !identifier.test(o.schema)) throw optionProblem('schema', `must be a plain identifier, got ${o.schema}`)
 }
 
 export interface AlembicEvidence {
@@ -61,7 +79,7 @@ export interface AlembicObservation {
   rows: string[]
 }
 
-const DEFAULTS = Object.freeze({ table: 'alembic_version', allowMultipleHeads: false })
+const DEFAULTS = defaultsOf(AlembicOptions, 'table', 'allowMultipleHeads')
 
 /** Pure judgement: database rows against expected heads (and the script graph, when known). */
 export function judgeAlembic(
@@ -143,14 +161,10 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 /** Reads the version table and compares it with the expected head(s). */
 export async function alembicVersion(opts: AlembicVersionOptions): Promise<CheckResult<AlembicEvidence>> {
   const o = { ...DEFAULTS, ...stripUndefined(opts) }
+  validateAlembicOptions(o)
   const { parsed } = validateConnectionOptions(o)
-  const hasExpected = o.expected !== undefined && (typeof o.expected === 'string' ? o.expected.length > 0 : o.expected.length > 0)
-  if (hasExpected === (o.migrationsDir !== undefined)) throw new InvalidArgumentError('give exactly one of expected (revision ids) or migrationsDir')
-  if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(o.table) || (o.schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_$]*$/.test(o.schema))) {
-    throw new InvalidArgumentError(`table and schema must be plain identifiers, got ${o.schema ? `${o.schema}.` : ''}${o.table}`)
-  }
   // Scripts are read before connecting: a malformed migration file is a configuration error (ConfigError → status error).
-  const title = o.title ?? 'Database migrations are at head'
+  const title = o.title ?? ALEMBIC_TITLE
   return timed<AlembicEvidence>({ id: o.id ?? 'alembic', title, kind: 'alembic' }, async () => {
     const scripts = o.migrationsDir !== undefined ? loadMigrationScripts(o.migrationsDir) : undefined
     const heads = scripts ? scripts.heads : typeof o.expected === 'string' ? [o.expected] : [...(o.expected ?? [])]

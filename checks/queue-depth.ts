@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis'
-import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
+import { errorMessage, InterruptedError, InvalidArgumentError, optionProblem } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { stripUndefined } from '../lib/object.ts'
-import { describeRedisError, openRedis, validateRedisOptions, type RedisConnectionOptions, type RedisSession } from '../clients/redis.ts'
+import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
+import { describeRedisError, openRedis, prepareRedisConnection, REDIS_CONNECTION_FIELDS, validateRedisOptions, type RedisSession } from '../clients/redis.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * `queueDepth`: how many messages wait in a Redis-backed queue, against a `max`. Three adapters,
+ * `kind: queue-depth` — `queueDepth`: how many messages wait in a Redis-backed queue, against a `max`. Three adapters,
  * each reading the keys the way the queue library itself does:
  * - `celery`: kombu's Redis transport. A queue is a list named after the queue; priorities live in
  *   `<queue><sep><step>` lists (sep `\x06\x16`, steps 0,3,6,9; step 0 is the bare name), all under
@@ -27,33 +29,57 @@ const ADAPTERS: readonly QueueAdapter[] = ['celery', 'bullmq', 'stream']
 export type BullState = 'waiting' | 'paused' | 'active' | 'prioritized' | 'delayed' | 'waiting-children' | 'failed' | 'completed'
 const BULL_STATES: readonly BullState[] = ['waiting', 'paused', 'active', 'prioritized', 'delayed', 'waiting-children', 'failed', 'completed']
 
-export interface QueueDepthOptions extends RedisConnectionOptions {
-  /** Check id. Default `queue-depth`. */
-  id?: string
-  /** Check title. Default "Queue <name> depth is at most <max>". */
-  title?: string
-  /** Which queue library wrote the keys. Required. */
-  adapter: QueueAdapter
-  /** Queue name (celery: default `celery`; bullmq: required) or stream key (stream: required). */
-  queue?: string
-  /** Fail when the depth is above this. Default 1000 (the seed runbook pages over 1000); 0 = must be drained. */
-  max?: number
-  /** celery: kombu's `sep` transport option. Default `\x06\x16`. */
-  sep?: string
-  /** celery: kombu's `priority_steps` transport option. Default [0, 3, 6, 9]. */
-  prioritySteps?: number[]
-  /** celery: kombu's `global_keyprefix` transport option. Default empty. */
-  keyPrefix?: string
-  /** celery: name of the unacked hash (kombu's `unacked_key`). Default `unacked`. */
-  unackedKey?: string
-  /** bullmq: key prefix. Default `bull`. */
-  prefix?: string
-  /** bullmq: states that count toward the depth. Default waiting, paused, prioritized, delayed, waiting-children (BullMQ's `count()` plus paused). */
-  states?: BullState[]
-  /** bullmq: fail when the queue is paused (workers take no jobs from it). Default false: a paused queue is a warning. */
-  failIfPaused?: boolean
-  /** stream: only this consumer group. Default: every group; the depth is the largest group backlog. */
-  group?: string
+export const QueueDepthOptions = Options({
+  ...REDIS_CONNECTION_FIELDS,
+  adapter: Type.Unsafe<QueueAdapter>({ type: 'string', enum: [...ADAPTERS], description: 'which queue library wrote the keys' }),
+  queue: Type.Optional(Type.String({ minLength: 1, description: 'queue name (celery: default celery; bullmq: required) or stream key (stream: required)' })),
+  max: Type.Optional(Type.Integer({ minimum: 0, default: 1000, description: 'fail when the depth is above this (the seed runbook pages over 1000); 0 = drained, usually with eventually' })),
+  sep: Type.Optional(Type.String({ minLength: 1, default: '\x06\x16', description: "celery: kombu's sep transport option" })),
+  prioritySteps: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, default: [0, 3, 6, 9], description: "celery: kombu's priority_steps transport option" })),
+  keyPrefix: Type.Optional(Type.String({ default: '', description: "celery: kombu's global_keyprefix transport option" })),
+  unackedKey: Type.Optional(Type.String({ minLength: 1, default: 'unacked', description: "celery: kombu's unacked hash (unacked_key), reported separately" })),
+  prefix: Type.Optional(Type.String({ minLength: 1, default: 'bull', description: 'bullmq: key prefix' })),
+  states: Type.Optional(Type.Array(Type.Unsafe<BullState>({ type: 'string', enum: [...BULL_STATES] }), {
+    minItems: 1,
+    // BullMQ's count() plus paused.
+    default: ['waiting', 'paused', 'prioritized', 'delayed', 'waiting-children'],
+    description: 'bullmq: states counted toward the depth',
+  })),
+  failIfPaused: Type.Optional(Type.Boolean({ default: false, description: 'bullmq: fail when the queue is paused (workers take no jobs from it); off, a paused queue is a warning' })),
+  group: Type.Optional(Type.String({ minLength: 1, description: 'stream: only this consumer group (default: every group; the depth is the largest group backlog)' })),
+})
+export type QueueDepthOptions = Static<typeof QueueDepthOptions> & RunContext
+
+export const queueDepthKind = defineKind({
+  kind: 'queue-depth',
+  description: 'messages waiting in a Redis-backed queue (Celery/kombu, BullMQ or a stream consumer group) are at most max; max 0 with eventually = wait until drained',
+  options: QueueDepthOptions,
+  prepare: prepareRedisConnection,
+  validate: validateQueueDepthOptions,
+  title: queueDepthTitle,
+  run: (o, rt) => queueDepth({ ...o, ...rt }),
+})
+
+/** The default title: "Queue <name> depth is at most <max>". */
+export function queueDepthTitle(o: Pick<QueueDepthOptions, 'adapter' | 'queue' | 'max'>): string {
+  return `Queue ${o.queue ?? (o.adapter === 'celery' ? 'celery' : '?')} depth is at most ${o.max ?? DEFAULTS.max}`
+}
+
+/** The option rules (the kind's validate and queueDepth both run them); OptionsError names the field. */
+export function validateQueueDepthOptions(opts: QueueDepthOptions): void {
+  const o = { ...DEFAULTS, ...stripUndefined(opts) }
+  validateRedisOptions(o)
+  if (!ADAPTERS.includes(o.adapter)) throw optionProblem('adapter', `must be one of ${ADAPTERS.join(', ')}, got "${String(o.adapter)}"`)
+  if (!Number.isInteger(o.max) || o.max < 0) throw optionProblem('max', `must be a non-negative integer, got ${o.max}`)
+  if (o.queue === '') throw optionProblem('queue', 'must not be empty')
+  // Named at adapter, which is written (a missing field has no line in a target file).
+  if (o.queue === undefined && o.adapter !== 'celery') throw optionProblem('adapter', `the ${o.adapter} adapter needs {queue}${o.adapter === 'stream' ? ' (the stream key)' : ' (the queue name)'}`)
+  if (!Array.isArray(o.prioritySteps) || o.prioritySteps.length === 0 || o.prioritySteps.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw optionProblem('prioritySteps', 'must be a non-empty list of non-negative integers')
+  }
+  if (!Array.isArray(o.states) || o.states.length === 0 || o.states.some((s) => !BULL_STATES.includes(s))) {
+    throw optionProblem('states', `must be a non-empty list of ${BULL_STATES.join(', ')}`)
+  }
 }
 
 export interface CeleryCounts {
@@ -140,16 +166,7 @@ export interface QueueDepthEvidence {
   error?: string
 }
 
-const DEFAULTS = Object.freeze({
-  max: 1000,
-  sep: '\x06\x16',
-  prioritySteps: [0, 3, 6, 9] as number[],
-  keyPrefix: '',
-  unackedKey: 'unacked',
-  prefix: 'bull',
-  states: ['waiting', 'paused', 'prioritized', 'delayed', 'waiting-children'] as BullState[],
-  failIfPaused: false,
-})
+const DEFAULTS = defaultsOf(QueueDepthOptions, 'max', 'sep', 'prioritySteps', 'keyPrefix', 'unackedKey', 'prefix', 'states', 'failIfPaused')
 
 /**
  * Separators probed for priority lists the configured one misses: kombu's default and the ones
@@ -242,20 +259,11 @@ function uncountedWarning(uncounted: readonly UncountedKey[], queue: string, sep
 /** Reads the queue's keys and compares the depth with `max`. */
 export async function queueDepth(opts: QueueDepthOptions): Promise<CheckResult<QueueDepthEvidence>> {
   const o = { ...DEFAULTS, ...stripUndefined(opts) }
+  validateQueueDepthOptions(o)
   const { parsed } = validateRedisOptions(o)
-  if (!ADAPTERS.includes(o.adapter)) throw new InvalidArgumentError(`adapter must be one of ${ADAPTERS.join(', ')}, got "${String(o.adapter)}"`)
-  if (!Number.isInteger(o.max) || o.max < 0) throw new InvalidArgumentError(`max must be a non-negative integer, got ${o.max}`)
-  const queue = o.queue ?? (o.adapter === 'celery' ? 'celery' : undefined)
-  if (!queue) throw new InvalidArgumentError(`queue is required for the ${o.adapter} adapter${o.adapter === 'stream' ? ' (the stream key)' : ''}`)
-  if (!Array.isArray(o.prioritySteps) || o.prioritySteps.length === 0 || o.prioritySteps.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new InvalidArgumentError('prioritySteps must be a non-empty list of non-negative integers')
-  }
-  if (!Array.isArray(o.states) || o.states.length === 0 || o.states.some((s) => !BULL_STATES.includes(s))) {
-    throw new InvalidArgumentError(`states must be a non-empty list of ${BULL_STATES.join(', ')}`)
-  }
-  if (typeof o.failIfPaused !== 'boolean') throw new InvalidArgumentError(`failIfPaused must be true or false, got ${JSON.stringify(o.failIfPaused)}`)
+  const queue = o.queue ?? 'celery'
   const base: QueueDepthEvidence = { url: parsed.maskedUrl, adapter: o.adapter, queue, max: o.max }
-  return timed<QueueDepthEvidence>({ id: o.id ?? 'queue-depth', title: o.title ?? `Queue ${queue} depth is at most ${o.max}`, kind: 'queue-depth' }, async () => {
+  return timed<QueueDepthEvidence>({ id: o.id ?? 'queue-depth', title: o.title ?? queueDepthTitle(o), kind: 'queue-depth' }, async () => {
     let session: RedisSession
     try {
       session = await openRedis(o)

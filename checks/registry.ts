@@ -9,6 +9,12 @@ import type { AnyCheckKind } from './kind.ts'
 const LOADERS: Readonly<Record<string, () => Promise<AnyCheckKind>>> = Object.freeze({
   'http': async () => (await import('./http.ts')).httpKind,
   'tls': async () => (await import('./tls.ts')).tlsKind,
+  'postgres': async () => (await import('./postgres.ts')).postgresKind,
+  'alembic': async () => (await import('./alembic.ts')).alembicKind,
+  'rls': async () => (await import('./rls.ts')).rlsKind,
+  'sql': async () => (await import('./sql.ts')).sqlKind,
+  'redis': async () => (await import('./redis.ts')).redisKind,
+  'queue-depth': async () => (await import('./queue-depth.ts')).queueDepthKind,
 })
 
 /** The kind names, in documentation order. */

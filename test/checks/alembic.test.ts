@@ -4,7 +4,13 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alembicVersion, judgeAlembic } from '../../checks/alembic.ts'
 import { buildRevisionMap, loadMigrationScripts } from '../../clients/alembic-scripts.ts'
+import { ConfigError } from '../../lib/errors.ts'
+import { Redactor } from '../../lib/redact.ts'
 import type { RunningPostgres } from '../../sandbox/data-services.ts'
+import { buildChecks } from '../../smoke/build-checks.ts'
+import { loadTarget } from '../../smoke/target-file.ts'
+import { resolveVariables } from '../../smoke/variables.ts'
+import { runCli } from '../helpers/cli.ts'
 import { closedPort, noPostgres, pythonHas, runPython, withPostgres } from '../helpers/services.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
@@ -340,5 +346,38 @@ describe('alembicVersion when the database is down', () => {
   it('needs exactly one of expected or migrationsDir', async () => {
     await expect(alembicVersion({ url: 'postgresql://h/db' })).rejects.toThrow(/exactly one/)
     await expect(alembicVersion({ url: 'postgresql://h/db', expected: 'a', migrationsDir: '/x' })).rejects.toThrow(/exactly one/)
+  })
+})
+
+describe('the alembic kind: expected or migrationsDir, named for their audience', () => {
+  const URL = 'postgresql://u@127.0.0.1:1/db'
+
+  it('on the command line: both given names both flags, exit 2, nothing checked', async () => {
+    const run = await runCli(['check', 'alembic', URL, '--expected', 'abc', '--migrations-dir', join(FIXTURES, 'alembic', 'two-heads')])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--migrations-dir: give exactly one of --expected (revision ids) or --migrations-dir')
+  })
+
+  it.each([
+    ['neither', '', 'checks[0] (line 2): give exactly one of expected (revision ids) or migrationsDir'],
+    ['both', '    expected: [abc, def]\n    migrationsDir: .\n', 'checks[0].migrationsDir (line 6): give exactly one of expected (revision ids) or migrationsDir'],
+  ])('in a target file (%s): the entry path and line', async (_name, fields, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'rbk-alembic-kind-'))
+    try {
+      const file = join(dir, 't.yaml')
+      writeFileSync(file, `checks:\n  - id: migrations\n    kind: alembic\n    url: ${URL}\n${fields}`)
+      const loaded = await loadTarget(file)
+      const target = resolveVariables(loaded, { env: {}, redactor: new Redactor() })
+      let err: unknown
+      try {
+        buildChecks(loaded, target, { reportDir: dir, redactor: new Redactor() })
+      } catch (e) {
+        err = e
+      }
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).describe()).toContain(message)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -1,10 +1,18 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Queue, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { celeryQueueKeys, judgeQueueDepth, queueDepth } from '../../checks/queue-depth.ts'
-import { InvalidArgumentError } from '../../lib/errors.ts'
+import { celeryQueueKeys, judgeQueueDepth, queueDepth, type QueueDepthEvidence } from '../../checks/queue-depth.ts'
+import { ConfigError, InvalidArgumentError } from '../../lib/errors.ts'
+import { Redactor } from '../../lib/redact.ts'
+import type { CheckResult } from '../../lib/result.ts'
 import type { RunningRedis } from '../../sandbox/data-services.ts'
+import { buildChecks } from '../../smoke/build-checks.ts'
+import { loadTarget } from '../../smoke/target-file.ts'
+import { resolveVariables } from '../../smoke/variables.ts'
+import { runCli } from '../helpers/cli.ts'
 import { closedPort, noRedis, pythonHas, runPython, withRedis } from '../helpers/services.ts'
 
 const PRODUCER = join(import.meta.dirname, '..', 'fixtures', 'celery', 'producer.py')
@@ -344,5 +352,71 @@ describe('queueDepth when Redis is down', () => {
     await expect(queueDepth({ url: 'redis://h', adapter: 'kafka' as never, queue: 'x' })).rejects.toThrow(InvalidArgumentError)
     await expect(queueDepth({ url: 'redis://h', adapter: 'celery', max: -1 })).rejects.toThrow(InvalidArgumentError)
     await expect(queueDepth({ url: 'redis://h', adapter: 'bullmq', queue: 'q', states: ['gone' as never] })).rejects.toThrow(InvalidArgumentError)
+  })
+})
+
+describe.skipIf(noRedis)('the queue-depth kind: options as written on the command line and in target files', () => {
+  let redis: RunningRedis
+  beforeAll(async () => {
+    redis = await withRedis()
+    const client = new Redis(redis.url)
+    try {
+      // kombu's lists for priorities 0, 3 and 5 of queue "cli"; BullMQ's keys of queue "mail".
+      await client.rpush('cli', 'a', 'b', 'c')
+      await client.rpush('cli\x06\x163', 'd', 'e', 'f', 'g')
+      await client.rpush('cli\x06\x165', 'h', 'i')
+      await client.rpush('bull:mail:wait', '1', '2')
+      await client.rpush('bull:mail:active', '3')
+      await client.hset('bull:mail:meta', 'opts.maxLenEvents', '10000')
+    } finally {
+      client.disconnect()
+    }
+  })
+  afterAll(async () => {
+    await redis?.stop()
+  })
+
+  const check = async (...args: string[]) => {
+    const run = await runCli(['check', 'queue-depth', '--url', redis.url, ...args, '--json'])
+    expect(run.code, run.stderr).toBe(0)
+    return JSON.parse(run.stdout) as CheckResult<QueueDepthEvidence>
+  }
+
+  it('--priority-steps 0,5 (a comma list) reads exactly those priority lists', async () => {
+    const r = await check('--adapter', 'celery', '--queue', 'cli', '--priority-steps', '0,5')
+    expect(r.evidence.keys!.map((k) => [k.priority, k.length])).toEqual([[0, 3], [5, 2]])
+    expect(r.evidence.depth).toBe(5)
+  })
+
+  it('--states waiting,active (a comma list) counts exactly those states', async () => {
+    const r = await check('--adapter', 'bullmq', '--queue', 'mail', '--states', 'waiting,active')
+    expect(r.evidence.counted).toEqual(['waiting', 'active'])
+    expect(r.evidence.depth).toBe(3)
+  })
+
+  it('a missing queue for bullmq names the flags: exit 2, nothing checked', async () => {
+    const run = await runCli(['check', 'queue-depth', '--url', redis.url, '--adapter', 'bullmq'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--adapter: the bullmq adapter needs --queue (the queue name)')
+  })
+
+  it('a missing stream key in a target file names the entry path and line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rbk-queue-kind-'))
+    try {
+      const file = join(dir, 't.yaml')
+      writeFileSync(file, `checks:\n  - id: events\n    kind: queue-depth\n    url: ${redis.url}\n    adapter: stream\n`)
+      const loaded = await loadTarget(file)
+      const target = resolveVariables(loaded, { env: {}, redactor: new Redactor() })
+      let err: unknown
+      try {
+        buildChecks(loaded, target, { reportDir: dir, redactor: new Redactor() })
+      } catch (e) {
+        err = e
+      }
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).describe()).toContain('checks[0].adapter (line 5): the stream adapter needs queue (the stream key)')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -1,28 +1,51 @@
-import { InvalidArgumentError } from '../lib/errors.ts'
+import { optionProblem } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { connectOrExplain, validateConnectionOptions, type PostgresConnectionOptions, type PostgresSession } from '../clients/postgres.ts'
+import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, preparePostgresConnection, validateConnectionOptions, type PostgresSession } from '../clients/postgres.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * `rowLevelSecurity`: every tenant table of a schema has RLS enabled (`relrowsecurity`),
- * optionally forced (`relforcerowsecurity`: the owner cannot bypass it), and at least one policy.
+ * `kind: rls` — `rowLevelSecurity`: every tenant table of a schema has RLS enabled
+ * (`relrowsecurity`), optionally forced (`relforcerowsecurity`: the owner cannot bypass it), and at
+ * least one policy.
  */
 
-export interface RowLevelSecurityOptions extends PostgresConnectionOptions {
-  /** Check id. Default `rls`. */
-  id?: string
-  /** Check title. Default "Row-level security protects tenant tables in <schema>". */
-  title?: string
-  /** Schema to inspect. Default `public`. */
-  schema?: string
-  /** Tables with this column are tenant tables. Default `tenant_id`; empty string = only `tables`. */
-  tenantColumn?: string
-  /** Tables that must be protected whether or not they have the tenant column. Default none. */
-  tables?: string[]
-  /** Also require FORCE ROW LEVEL SECURITY. Default false. */
-  requireForced?: boolean
-  /** Require at least one policy per table (RLS without a policy denies everything). Default true. */
-  requirePolicy?: boolean
+export const RlsOptions = Options({
+  ...POSTGRES_CONNECTION_FIELDS,
+  schema: Type.Optional(Type.String({ minLength: 1, default: 'public', description: 'schema to inspect' })),
+  tenantColumn: Type.Optional(Type.String({ default: 'tenant_id', description: 'tables with this column are tenant tables; empty = only the listed tables' })),
+  tables: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'tables that must be protected whether or not they have the tenant column' })),
+  requireForced: Type.Optional(Type.Boolean({ default: false, description: 'also require FORCE ROW LEVEL SECURITY, so the table owner cannot bypass it' })),
+  requirePolicy: Type.Optional(Type.Boolean({ default: true, description: 'require at least one policy per table (RLS without a policy denies everything)' })),
+})
+export type RowLevelSecurityOptions = Static<typeof RlsOptions> & RunContext
+
+const DEFAULTS = defaultsOf(RlsOptions, 'schema', 'tenantColumn', 'requireForced', 'requirePolicy')
+
+export const rlsKind = defineKind({
+  kind: 'rls',
+  description: 'row-level security is enabled (optionally forced) with a policy on every tenant table of a schema',
+  options: RlsOptions,
+  positional: 'url',
+  prepare: preparePostgresConnection,
+  validate: validateRowLevelSecurityOptions,
+  title: rlsTitle,
+  run: (o, rt) => rowLevelSecurity({ ...o, ...rt }),
+})
+
+/** The default title: "Row-level security protects tenant tables in <schema>". */
+export function rlsTitle(o: Pick<RowLevelSecurityOptions, 'schema'>): string {
+  return `Row-level security protects tenant tables in ${o.schema ?? DEFAULTS.schema}`
+}
+
+/** The option rules (the kind's validate and rowLevelSecurity both run them); OptionsError names the field. */
+export function validateRowLevelSecurityOptions(opts: RowLevelSecurityOptions): void {
+  const o = { ...DEFAULTS, ...stripUndefined(opts) }
+  validateConnectionOptions(o)
+  if (!o.schema) throw optionProblem('schema', 'must not be empty')
+  if (o.tables !== undefined && (!Array.isArray(o.tables) || o.tables.some((t) => typeof t !== 'string' || !t))) throw optionProblem('tables', 'must be a list of table names')
+  if (!o.tenantColumn && (o.tables ?? []).length === 0) throw optionProblem([], 'give a {tenantColumn} or a list of {tables}')
 }
 
 /** One table as observed in pg_class / pg_policy. */
@@ -48,8 +71,6 @@ export interface RlsEvidence {
   error?: string
 }
 
-const DEFAULTS = Object.freeze({ schema: 'public', tenantColumn: 'tenant_id', tables: [] as string[], requireForced: false, requirePolicy: true })
-
 /** Pure judgement over the observed tables. */
 export function judgeRowLevelSecurity(rows: Omit<RlsTableRow, 'problems'>[], rules: { requireForced: boolean; requirePolicy: boolean; schema: string; tenantColumn: string }): Verdict<{ tables: RlsTableRow[] }> {
   const tables: RlsTableRow[] = rows.map((r) => {
@@ -74,13 +95,11 @@ export function judgeRowLevelSecurity(rows: Omit<RlsTableRow, 'problems'>[], rul
 
 /** Inspects the catalog and judges every tenant table. */
 export async function rowLevelSecurity(opts: RowLevelSecurityOptions): Promise<CheckResult<RlsEvidence>> {
-  const o = { ...DEFAULTS, ...stripUndefined(opts) }
+  const o = { ...DEFAULTS, tables: [] as string[], ...stripUndefined(opts) }
+  validateRowLevelSecurityOptions(o)
   const { parsed } = validateConnectionOptions(o)
-  if (!o.schema) throw new InvalidArgumentError('schema must not be empty')
-  if (!Array.isArray(o.tables) || o.tables.some((t) => typeof t !== 'string' || !t)) throw new InvalidArgumentError('tables must be a list of table names')
-  if (!o.tenantColumn && o.tables.length === 0) throw new InvalidArgumentError('give a tenantColumn or a list of tables')
   const base: RlsEvidence = { url: parsed.maskedUrl, schema: o.schema, tenantColumn: o.tenantColumn, requireForced: o.requireForced }
-  return timed<RlsEvidence>({ id: o.id ?? 'rls', title: o.title ?? `Row-level security protects tenant tables in ${o.schema}`, kind: 'rls' }, async () => {
+  return timed<RlsEvidence>({ id: o.id ?? 'rls', title: o.title ?? rlsTitle(o), kind: 'rls' }, async () => {
     const opened = await connectOrExplain(o, parsed)
     if ('error' in opened) return { status: 'fail', message: opened.error, evidence: { ...base, error: opened.error } }
     const { session } = opened

@@ -1,11 +1,13 @@
-import { errorMessage, InterruptedError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
+import { errorMessage, InterruptedError, optionProblem, TimeoutError } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { connectOrExplain, validateConnectionOptions, type PostgresConnectionOptions } from '../clients/postgres.ts'
+import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, preparePostgresConnection, validateConnectionOptions } from '../clients/postgres.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * `sqlQuery`: one read-only query with an expectation on its result. It runs inside a
- * `READ ONLY` transaction that is always rolled back, as a single statement over the extended
+ * `kind: sql` — `sqlQuery`: one read-only query with an expectation on its result. It runs inside
+ * a `READ ONLY` transaction that is always rolled back, as a single statement over the extended
  * protocol (no `; COMMIT; ...` smuggling), so a smoke suite can never write to the database.
  */
 
@@ -13,31 +15,55 @@ export type Comparison = '<' | '<=' | '==' | '!=' | '>=' | '>'
 const COMPARISONS: readonly Comparison[] = ['<', '<=', '==', '!=', '>=', '>']
 export type SqlValue = string | number | boolean | null
 
-export interface SqlQueryOptions extends PostgresConnectionOptions {
-  /** Check id. Default `sql`. */
-  id?: string
-  /** Check title. Default "SQL query meets its expectation". */
-  title?: string
-  /** One SQL statement; `$1`, `$2`... refer to `params`. */
-  query: string
-  /** Query parameters. Default none. */
-  params?: SqlValue[]
-  /** Exact row count expected. Default: not checked. */
-  rows?: number
-  /** Minimum row count. Default: not checked. */
-  minRows?: number
-  /** Maximum row count. Default: not checked. */
-  maxRows?: number
-  /** Column whose value is compared with `value`. Default: not checked. */
-  column?: string
-  /** Which row's `column` is compared (0-based). Default 0. */
-  row?: number
-  /** Comparison applied as `<cell> <op> <value>`. Default `==`. */
-  op?: Comparison
-  /** Threshold or expected value for `column`. Required with `column`. */
-  value?: SqlValue
-  /** Rows copied into the evidence. Default 10. */
-  evidenceRows?: number
+/** A query parameter or a compared value: on the command line `1` is a number, `true` a boolean, `null` null. */
+const scalar = (description: string) => Type.Unsafe<SqlValue>({ type: ['string', 'number', 'boolean', 'null'], description })
+const count = (o: { description: string; default?: number }) => Type.Integer({ minimum: 0, ...o })
+
+export const SqlOptions = Options({
+  ...POSTGRES_CONNECTION_FIELDS,
+  query: Type.String({ minLength: 1, description: 'one SQL statement; $1, $2... refer to params; a write is refused' }),
+  params: Type.Optional(Type.Array(scalar('a query parameter'), { description: 'query parameters' })),
+  rows: Type.Optional(count({ description: 'exact row count expected' })),
+  minRows: Type.Optional(count({ description: 'minimum row count' })),
+  maxRows: Type.Optional(count({ description: 'maximum row count' })),
+  column: Type.Optional(Type.String({ minLength: 1, description: 'column whose value is compared with value' })),
+  row: Type.Optional(count({ default: 0, description: 'which row (0-based) column is read from' })),
+  op: Type.Optional(Type.Unsafe<Comparison>({ type: 'string', enum: [...COMPARISONS], default: '==', description: 'comparison applied as <cell> op <value>' })),
+  value: Type.Optional(scalar('threshold or expected value for column (required with column)')),
+  evidenceRows: Type.Optional(count({ default: 10, description: 'rows copied into the evidence' })),
+})
+export type SqlQueryOptions = Static<typeof SqlOptions> & RunContext
+
+const DEFAULTS = defaultsOf(SqlOptions, 'row', 'op', 'evidenceRows')
+
+export const sqlKind = defineKind({
+  kind: 'sql',
+  description: 'a read-only SQL query (READ ONLY transaction, rolled back) meets a row-count or value expectation',
+  options: SqlOptions,
+  prepare: preparePostgresConnection,
+  validate: validateSqlQueryOptions,
+  title: sqlTitle,
+  run: (o, rt) => sqlQuery({ ...o, ...rt }),
+})
+
+/** The default title: "SQL: <column> <op> <value>", else "SQL query meets its expectation". */
+export function sqlTitle(o: Pick<SqlQueryOptions, 'column' | 'op' | 'value'>): string {
+  return o.column !== undefined ? `SQL: ${o.column} ${o.op ?? DEFAULTS.op} ${JSON.stringify(o.value)}` : 'SQL query meets its expectation'
+}
+
+/** The option rules (the kind's validate and sqlQuery both run them); OptionsError names the field. */
+export function validateSqlQueryOptions(opts: SqlQueryOptions): void {
+  const o = { ...DEFAULTS, ...stripUndefined(opts) }
+  validateConnectionOptions(o)
+  if (typeof o.query !== 'string' || o.query.trim() === '') throw optionProblem('query', 'is required')
+  if (!COMPARISONS.includes(o.op)) throw optionProblem('op', `must be one of ${COMPARISONS.join(' ')}, got "${o.op}"`)
+  for (const k of ['rows', 'minRows', 'maxRows', 'row', 'evidenceRows'] as const) {
+    const v = o[k]
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw optionProblem(k, `must be a non-negative integer, got ${v}`)
+  }
+  // `value: null` is a value (compare with NULL); only a missing one is missing.
+  if (o.column !== undefined && !Object.hasOwn(o, 'value')) throw optionProblem('column', '{value} is required with {column}')
+  if (o.value !== undefined && o.column === undefined) throw optionProblem('value', '{column} is required with {value}')
 }
 
 export interface SqlEvidence {
@@ -54,8 +80,6 @@ export interface SqlEvidence {
   /** SQLSTATE of a failed query. */
   sqlstate?: string
 }
-
-const DEFAULTS = Object.freeze({ row: 0, op: '==' as Comparison, evidenceRows: 10, params: [] as SqlValue[] })
 
 /** PostgreSQL refuses writes in a read-only transaction with SQLSTATE 25006. */
 const READ_ONLY_VIOLATION = '25006'
@@ -115,25 +139,20 @@ function compare(actual: unknown, op: Comparison, expected: SqlValue): boolean |
 /** Runs the query read-only and judges the result. */
 export async function sqlQuery(opts: SqlQueryOptions): Promise<CheckResult<SqlEvidence>> {
   const o = { ...DEFAULTS, ...stripUndefined(opts) }
-  const { parsed, queryTimeout } = validateConnectionOptions(o)
-  if (typeof o.query !== 'string' || o.query.trim() === '') throw new InvalidArgumentError('query is required')
-  if (!COMPARISONS.includes(o.op)) throw new InvalidArgumentError(`op must be one of ${COMPARISONS.join(' ')}, got "${o.op}"`)
-  for (const k of ['rows', 'minRows', 'maxRows', 'row'] as const) {
-    const v = o[k]
-    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new InvalidArgumentError(`${k} must be a non-negative integer, got ${v}`)
-  }
-  if (o.column !== undefined && !Object.hasOwn(o, 'value')) throw new InvalidArgumentError('value is required with column')
-  if (o.value !== undefined && o.column === undefined) throw new InvalidArgumentError('column is required with value')
+  validateSqlQueryOptions(o)
+  const { parsed } = validateConnectionOptions(o)
   const expectation = describeExpectation(o)
   const base: SqlEvidence = { url: parsed.maskedUrl, query: o.query, expectation }
-  return timed<SqlEvidence>({ id: o.id ?? 'sql', title: o.title ?? 'SQL query meets its expectation', kind: 'sql' }, async () => {
+  return timed<SqlEvidence>({ id: o.id ?? 'sql', title: o.title ?? sqlTitle(o), kind: 'sql' }, async () => {
     const opened = await connectOrExplain(o, parsed)
     if ('error' in opened) return { status: 'fail', message: opened.error, evidence: { ...base, error: opened.error } }
     const { session } = opened
     try {
       await session.query('BEGIN READ ONLY')
+      // The server cancels the query too (SQLSTATE 57014), at the query timeout capped against the deadline.
+      const statementMs = Math.ceil(session.queryTimeoutMs())
       // A statement takes the snapshot, after which `SET TRANSACTION READ WRITE` is refused.
-      await session.query(`SET LOCAL statement_timeout = ${Math.ceil(queryTimeout)}`)
+      await session.query(`SET LOCAL statement_timeout = ${statementMs}`)
       await session.query('SELECT 1')
       let res
       try {
@@ -146,7 +165,7 @@ export async function sqlQuery(opts: SqlQueryOptions): Promise<CheckResult<SqlEv
         if (sqlstate === READ_ONLY_VIOLATION) {
           return { status: 'error', message: `query tried to write: ${errorMessage(err)} (sqlQuery runs read-only; use a SELECT)`, evidence } satisfies Verdict<SqlEvidence>
         }
-        if (err instanceof TimeoutError || sqlstate === '57014') return { status: 'fail', message: `query did not finish within ${queryTimeout} ms`, evidence }
+        if (err instanceof TimeoutError || sqlstate === '57014') return { status: 'fail', message: `query did not finish within ${err instanceof TimeoutError ? err.timeoutMs : statementMs} ms`, evidence }
         return { status: 'error', message: `query failed: ${errorMessage(err)}`, evidence }
       }
       const rows = (res.rows as Record<string, unknown>[]).map(jsonSafe)

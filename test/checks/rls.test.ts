@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
-import { judgeRowLevelSecurity, rowLevelSecurity } from '../../checks/row-level-security.ts'
+import { judgeRowLevelSecurity, rowLevelSecurity } from '../../checks/rls.ts'
 import type { RunningPostgres } from '../../sandbox/data-services.ts'
+import { runCli } from '../helpers/cli.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 import { closedPort, noPostgres, withPostgres } from '../helpers/services.ts'
 
 describe('judgeRowLevelSecurity', () => {
@@ -84,6 +86,13 @@ describe.skipIf(noPostgres)('rowLevelSecurity against a real PostgreSQL', () => 
     expect(r.evidence.tables).toHaveLength(1)
   })
 
+  it('builds from a target-file entry: listed tables only, default title', async () => {
+    const spec = await buildKind({ id: 'rls', kind: 'rls', url: server.url, schema: 'billing', tenantColumn: '', tables: ['charges'], requireForced: true }, testBuildContext('/tmp'))
+    expect(spec.title).toBe('Row-level security protects tenant tables in billing')
+    const r = await spec.run(AbortSignal.timeout(10_000))
+    expect(r.status, r.message).toBe('pass')
+  })
+
   it('a schema without tenant tables fails instead of passing vacuously', async () => {
     const r = await rowLevelSecurity({ url: server.url, schema: 'billing' })
     expect(r.status).toBe('fail')
@@ -96,5 +105,13 @@ describe('rowLevelSecurity when the database is down', () => {
     const r = await rowLevelSecurity({ url: `postgresql://u:p@127.0.0.1:${await closedPort()}/db`, connectTimeout: 1000 })
     expect(r.status).toBe('fail')
     expect(r.message).toMatch(/ECONNREFUSED/)
+  })
+})
+
+describe('the rls kind on the command line', () => {
+  it('no tenant column and no tables: a configuration error naming both flags, exit 2', async () => {
+    const run = await runCli(['check', 'rls', 'postgresql://u@127.0.0.1:1/db', '--tenant-column='])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('give a --tenant-column or a list of --tables')
   })
 })

@@ -1,8 +1,18 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
-import { judgeSqlResult, sqlQuery } from '../../checks/sql-query.ts'
-import { InvalidArgumentError } from '../../lib/errors.ts'
+import { judgeSqlResult, sqlQuery } from '../../checks/sql.ts'
+import { ConfigError, InvalidArgumentError } from '../../lib/errors.ts'
+import { Redactor } from '../../lib/redact.ts'
+import { runChecks } from '../../lib/runner.ts'
 import type { RunningPostgres } from '../../sandbox/data-services.ts'
+import { buildChecks } from '../../smoke/build-checks.ts'
+import { loadTarget } from '../../smoke/target-file.ts'
+import { resolveVariables } from '../../smoke/variables.ts'
+import { runCli } from '../helpers/cli.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 import { noPostgres, withPostgres } from '../helpers/services.ts'
 
 describe('judgeSqlResult', () => {
@@ -105,9 +115,56 @@ describe.skipIf(noPostgres)('sqlQuery against a real PostgreSQL', () => {
     expect(Date.now() - started).toBeLessThan(3000)
   })
 
+  it('a hung query inside a 1 s check timeout (10 s queryTimeout) names the query phase, not the runner timeout', async () => {
+    const spec = await buildKind({ id: 'slow', kind: 'sql', url: server.url, query: 'SELECT pg_sleep(5)', timeout: '1s' }, testBuildContext('/tmp'))
+    const r = (await runChecks([spec])).results[0]!
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/^query did not finish within \d{1,3} ms$/)
+    expect(r.durationMs).toBeLessThan(1000)
+  })
+
+  it('builds from a target-file entry: params, the value compared, the default title', async () => {
+    const spec = await buildKind({ id: 'q', kind: 'sql', url: server.url, query: 'SELECT count(*)::int AS n FROM jobs WHERE state = $1', params: ['done'], column: 'n', op: '>=', value: 2 }, testBuildContext('/tmp'))
+    expect(spec.title).toBe('SQL: n >= 2')
+    const r = await spec.run(AbortSignal.timeout(10_000))
+    expect(r.status, r.message).toBe('pass')
+  })
+
   it('rejects inconsistent options', async () => {
     await expect(sqlQuery({ url: server.url, query: 'SELECT 1', column: 'x' })).rejects.toThrow(InvalidArgumentError)
     await expect(sqlQuery({ url: server.url, query: '' })).rejects.toThrow(InvalidArgumentError)
     await expect(sqlQuery({ url: server.url, query: 'SELECT 1', op: '=~' as never, column: 'a', value: 1 })).rejects.toThrow(InvalidArgumentError)
+  })
+})
+
+describe('the sql kind: cross-field rules are configuration errors named for their audience', () => {
+  const URL = 'postgresql://u@127.0.0.1:1/db'
+
+  it('on the command line: --column without --value names both flags, exit 2, nothing checked', async () => {
+    const run = await runCli(['check', 'sql', '--url', URL, '--query', 'SELECT 1 AS n', '--column', 'n'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--column: --value is required with --column')
+    expect(run.stdout).not.toMatch(/FAIL|PASS/)
+  })
+
+  it('in a target file: the entry path and line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rbk-sql-kind-'))
+    try {
+      const file = join(dir, 't.yaml')
+      writeFileSync(file, `checks:\n  - id: jobs\n    kind: sql\n    url: ${URL}\n    query: SELECT 1 AS n\n    value: 3\n`)
+      const loaded = await loadTarget(file)
+      const target = resolveVariables(loaded, { env: {}, redactor: new Redactor() })
+      const err = (() => {
+        try {
+          buildChecks(loaded, target, { reportDir: dir, redactor: new Redactor() })
+        } catch (e) {
+          return e
+        }
+      })()
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).describe()).toContain('checks[0].value (line 6): column is required with value')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
