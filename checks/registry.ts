@@ -8,6 +8,9 @@ import type { AnyCheckKind } from './kind.ts'
  */
 const LOADERS: Readonly<Record<string, () => Promise<AnyCheckKind>>> = Object.freeze({
   'http': async () => (await import('./http.ts')).httpKind,
+  'prom-query': async () => (await import('./prom-query.ts')).promQueryKind,
+  'prom-targets': async () => (await import('./prom-targets.ts')).promTargetsKind,
+  'prom-alerts': async () => (await import('./prom-alerts.ts')).promAlertsKind,
 })
 
 /** The kind names, in documentation order. */
