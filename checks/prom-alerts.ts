@@ -1,4 +1,4 @@
-import { formatSeries, matchesLabels, parseLabelSelector, prometheusConnection, PROMETHEUS_CONNECTION_FIELDS, promAlerts, publicUrl, type LabelMatcher, type PromAlert, type PromApiOutcome } from '../clients/prometheus.ts'
+import { formatSeries, matchesLabels, parseLabelSelector, prometheusConnection, prometheusConnectionProblems, PROMETHEUS_CONNECTION_FIELDS, promAlerts, publicUrl, type LabelMatcher, type PromAlert, type PromApiOutcome } from '../clients/prometheus.ts'
 import { errorMessage, OptionsError, type OptionProblem } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
@@ -65,6 +65,7 @@ export function validatePromAlerts(o: Partial<NoFiringAlertsOptions>): void {
     }
   }
   if (o.severities !== undefined && (!Array.isArray(o.severities) || o.severities.length === 0)) problems.push({ path: ['severities'], message: 'must be a non-empty list' })
+  problems.push(...prometheusConnectionProblems(o))
   if (problems.length > 0) throw new OptionsError(problems)
 }
 

@@ -1,4 +1,4 @@
-import { formatSeries, parsePromValue, prometheusConnection, PROMETHEUS_CONNECTION_FIELDS, promInstantQuery, promRangeQuery, publicUrl, type PromApiOutcome, type PromQueryData } from '../clients/prometheus.ts'
+import { formatSeries, parsePromValue, prometheusConnection, prometheusConnectionProblems, PROMETHEUS_CONNECTION_FIELDS, promInstantQuery, promRangeQuery, publicUrl, type PromApiOutcome, type PromQueryData } from '../clients/prometheus.ts'
 import { OptionsError, type OptionProblem } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
@@ -27,7 +27,7 @@ export const COMPARE_OPS: readonly CompareOp[] = Object.freeze(['<', '<=', '>', 
 const Verdicts = (o: { default: 'fail' | 'pass'; description: string }) => Type.Unsafe<'fail' | 'pass'>({ type: 'string', enum: ['fail', 'pass'], ...o })
 
 export const PromQueryOptions = Options({
-  query: Type.String({ minLength: 1, description: 'PromQL expression evaluated as an instant query, e.g. sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))' }),
+  query: Type.String({ minLength: 1, description: 'PromQL expression judged series by series (one instant query, or a range query over the for window), e.g. sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))' }),
   op: Type.Unsafe<CompareOp>({ type: 'string', enum: [...COMPARE_OPS], description: 'comparison every series value must satisfy: value <op> threshold' }),
   threshold: Type.Number({ description: 'number compared with, in the unit of the query result (seconds, a ratio, a count)' }),
   guard: Type.Optional(
@@ -146,6 +146,7 @@ export function validatePromQuery(o: Partial<PromQueryOptions>): void {
     if (!Number.isFinite(o.step) || o.step <= 0) problem('step', `must be a positive number of ms, got ${String(o.step)}`)
     else if (!o.for) problem('step', 'applies only with {for} (it is the resolution of the {for} window)')
   }
+  problems.push(...prometheusConnectionProblems(o))
   if (problems.length > 0) throw new OptionsError(problems)
 }
 

@@ -1,4 +1,4 @@
-import { matchesLabels, parseLabelSelector, prometheusConnection, PROMETHEUS_CONNECTION_FIELDS, promActiveTargets, publicUrl, type LabelMatcher, type PromApiOutcome, type PromTarget } from '../clients/prometheus.ts'
+import { matchesLabels, parseLabelSelector, prometheusConnection, prometheusConnectionProblems, PROMETHEUS_CONNECTION_FIELDS, promActiveTargets, publicUrl, type LabelMatcher, type PromApiOutcome, type PromTarget } from '../clients/prometheus.ts'
 import { errorMessage, OptionsError, type OptionProblem } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
@@ -70,6 +70,7 @@ export function validatePromTargets(o: Partial<PromTargetsUpOptions>): void {
     }
   }
   if (o.minTargets !== undefined && (!Number.isInteger(o.minTargets) || o.minTargets < 0)) problems.push({ path: ['minTargets'], message: `must be a non-negative integer, got ${String(o.minTargets)}` })
+  problems.push(...prometheusConnectionProblems(o))
   if (problems.length > 0) throw new OptionsError(problems)
 }
 

@@ -1,4 +1,5 @@
 import { Options, Secret, StringMap, Type, Url, type Static } from '../lib/schema.ts'
+import type { OptionProblem } from '../lib/errors.ts'
 import { HTTP_TRANSPORT_FIELDS, SENSITIVE_HEADER } from './http.ts'
 import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
 import { httpRequest, parseHttpUrl } from './http.ts'
@@ -27,6 +28,24 @@ const ConnectionSchema = Options(PROMETHEUS_CONNECTION_FIELDS)
 export type PrometheusConnectionOptions = Static<typeof ConnectionSchema>
 
 const CONNECTION_KEYS = Object.keys(PROMETHEUS_CONNECTION_FIELDS).filter((k) => k !== 'prometheus') as (keyof Omit<PrometheusConnectionOptions, 'prometheus'>)[]
+
+/**
+ * The rules on the connection options, for each kind's validate (so a bad entry fails when it is
+ * built, and library callers of the checks get the same words): an http(s) URL, and one way to
+ * authenticate. `{field}` names another option.
+ */
+export function prometheusConnectionProblems(o: Partial<PrometheusConnectionOptions>): OptionProblem[] {
+  let url: URL | undefined
+  try {
+    url = parseHttpUrl(String(o.prometheus))
+  } catch {
+    return [{ path: ['prometheus'], message: 'must be an absolute http(s) URL' }]
+  }
+  if (o.bearerToken && (o.username || o.password || url.username || url.password)) {
+    return [{ path: ['bearerToken'], message: 'give {bearerToken} or basic auth ({username} and {password}, or credentials in the URL), not both' }]
+  }
+  return []
+}
 
 /** The client connection for a check's options (other fields ignored), with the attempt's signal and deadline. */
 export function prometheusConnection(o: PrometheusConnectionOptions & { signal?: AbortSignal | undefined; deadline?: number | undefined }): PrometheusConnection {

@@ -270,6 +270,12 @@ describe('kind prom-query', () => {
     expect(run.stderr).toContain('--step: applies only with --for (it is the resolution of the --for window)')
   })
 
+  it('one way to authenticate: bearerToken with basic auth is a build error naming the field and line', async () => {
+    const yaml = 'checks:\n  - id: q\n    kind: prom-query\n    prometheus: http://bob@127.0.0.1:9\n    query: up\n    op: "<"\n    threshold: 1\n    bearerToken: env:PROM_TOKEN\n'
+    const r = await buildTargetFile(yaml, { PROM_TOKEN: 'tok-123456' })
+    expect(r.problems).toContain('checks[0].bearerToken (line 8): give bearerToken or basic auth (username and password, or credentials in the URL), not both')
+  })
+
   it('credentials in headers must be env: references in a target file', async () => {
     const r = await buildTargetFile('checks:\n  - id: q\n    kind: prom-query\n    prometheus: http://127.0.0.1:9\n    query: up\n    op: "<"\n    threshold: 1\n    headers:\n      Authorization: Bearer tok-literal-1\n')
     expect(r.problems).toContain('checks[0].headers.Authorization (line 9): secrets are never written in target files')
