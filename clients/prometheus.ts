@@ -16,7 +16,7 @@ import { httpRequest, parseHttpUrl } from './http.ts'
  * how to authenticate, and the HTTP transport (timeouts, CA, server name).
  */
 export const PROMETHEUS_CONNECTION_FIELDS = Object.freeze({
-  prometheus: Url({ description: 'Prometheus base URL, e.g. http://prometheus:9090, or the query URL of anything serving its HTTP API (Thanos, Mimir, VictoriaMetrics)' }),
+  prometheus: Url({ description: 'Prometheus base URL, e.g. http://prometheus:9090, or the query URL of anything serving its HTTP API (Thanos, Mimir, VictoriaMetrics); a path such as /prometheus goes under the target baseUrl' }),
   bearerToken: Type.Optional(Secret(Type.String({ minLength: 1, description: 'sent as Authorization: Bearer <token> (not with username/password)' }))),
   username: Type.Optional(Type.String({ description: 'HTTP basic auth user name, with password' })),
   password: Type.Optional(Secret(Type.String({ description: 'HTTP basic auth password' }))),
