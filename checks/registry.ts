@@ -15,6 +15,9 @@ const LOADERS: Readonly<Record<string, () => Promise<AnyCheckKind>>> = Object.fr
   'sql': async () => (await import('./sql.ts')).sqlKind,
   'redis': async () => (await import('./redis.ts')).redisKind,
   'queue-depth': async () => (await import('./queue-depth.ts')).queueDepthKind,
+  'prom-query': async () => (await import('./prom-query.ts')).promQueryKind,
+  'prom-targets': async () => (await import('./prom-targets.ts')).promTargetsKind,
+  'prom-alerts': async () => (await import('./prom-alerts.ts')).promAlertsKind,
 })
 
 /** The kind names, in documentation order. */
