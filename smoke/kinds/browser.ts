@@ -1,11 +1,11 @@
-import type { BrowserLogin } from '../../checks/browser-page.ts'
+import type { BrowserLogin } from '../../checks/browser.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { readEntryFile } from '../../lib/files.ts'
 import { caEntryPath, resolveUrl, titleUrl } from './http-shared.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
 
 // The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
-const load = () => import('../../checks/browser-page.ts')
+const load = () => import('../../checks/browser.ts')
 
 /** A `kind: browser` entry. */
 export interface BrowserEntry extends CommonCheckFields {

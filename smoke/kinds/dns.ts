@@ -1,4 +1,4 @@
-import type { DnsResolvesOptions } from '../../checks/dns-resolves.ts'
+import type { DnsResolvesOptions } from '../../checks/dns.ts'
 import { parseDuration } from '../../lib/duration.ts'
 import type { CheckSpec } from '../../lib/runner.ts'
 import type { CheckKind, CommonCheckFields } from './types.ts'
@@ -26,7 +26,7 @@ export const dnsKind: CheckKind<DnsCheckEntry> = {
     if (entry.match !== undefined) opts.match = entry.match
     if (entry.timeout !== undefined) opts.timeout = parseDuration(entry.timeout)
     // Loaded on first run, like the other kinds' checks.
-    const run = async (signal: AbortSignal) => (await import('../../checks/dns-resolves.ts')).dnsResolves({ ...opts, signal })
+    const run = async (signal: AbortSignal) => (await import('../../checks/dns.ts')).dnsResolves({ ...opts, signal })
     return { run: run as unknown as CheckSpec['run'] }
   },
 }

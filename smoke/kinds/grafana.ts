@@ -2,7 +2,7 @@ import { timeoutProperties, tlsProperties, transportFromEntry, type HttpTranspor
 import type { CheckKind, CommonCheckFields } from './types.ts'
 
 // The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
-const load = () => import('../../checks/grafana-dashboard.ts')
+const load = () => import('../../checks/grafana.ts')
 
 /** A `kind: grafana` entry. */
 export interface GrafanaEntry extends CommonCheckFields, HttpTransportFields {

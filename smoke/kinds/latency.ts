@@ -3,7 +3,7 @@ import { resolveUrl, timeoutProperties, tlsProperties, transportFromEntry, type 
 import type { CheckKind, CommonCheckFields } from './types.ts'
 
 // The check (and its client library) loads on first run: most suites use a few kinds, and start-up counts.
-const load = () => import('../../checks/latency-sample.ts')
+const load = () => import('../../checks/latency.ts')
 
 /** A `kind: latency` entry. */
 export interface LatencyEntry extends CommonCheckFields, HttpTransportFields {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { grafanaDashboard, judgeGrafana } from '../../checks/grafana-dashboard.ts'
+import { grafanaDashboard, judgeGrafana } from '../../checks/grafana.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 
 /*

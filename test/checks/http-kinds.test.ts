@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Redactor } from '../../../lib/redact.ts'
-import { redirectUrls } from '../../../smoke/kinds/https-redirect.ts'
-import { resolveUrl } from '../../../lib/url.ts'
-import type { BuildContext } from '../../../checks/kind.ts'
-import { buildKind, testBuildContext } from '../../helpers/kinds.ts'
+import { Redactor } from '../../lib/redact.ts'
+import { redirectUrls } from '../../smoke/kinds/https-redirect.ts'
+import { resolveUrl } from '../../lib/url.ts'
+import type { BuildContext } from '../../checks/kind.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 
 describe('resolveUrl: a relative url goes under the baseUrl path', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { judgeLatency, latencySample, percentile, summarizeLatency, type LatencyObservation } from '../../checks/latency-sample.ts'
+import { judgeLatency, latencySample, percentile, summarizeLatency, type LatencyObservation } from '../../checks/latency.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 
 let arrivals = 0

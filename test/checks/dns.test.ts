@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dnsResolves, judgeDns } from '../../checks/dns-resolves.ts'
+import { dnsResolves, judgeDns } from '../../checks/dns.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 
 const base = { host: 'api.example.com', expect: ['10.0.0.5'], expectedIps: ['10.0.0.5'], match: 'any' as const }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browserPage, browserUnavailableReason, judgeBrowserPage, type BrowserPageEvidence } from '../../checks/browser-page.ts'
+import { browserPage, browserUnavailableReason, judgeBrowserPage, type BrowserPageEvidence } from '../../checks/browser.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import { createCa, issueCert } from '../../sandbox/pki.ts'
 
