@@ -8,6 +8,8 @@ import type { AnyCheckKind } from './kind.ts'
  */
 const LOADERS: Readonly<Record<string, () => Promise<AnyCheckKind>>> = Object.freeze({
   'http': async () => (await import('./http.ts')).httpKind,
+  'https-redirect': async () => (await import('./https-redirect.ts')).httpsRedirectKind,
+  'security-headers': async () => (await import('./security-headers.ts')).securityHeadersKind,
 })
 
 /** The kind names, in documentation order. */

@@ -13,8 +13,8 @@ import type { CheckKind } from './types.ts'
  */
 const LOADERS: Readonly<Record<string, (() => Promise<CheckKind>) | null>> = Object.freeze({
   'http': null,
-  'https-redirect': async () => (await import('./https-redirect.ts')).httpsRedirectKind,
-  'security-headers': async () => (await import('./security-headers.ts')).securityHeadersKind,
+  'https-redirect': null,
+  'security-headers': null,
   'tls': async () => (await import('./tls.ts')).tlsKind,
   'webhook': async () => (await import('./webhook.ts')).webhookKind,
   'metrics': async () => (await import('./metrics.ts')).metricsKind,

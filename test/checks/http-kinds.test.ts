@@ -1,33 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Redactor } from '../../lib/redact.ts'
-import { redirectUrls } from '../../smoke/kinds/https-redirect.ts'
-import { resolveUrl } from '../../lib/url.ts'
 import type { BuildContext } from '../../checks/kind.ts'
 import { buildKind, testBuildContext } from '../helpers/kinds.ts'
-
-describe('resolveUrl: a relative url goes under the baseUrl path', () => {
-  it.each([
-    ['https://gw/staging', '/health', 'https://gw/staging/health'],
-    ['https://gw/staging', 'health', 'https://gw/staging/health'],
-    ['https://gw/staging/', '/health', 'https://gw/staging/health'],
-    ['https://gw/staging/', 'health', 'https://gw/staging/health'],
-    ['https://gw/a/b', '/c/d?x=1#f', 'https://gw/a/b/c/d?x=1#f'],
-    ['https://gw', '/health', 'https://gw/health'],
-    ['https://gw/', 'health', 'https://gw/health'],
-    ['https://gw:8443/staging', '/', 'https://gw:8443/staging/'],
-    ['https://gw/staging?token=q', '/health', 'https://gw/staging/health'],
-    ['https://gw/staging', 'https://other/x', 'https://other/x'],
-    ['https://gw/staging', '//other/x', 'https://other/x'],
-  ])('%s + %s → %s', (baseUrl, url, want) => {
-    expect(resolveUrl(url, baseUrl).toString()).toBe(want)
-  })
-
-  it('https-redirect keeps the prefix on plain http', () => {
-    expect(redirectUrls({ url: '/login' }, { baseUrl: 'https://gw:8443/staging' })).toEqual({ url: new URL('http://gw/staging/login'), httpsPort: 8443 })
-  })
-})
 
 describe('kinds resolve under a baseUrl with a path prefix (a gateway route)', () => {
   let server: Server
