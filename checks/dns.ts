@@ -1,36 +1,44 @@
 /**
- * dnsResolves: a host name resolves (with the system resolver, as clients resolve it) to one of the
- * expected addresses, e.g. the ingress load balancer's. The seed runbook's step "point the domain at
- * the ingress": a record left at an old load balancer is the usual cause of "deployed but unreachable".
+ * `kind: dns` — `dnsResolves`: a host name resolves (with the system resolver, as clients resolve
+ * it) to one of the expected addresses, e.g. the ingress load balancer's. The seed runbook's step
+ * "point the domain at the ingress": a record left at an old load balancer is the usual cause of
+ * "deployed but unreachable".
  */
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
-import { InvalidArgumentError, errorMessage } from '../lib/errors.ts'
+import { capToDeadline } from '../lib/deadline.ts'
+import { errorMessage, InterruptedError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
+import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
+import { defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
-export interface DnsResolvesOptions {
-  /** Host name to resolve. Required. */
-  host: string
-  /**
-   * Addresses the host must resolve to: IPs, or host names (e.g. an AWS load balancer's), which are
-   * resolved too. Required, at least one.
-   */
-  expect: string[]
-  /**
-   * `any`: passes when at least one resolved address is expected (others are listed in evidence);
-   * `all`: every resolved address must be expected (no stray record left behind). Default `any`.
-   */
-  match?: 'any' | 'all'
-  /** Timeout of the lookups, ms. Default 5000. */
-  timeout?: number
-  signal?: AbortSignal
-  /** Check id. Default `dns.<host>`. */
-  id?: string
-  /** Check title. Default "<host> resolves to <expect>". */
-  title?: string
+export const DnsOptions = Options({
+  host: Type.String({ minLength: 1, description: 'host name to resolve, e.g. api.example.com' }),
+  expect: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: "expected addresses: IPs, or host names (resolved too), e.g. the load balancer's hostname" }),
+  match: Type.Optional(Type.Unsafe<'any' | 'all'>({
+    enum: ['any', 'all'],
+    default: 'any',
+    description: 'any: one resolved address is expected (the others are listed in evidence); all: every resolved address must be expected (no stray record left behind)',
+  })),
+  lookupTimeout: Type.Optional(Duration({ positive: true, default: '5s', description: "time for each lookup (capped by the check's timeout)" })),
+})
+export type DnsResolvesOptions = Static<typeof DnsOptions> & RunContext
+
+export const DNS_DEFAULTS = Object.freeze(defaultsOf(DnsOptions, 'match', 'lookupTimeout'))
+
+export const dnsKind = defineKind({
+  kind: 'dns',
+  description: 'a host name resolves (system resolver, /etc/hosts included) to one of the expected addresses, e.g. the ingress load balancer',
+  options: DnsOptions,
+  positional: 'host',
+  title: defaultTitle,
+  run: (o, rt) => dnsResolves({ ...o, ...rt }),
+})
+
+function defaultTitle(o: Pick<DnsResolvesOptions, 'host' | 'expect'>): string {
+  return `${o.host} resolves to ${o.expect.join(', ')}`
 }
-
-export const DNS_DEFAULTS = Object.freeze({ match: 'any' as 'any' | 'all', timeout: 5000 })
 
 export interface DnsEvidence {
   host: string
@@ -68,41 +76,50 @@ function normalizeIp(a: string): string {
 }
 
 export async function dnsResolves(opts: DnsResolvesOptions): Promise<CheckResult<DnsEvidence>> {
-  const o = { ...DNS_DEFAULTS, ...opts }
+  const o = { ...DNS_DEFAULTS, ...stripUndefined(opts) }
   if (typeof o.host !== 'string' || o.host.trim() === '') throw new InvalidArgumentError('dnsResolves needs a host')
   if (!Array.isArray(o.expect) || o.expect.length === 0 || o.expect.some((e) => typeof e !== 'string' || e === '')) throw new InvalidArgumentError('dnsResolves needs expect: at least one address or host name')
   if (o.match !== 'any' && o.match !== 'all') throw new InvalidArgumentError(`match must be "any" or "all", got ${String(o.match)}`)
-  if (!Number.isFinite(o.timeout) || o.timeout <= 0) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${o.timeout}`)
-  const signal = o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(o.timeout)]) : AbortSignal.timeout(o.timeout)
-  return timed({ id: o.id ?? `dns.${o.host}`, title: o.title ?? `${o.host} resolves to ${o.expect.join(', ')}`, kind: 'dns' }, async () => {
+  if (!Number.isFinite(o.lookupTimeout) || o.lookupTimeout <= 0) throw new InvalidArgumentError(`lookupTimeout must be a positive number of ms, got ${o.lookupTimeout}`)
+  return timed({ id: o.id ?? `dns.${o.host}`, title: o.title ?? defaultTitle(o), kind: 'dns' }, async () => {
+    // Each lookup's timeout is capped by the time left before the attempt's deadline, so a resolver that
+    // hangs is reported as the lookup that timed out rather than as the runner's bare timeout.
+    const lookupOf = (host: string) => resolveAll(host, capToDeadline(o.lookupTimeout, o.deadline), o.signal)
     let resolved: string[] = []
     let error: string | undefined
     try {
-      resolved = await resolveAll(o.host, signal)
+      resolved = await lookupOf(o.host)
     } catch (err) {
+      if (o.signal?.aborted) throw err
       error = errorMessage(err)
     }
     const expectedIps: string[] = []
     for (const e of o.expect) {
       if (isIP(e)) expectedIps.push(e)
-      else expectedIps.push(...(await resolveAll(e, signal).catch(() => [])))
+      else expectedIps.push(...(await lookupOf(e).catch(() => [])))
     }
     return judgeDns({ host: o.host, resolved, expect: o.expect, expectedIps: [...new Set(expectedIps)], match: o.match, ...(error ? { error } : {}) })
   })
 }
 
-/** getaddrinfo (what clients use, /etc/hosts included); the lookup cannot be cancelled, so it is raced against the signal. */
-async function resolveAll(host: string, signal: AbortSignal): Promise<string[]> {
-  signal.throwIfAborted()
+/**
+ * getaddrinfo (what clients use, /etc/hosts included). The lookup cannot be cancelled, so it is raced
+ * against its timeout (a TimeoutError naming the lookup) and the caller's signal (InterruptedError).
+ */
+async function resolveAll(host: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<string[]> {
+  if (signal?.aborted) throw new InterruptedError(`lookup of ${host} cancelled`)
+  let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new Error(`lookup of ${host} timed out or was cancelled`))
-    signal.addEventListener('abort', onAbort, { once: true })
+  const stopped = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`lookup of ${host}`, timeoutMs)), timeoutMs)
+    onAbort = () => reject(new InterruptedError(`lookup of ${host} cancelled`))
+    signal?.addEventListener('abort', onAbort, { once: true })
   })
   try {
-    const all = await Promise.race([lookup(host, { all: true }), aborted])
+    const all = await Promise.race([lookup(host, { all: true }), stopped])
     return [...new Set(all.map((a) => a.address))]
   } finally {
-    signal.removeEventListener('abort', onAbort!)
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort!)
   }
 }

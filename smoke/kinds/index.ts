@@ -16,8 +16,8 @@ const LOADERS: Readonly<Record<string, (() => Promise<CheckKind>) | null>> = Obj
   'https-redirect': null,
   'security-headers': null,
   'tls': async () => (await import('./tls.ts')).tlsKind,
-  'webhook': async () => (await import('./webhook.ts')).webhookKind,
-  'metrics': async () => (await import('./metrics.ts')).metricsKind,
+  'webhook': null,
+  'metrics': null,
   'postgres': async () => (await import('./postgres.ts')).postgresKind,
   'alembic': async () => (await import('./alembic.ts')).alembicKind,
   'rls': async () => (await import('./rls.ts')).rlsKind,
@@ -27,9 +27,9 @@ const LOADERS: Readonly<Record<string, (() => Promise<CheckKind>) | null>> = Obj
   'prom-query': async () => (await import('./prom-query.ts')).promQueryKind,
   'prom-targets': async () => (await import('./prom-targets.ts')).promTargetsKind,
   'prom-alerts': async () => (await import('./prom-alerts.ts')).promAlertsKind,
-  'latency': async () => (await import('./latency.ts')).latencyKind,
-  'grafana': async () => (await import('./grafana.ts')).grafanaKind,
-  'browser': async () => (await import('./browser.ts')).browserKind,
+  'latency': null,
+  'grafana': null,
+  'browser': null,
   'kube-rollout': async () => (await import('./kube-rollout.ts')).kubeRolloutKind,
   'kube-pods': async () => (await import('./kube-pods.ts')).kubePodsKind,
   'kube-certificate': async () => (await import('./kube-certificate.ts')).kubeCertificateKind,
@@ -38,7 +38,7 @@ const LOADERS: Readonly<Record<string, (() => Promise<CheckKind>) | null>> = Obj
   'kube-ingress': async () => (await import('./kube-ingress.ts')).kubeIngressKind,
   'kube-hpa': async () => (await import('./kube-hpa.ts')).kubeHpaKind,
   'kube-events': async () => (await import('./kube-events.ts')).kubeEventsKind,
-  'dns': async () => (await import('./dns.ts')).dnsKind,
+  'dns': null,
 })
 
 /** The kind names, in documentation order. */
