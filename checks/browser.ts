@@ -12,10 +12,11 @@ import { defaultsOf, Duration, FilePath, Options, Secret, TargetString, Type, Ur
 import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * `kind: browser` — `browserPage`: opens a page in Debian's Chromium through playwright-core (imported lazily, so the rest of
- * runbook-kit works without it) and judges what a person would have seen: the main document's
- * HTTP status, uncaught page errors, console errors, a login flow, an expected selector or text.
- * A full-page screenshot goes into the report directory.
+ * `kind: browser` — `browserPage`: opens a page in Debian's Chromium through playwright-core
+ * (imported lazily, so the rest of runbook-kit, and the registry reading this declaration, work
+ * without loading it) and judges what a person would have seen: the main document's HTTP status,
+ * uncaught page errors, console errors, a login flow, an expected selector or text. A full-page
+ * screenshot goes into the report directory.
  *
  * HTTPS trust: Chromium cannot be handed a CA file. With `ca`, the check first verifies the
  * server's certificate in Node against that CA (and `servername`), then tells Chromium to accept

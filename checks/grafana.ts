@@ -7,9 +7,10 @@ import { defaultsOf, Options, Secret, Type, Url, type Static } from '../lib/sche
 import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * `kind: grafana` — `grafanaDashboard`: a Grafana dashboard exists (by UID or exact title, through the HTTP API) and, optionally, one of
- * its panels' queries returns data (`POST /api/ds/query`, the endpoint Grafana's own frontend uses).
- * API shapes: Grafana docs "Dashboard HTTP API", "Folder/Dashboard Search HTTP API", "Data source HTTP API".
+ * `kind: grafana` — `grafanaDashboard`: a Grafana dashboard exists (by UID or exact title, through
+ * the HTTP API) and, optionally, one of its panels' queries returns data (`POST /api/ds/query`, the
+ * endpoint Grafana's own frontend uses). API shapes: Grafana docs "Dashboard HTTP API",
+ * "Folder/Dashboard Search HTTP API", "Data source HTTP API".
  */
 
 export const GrafanaOptions = Options({

@@ -93,8 +93,7 @@ export interface LatencyObservation {
 export async function latencySample(options: LatencySampleOptions): Promise<CheckResult<LatencyEvidence>> {
   const opts = { ...LATENCY_DEFAULTS, ...stripUndefined(options) }
   const url = parseHttpUrl(opts.url)
-  intOption('requests', opts.requests, 1, 10_000)
-  intOption('concurrency', opts.concurrency, 1, 100)
+  for (const k of ['requests', 'concurrency'] as const) intOption(k, opts[k], LatencyOptions.properties[k].minimum!, LatencyOptions.properties[k].maximum!)
   for (const k of ['maxDuration', 'connectTimeout', 'headersTimeout', 'bodyTimeout'] as const) {
     if (!Number.isFinite(opts[k]) || opts[k] <= 0) throw new InvalidArgumentError(`latencySample: ${k} must be a positive number of ms, got ${String(opts[k])}`)
   }
@@ -135,15 +134,11 @@ async function sample(url: URL, opts: ResolvedOptions, timeBound: number): Promi
   // Every in-flight pool.request adds one abort listener to this signal (removed when it settles), so
   // more than 10 concurrent requests would trip Node's leak warning. The bound keeps the warning for real leaks.
   setMaxListeners(opts.concurrency * 2 + 10, signal)
-  const connect: Record<string, unknown> = { timeout: capToDeadline(opts.connectTimeout, opts.deadline) }
+  // No need to cap these against the deadline: the time bound (already capped) abandons every request still running.
+  const connect: Record<string, unknown> = { timeout: opts.connectTimeout }
   if (opts.ca !== undefined) connect.ca = readCa(opts.ca)
   if (opts.servername !== undefined) connect.servername = opts.servername
-  const pool = new Pool(url.origin, {
-    connections: opts.concurrency,
-    connect,
-    headersTimeout: capToDeadline(opts.headersTimeout, opts.deadline),
-    bodyTimeout: capToDeadline(opts.bodyTimeout, opts.deadline),
-  })
+  const pool = new Pool(url.origin, { connections: opts.concurrency, connect, headersTimeout: opts.headersTimeout, bodyTimeout: opts.bodyTimeout })
   const observations: LatencyObservation[] = Array.from({ length: opts.requests }, () => ({}))
   let next = 0
   const worker = async () => {

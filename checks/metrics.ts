@@ -8,9 +8,9 @@ import { defaultsOf, Options, StatusCodes, StringMap, Type, Url, type Static } f
 import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * `kind: metrics` — `metricsEndpoint`: GET a Prometheus `/metrics` URL, parse the exposition by its content type
- * (text 0.0.4 or OpenMetrics 1.0) and require metric families to be present, optionally with
- * label values and a minimum value.
+ * `kind: metrics` — `metricsEndpoint`: GET a Prometheus `/metrics` URL, parse the exposition by its
+ * content type (text 0.0.4 or OpenMetrics 1.0) and require metric families to be present,
+ * optionally with label values and a minimum value.
  */
 
 const METRIC_NAME = '^[a-zA-Z_:][a-zA-Z0-9_:]*$'
@@ -172,7 +172,7 @@ async function observe(opts: Resolved, headers: Record<string, string>): Promise
 }
 
 /** Pure: the verdict on one scrape. */
-export function judgeMetrics(obs: MetricsObservation, require: readonly MetricRequirement[], expectStatus: readonly number[] = [200]): Verdict<MetricsEvidence> {
+export function judgeMetrics(obs: MetricsObservation, require: readonly MetricRequirement[], expectStatus: readonly number[] = normalizeStatuses(undefined)): Verdict<MetricsEvidence> {
   const evidence = { expectedStatus: [...expectStatus] } as MetricsEvidence
   if (obs.status !== undefined) evidence.status = obs.status
   if (obs.contentType !== undefined) evidence.contentType = obs.contentType

@@ -10,9 +10,9 @@ import { defaultsOf, FilePath, Options, Secret, StatusCodes, StringMap, Type, Ur
 import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * `kind: webhook` — live webhook checks: send one delivery to an endpoint and judge how it answers. Each check sends
- * exactly the bytes it signed (a Buffer, never re-serialised). The signing itself lives in
- * `clients/webhook-signing.ts` so the `webhook` command and tests share it.
+ * `kind: webhook` — live webhook checks: send one delivery to an endpoint and judge how it
+ * answers. Each check sends exactly the bytes it signed (a Buffer, never re-serialised). The
+ * signing itself lives in `clients/webhook-signing.ts` so the `webhook` command and tests share it.
  */
 
 /** What a webhook check proves about the endpoint. */
