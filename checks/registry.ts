@@ -18,6 +18,14 @@ const LOADERS: Readonly<Record<string, () => Promise<AnyCheckKind>>> = Object.fr
   'prom-query': async () => (await import('./prom-query.ts')).promQueryKind,
   'prom-targets': async () => (await import('./prom-targets.ts')).promTargetsKind,
   'prom-alerts': async () => (await import('./prom-alerts.ts')).promAlertsKind,
+  'https-redirect': async () => (await import('./https-redirect.ts')).httpsRedirectKind,
+  'security-headers': async () => (await import('./security-headers.ts')).securityHeadersKind,
+  'webhook': async () => (await import('./webhook.ts')).webhookKind,
+  'metrics': async () => (await import('./metrics.ts')).metricsKind,
+  'latency': async () => (await import('./latency.ts')).latencyKind,
+  'grafana': async () => (await import('./grafana.ts')).grafanaKind,
+  'browser': async () => (await import('./browser.ts')).browserKind,
+  'dns': async () => (await import('./dns.ts')).dnsKind,
 })
 
 /** The kind names, in documentation order. */

@@ -1,4 +1,4 @@
-import { displayUrl, HTTP_DEFAULTS } from '../../clients/http.ts'
+import { HTTP_DEFAULTS } from '../../clients/http.ts'
 import { durationSchema, parseDuration } from '../../lib/duration.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { HttpTransportOptions } from '../../clients/http.ts'
@@ -6,8 +6,9 @@ import { entryPath, readEntryFile, type EntryPath } from '../../lib/files.ts'
 import type { BuildContext } from './types.ts'
 
 /**
- * What the HTTP kinds (`http`, `https-redirect`, `security-headers`) share: URL resolution against
- * the target's baseUrl, the CA file, and the timeout fields.
+ * TRANSITIONAL: what the kinds not yet declared beside their checks (tls, the Prometheus and data
+ * kinds) share: the CA file and the timeout fields. The converted kinds use lib/url.ts (resolveUrl)
+ * and clients/http.ts (HTTP_TRANSPORT_FIELDS); this file goes when the last of these kinds moves.
  */
 
 /** Target-file fields for the connection: timeouts and TLS trust. */
@@ -30,23 +31,6 @@ export const tlsProperties = Object.freeze({
   servername: { type: 'string', minLength: 1, description: "TLS server name (SNI) and certificate name to verify (default: the target's tls.servername, else the URL host)" },
 })
 
-/**
- * `url` resolved against the target's baseUrl; an error message when it cannot be. A relative url,
- * with or without a leading `/`, goes UNDER the baseUrl's path as with most API clients' baseURL:
- * `https://gw/staging` + `/health` → `https://gw/staging/health` (plain RFC 3986 resolution would
- * drop `/staging`). `//host/path` keeps its meaning (another host, same scheme).
- */
-export function resolveUrl(url: string, ctx: Pick<BuildContext, 'baseUrl'>): URL {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return new URL(url)
-  if (!ctx.baseUrl) throw new InvalidArgumentError(`url "${url}" is not an absolute http(s) URL, and there is no baseUrl to resolve it against (a target file can set baseUrl)`)
-  if (url.startsWith('//')) return new URL(url, ctx.baseUrl)
-  const base = new URL(ctx.baseUrl)
-  base.search = ''
-  base.hash = ''
-  if (!base.pathname.endsWith('/')) base.pathname += '/'
-  return new URL(url.replace(/^\/+/, ''), base)
-}
-
 /** The transport options for a check: timeouts parsed, CA file read, defaults from the target's tls settings. */
 export function transportFromEntry(entry: HttpTransportFields, ctx: BuildContext, withTls = true): HttpTransportOptions {
   const out: HttpTransportOptions = {}
@@ -66,15 +50,6 @@ export function transportFromEntry(entry: HttpTransportFields, ctx: BuildContext
   const servername = entry.servername ?? ctx.tls.servername
   if (servername !== undefined) out.servername = servername
   return out
-}
-
-/** The URL as a title shows it (resolved, password hidden); as written when it cannot be resolved (build() reports why). */
-export function titleUrl(url: string, ctx: Pick<BuildContext, 'baseUrl'>): string {
-  try {
-    return displayUrl(resolveUrl(url, ctx))
-  } catch {
-    return url
-  }
 }
 
 /** The entry's `ca` (relative to the target file), else the target's `tls.ca`, as a path to check or read. */

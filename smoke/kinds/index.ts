@@ -13,11 +13,11 @@ import type { CheckKind } from './types.ts'
  */
 const LOADERS: Readonly<Record<string, (() => Promise<CheckKind>) | null>> = Object.freeze({
   'http': null,
-  'https-redirect': async () => (await import('./https-redirect.ts')).httpsRedirectKind,
-  'security-headers': async () => (await import('./security-headers.ts')).securityHeadersKind,
+  'https-redirect': null,
+  'security-headers': null,
   'tls': null,
-  'webhook': async () => (await import('./webhook.ts')).webhookKind,
-  'metrics': async () => (await import('./metrics.ts')).metricsKind,
+  'webhook': null,
+  'metrics': null,
   'postgres': null,
   'alembic': null,
   'rls': null,
@@ -27,9 +27,9 @@ const LOADERS: Readonly<Record<string, (() => Promise<CheckKind>) | null>> = Obj
   'prom-query': null,
   'prom-targets': null,
   'prom-alerts': null,
-  'latency': async () => (await import('./latency.ts')).latencyKind,
-  'grafana': async () => (await import('./grafana.ts')).grafanaKind,
-  'browser': async () => (await import('./browser.ts')).browserKind,
+  'latency': null,
+  'grafana': null,
+  'browser': null,
   'kube-rollout': async () => (await import('./kube-rollout.ts')).kubeRolloutKind,
   'kube-pods': async () => (await import('./kube-pods.ts')).kubePodsKind,
   'kube-certificate': async () => (await import('./kube-certificate.ts')).kubeCertificateKind,
@@ -38,7 +38,7 @@ const LOADERS: Readonly<Record<string, (() => Promise<CheckKind>) | null>> = Obj
   'kube-ingress': async () => (await import('./kube-ingress.ts')).kubeIngressKind,
   'kube-hpa': async () => (await import('./kube-hpa.ts')).kubeHpaKind,
   'kube-events': async () => (await import('./kube-events.ts')).kubeEventsKind,
-  'dns': async () => (await import('./dns.ts')).dnsKind,
+  'dns': null,
 })
 
 /** The kind names, in documentation order. */

@@ -1,8 +1,9 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { grafanaDashboard, judgeGrafana } from '../../checks/grafana-dashboard.ts'
+import { grafanaDashboard, judgeGrafana } from '../../checks/grafana.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 
 /*
  * Grafana is not packaged in Debian 12 (`apt-cache policy grafana` shows no candidate), so this is a
@@ -64,51 +65,68 @@ afterAll(() => grafana.close())
 
 describe('grafanaDashboard against a loopback fake of the Grafana API', () => {
   it('finds a dashboard by uid and by exact title (not a substring match)', async () => {
-    const byUid = await grafanaDashboard({ url: base, uid: 'svc-overview', token: TOKEN })
+    const byUid = await grafanaDashboard({ grafana: base, uid: 'svc-overview', token: TOKEN })
     expect(byUid.status, byUid.message).toBe('pass')
     expect(byUid.message).toBe('dashboard "Service Overview" (uid svc-overview) exists in folder "Production"')
-    const byTitle = await grafanaDashboard({ url: base, dashboardTitle: 'Service Overview', token: TOKEN })
+    const byTitle = await grafanaDashboard({ grafana: base, dashboardTitle: 'Service Overview', token: TOKEN })
     expect(byTitle.status).toBe('pass')
     expect(byTitle.evidence).toMatchObject({ uid: 'svc-overview', matches: 1, dashboardUrl: `${base}/d/svc-overview/service-overview` })
-    const wrongFolder = await grafanaDashboard({ url: base, dashboardTitle: 'Service Overview', folder: 'Staging', token: TOKEN })
+    const wrongFolder = await grafanaDashboard({ grafana: base, dashboardTitle: 'Service Overview', folder: 'Staging', token: TOKEN })
     expect(wrongFolder.status).toBe('fail')
-    const partial = await grafanaDashboard({ url: base, dashboardTitle: 'Service', token: TOKEN })
+    const partial = await grafanaDashboard({ grafana: base, dashboardTitle: 'Service', token: TOKEN })
     expect(partial.status).toBe('fail')
     expect(partial.message).toBe('no dashboard titled "Service"')
   })
 
   it('fails for a missing uid, a bad token and a Grafana that is down', async () => {
-    const missing = await grafanaDashboard({ url: base, uid: 'nope', token: TOKEN })
+    const missing = await grafanaDashboard({ grafana: base, uid: 'nope', token: TOKEN })
     expect(missing.status).toBe('fail')
     expect(missing.message).toBe('no dashboard with uid nope')
-    const denied = await grafanaDashboard({ url: base, uid: 'svc-overview', token: 'wrong-token' })
+    const denied = await grafanaDashboard({ grafana: base, uid: 'svc-overview', token: 'wrong-token' })
     expect(denied.status).toBe('fail')
     expect(denied.message).toContain('HTTP 401')
     expect(JSON.stringify(denied)).not.toContain('wrong-token')
-    const down = await grafanaDashboard({ url: 'http://127.0.0.1:9', uid: 'x', connectTimeout: 1000 })
+    const down = await grafanaDashboard({ grafana: 'http://127.0.0.1:9', uid: 'x', connectTimeout: 1000 })
     expect(down.status).toBe('fail')
     expect(down.message).toMatch(/^Grafana unreachable/)
   })
 
   it('checks that a panel query returns data, including panels inside rows', async () => {
-    const ok = await grafanaDashboard({ url: base, uid: 'svc-overview', token: TOKEN, panel: 'Error rate' })
+    const ok = await grafanaDashboard({ grafana: base, uid: 'svc-overview', token: TOKEN, panel: 'Error rate' })
     expect(ok.status, ok.message).toBe('pass')
     expect(ok.message).toContain('panel "Error rate" returned 3 data point(s)')
     expect(queriesSeen.at(-1)).toMatchObject({ refId: 'A', datasource: { uid: 'prom', type: 'prometheus' } })
-    const empty = await grafanaDashboard({ url: base, uid: 'svc-overview', token: TOKEN, panel: 3 })
+    const empty = await grafanaDashboard({ grafana: base, uid: 'svc-overview', token: TOKEN, panel: 3 })
     expect(empty.status).toBe('fail')
     expect(empty.message).toBe('panel 3 returned no data between now-15m and now')
-    const broken = await grafanaDashboard({ url: base, uid: 'svc-overview', token: TOKEN, panel: 'Broken panel' })
+    const broken = await grafanaDashboard({ grafana: base, uid: 'svc-overview', token: TOKEN, panel: 'Broken panel' })
     expect(broken.status).toBe('fail')
     expect(broken.message).toContain('panel query A failed: bad_data')
-    const noPanel = await grafanaDashboard({ url: base, dashboardTitle: 'Service Overview', token: TOKEN, panel: 'Nope' })
+    const noPanel = await grafanaDashboard({ grafana: base, dashboardTitle: 'Service Overview', token: TOKEN, panel: 'Nope' })
     expect(noPanel.status).toBe('error')
   })
 
   it('rejects bad arguments', async () => {
-    await expect(grafanaDashboard({ url: base })).rejects.toBeInstanceOf(InvalidArgumentError)
-    await expect(grafanaDashboard({ url: base, uid: 'a', dashboardTitle: 'b' })).rejects.toBeInstanceOf(InvalidArgumentError)
-    await expect(grafanaDashboard({ url: base, uid: 'a', token: 't', password: 'p' })).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(grafanaDashboard({ grafana: base })).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(grafanaDashboard({ grafana: base, uid: 'a', dashboardTitle: 'b' })).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(grafanaDashboard({ grafana: base, uid: 'a', token: 't', password: 'p' })).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+})
+
+describe('the grafana kind (target-file entries)', () => {
+  it('builds from an entry: title, token registered for redaction, the check runs', async () => {
+    const ctx = testBuildContext('/tmp')
+    const spec = await buildKind({ id: 'dash', kind: 'grafana', grafana: base, uid: 'svc-overview', token: TOKEN, panel: 'Error rate' }, ctx)
+    expect(spec.title).toBe('Grafana dashboard svc-overview exists and panel "Error rate" has data')
+    expect(ctx.redactor.redact(`Bearer ${TOKEN}`)).toBe('Bearer ***')
+    const r = await spec.run(AbortSignal.timeout(5000))
+    expect(r.status, r.message).toBe('pass')
+    expect(r.id).toBe('dash')
+  })
+
+  it('which dashboard and which credentials are configuration errors before anything runs', async () => {
+    await expect(buildKind({ id: 'g', kind: 'grafana', grafana: base }, testBuildContext('/tmp'))).rejects.toThrow('uid: give exactly one of uid and dashboardTitle')
+    await expect(buildKind({ id: 'g', kind: 'grafana', grafana: base, dashboardTitle: 'x', token: TOKEN, username: 'u' }, testBuildContext('/tmp'))).rejects.toThrow('token: give either token or username/password')
   })
 })
 

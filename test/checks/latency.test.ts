@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { judgeLatency, latencySample, percentile, summarizeLatency, type LatencyObservation } from '../../checks/latency-sample.ts'
+import { judgeLatency, latencySample, percentile, summarizeLatency, type LatencyObservation } from '../../checks/latency.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 
 let arrivals = 0
 let flaky = 0
@@ -113,6 +114,25 @@ describe('latencySample against a loopback server with controlled delays', () =>
     await expect(latencySample({ url: base, concurrency: 1.5 })).rejects.toBeInstanceOf(InvalidArgumentError)
     await expect(latencySample({ url: base, p95: -1 })).rejects.toBeInstanceOf(InvalidArgumentError)
     await expect(latencySample({ url: 'ftp://x' })).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+})
+
+describe('the latency kind (target-file entries)', () => {
+  it('builds a runnable check from a relative url and duration thresholds', async () => {
+    const spec = await buildKind({ id: 'lat', kind: 'latency', url: '/health', requests: 5, concurrency: 2, p95: '1s', maxDuration: '10s' }, testBuildContext('/tmp', { baseUrl: base }))
+    expect(spec.title).toBe(`Latency of GET ${base}/health over 5 requests (p95 < 1000 ms)`)
+    const result = await spec.run(AbortSignal.timeout(5000))
+    expect(result.status, result.message).toBe('pass')
+    expect(result.evidence).toMatchObject({ requests: 5, maxDurationMs: 10_000, thresholds: { p95: 1000 } })
+  })
+
+  it('the time bound ends before the attempt deadline, so running out of time names it', async () => {
+    const spec = await buildKind({ id: 'lat', kind: 'latency', url: `${base}/slow`, requests: 4, concurrency: 2 }, testBuildContext('/tmp'))
+    const started = Date.now()
+    const r = await spec.run(AbortSignal.timeout(3000), started + 1000)
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/^only 0 of 4 requests finished within the (8|9)\d\d ms time bound/)
   })
 })
 

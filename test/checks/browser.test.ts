@@ -1,13 +1,15 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browserPage, browserUnavailableReason, judgeBrowserPage, type BrowserPageEvidence } from '../../checks/browser-page.ts'
+import { browserPage, browserUnavailableReason, judgeBrowserPage, type BrowserPageEvidence } from '../../checks/browser.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import { createCa, issueCert } from '../../sandbox/pki.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
+import { startSilentServer } from './http-fixtures.ts'
 
 const PASSWORD = 'hunter2-very-secret'
 const html = (body: string, title = 'Test') => `<!doctype html><html><head><title>${title}</title></head><body>${body}</body></html>`
@@ -163,6 +165,48 @@ describe.skipIf(unavailable !== undefined)('browserPage in Chromium against loop
     expect(wrongCa.message).toMatch(/^page did not load: TLS: .*(self.signed|unable to verify|issuer)/i)
     const insecure = await browserPage({ id: 'tls-insecure', url: `${tlsBase}/`, insecure: true })
     expect(insecure.status).toBe('pass')
+  })
+})
+
+describe.skipIf(unavailable !== undefined)('the browser kind (target-file entries)', () => {
+  it('relative urls under the baseUrl, the login password registered for redaction, the screenshot in the report dir', async () => {
+    const ctx = testBuildContext(reportDir, { baseUrl: base })
+    const spec = await buildKind({ id: 'admin-ui', kind: 'browser', url: '/admin/dashboard', login: { url: '/admin', username: 'admin', password: PASSWORD }, waitForText: 'Dashboard' }, ctx)
+    expect(spec.title).toBe(`Page ${base}/admin/dashboard renders after login with "Dashboard"`)
+    expect(ctx.redactor.redact(`typed ${PASSWORD}`)).toBe('typed ***')
+    const r = await spec.run(AbortSignal.timeout(30_000))
+    expect(r.status, r.message).toBe('pass')
+    expect(r.evidence).toMatchObject({ screenshot: 'screenshots/admin-ui.png', finalUrl: `${base}/admin/dashboard` })
+    const png = await readFile(join(reportDir, 'screenshots/admin-ui.png'))
+    expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true)
+  })
+
+  it("trusts the target's tls.ca file (read as PEM); insecure does without it", async () => {
+    const caFile = join(reportDir, 'ca.pem')
+    await writeFile(caFile, ca.certPem)
+    const ctx = testBuildContext(reportDir, { baseUrl: tlsBase, tls: { ca: caFile } })
+    const pinned = await (await buildKind({ id: 'kind-tls-ca', kind: 'browser', url: '/', screenshot: false }, ctx)).run(AbortSignal.timeout(30_000))
+    expect(pinned.status, pinned.message).toBe('pass')
+    expect(pinned.evidence).toMatchObject({ tls: 'spki-pinned' })
+    const insecure = await (await buildKind({ id: 'kind-tls-insecure', kind: 'browser', url: '/', insecure: true, screenshot: false }, ctx)).run(AbortSignal.timeout(30_000))
+    expect(insecure.status, insecure.message).toBe('pass')
+    expect(insecure.evidence).toMatchObject({ tls: 'insecure' })
+    const entryCa = testBuildContext(reportDir, { baseUrl: tlsBase })
+    await expect(buildKind({ id: 'x', kind: 'browser', url: '/', insecure: true, ca: caFile }, entryCa)).rejects.toThrow('insecure: give either ca or insecure, not both')
+  })
+
+  it('a page that never answers names the navigation when the check timeout is shorter than navigationTimeout', async () => {
+    const silent = await startSilentServer()
+    try {
+      const spec = await buildKind({ id: 'hang', kind: 'browser', url: `${silent.url}/`, screenshot: false }, testBuildContext(reportDir))
+      const started = Date.now()
+      const r = await spec.run(AbortSignal.timeout(15_000), started + 8000)
+      expect(r.status).toBe('fail')
+      expect(r.message).toMatch(/^page did not load: page\.goto: Timeout \d+ms exceeded/)
+      expect(Date.now() - started).toBeLessThan(9000)
+    } finally {
+      await silent.close()
+    }
   })
 })
 

@@ -3,16 +3,20 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { connect as tlsConnect } from 'node:tls'
 import { join } from 'node:path'
-import { errorMessage, InvalidArgumentError } from '../lib/errors.ts'
-import { parseHttpUrl } from '../clients/http.ts'
+import { parseHttpUrl, readCa } from '../clients/http.ts'
+import { capToDeadline } from '../lib/deadline.ts'
+import { errorMessage, InvalidArgumentError, optionProblem, OptionsError } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { defaultsOf, Duration, FilePath, Options, Secret, TargetString, Type, Url, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * Opens a page in Debian's Chromium through playwright-core (imported lazily, so the rest of
- * runbook-kit works without it) and judges what a person would have seen: the main document's
- * HTTP status, uncaught page errors, console errors, a login flow, an expected selector or text.
- * A full-page screenshot goes into the report directory.
+ * `kind: browser` — `browserPage`: opens a page in Debian's Chromium through playwright-core
+ * (imported lazily, so the rest of runbook-kit, and the registry reading this declaration, work
+ * without loading it) and judges what a person would have seen: the main document's HTTP status,
+ * uncaught page errors, console errors, a login flow, an expected selector or text. A full-page
+ * screenshot goes into the report directory.
  *
  * HTTPS trust: Chromium cannot be handed a CA file. With `ca`, the check first verifies the
  * server's certificate in Node against that CA (and `servername`), then tells Chromium to accept
@@ -21,60 +25,45 @@ import { stripUndefined } from '../lib/object.ts'
  * (Playwright's `ignoreHTTPSErrors`); it is never the default.
  */
 
-export interface BrowserLogin {
-  /** Page with the login form. Default: the check's `url`. */
-  url?: string
-  /** User name typed into `usernameSelector`. */
-  username: string
-  /** Password typed into `passwordSelector` (from `env:`). Never logged, never in evidence. */
-  password: string
-  /** Default `input[name="username"]`. */
-  usernameSelector?: string
-  /** Default `input[name="password"]`. */
-  passwordSelector?: string
-  /** Clicked to submit. Default: `button[type="submit"], input[type="submit"]`, or Enter in the password field. */
-  submitSelector?: string
-}
+export const BrowserLoginOptions = Options(
+  {
+    url: Type.Optional(Url({ description: 'login page: an absolute URL, or a path under the target baseUrl (default: url)' })),
+    username: Type.String({ description: 'user name typed into usernameSelector' }),
+    password: Secret(Type.String({ description: 'password typed into passwordSelector; never logged or written into evidence' })),
+    usernameSelector: Type.Optional(Type.String({ minLength: 1, default: 'input[name="username"]', description: 'the user name field' })),
+    passwordSelector: Type.Optional(Type.String({ minLength: 1, default: 'input[name="password"]', description: 'the password field' })),
+    submitSelector: Type.Optional(Type.String({ minLength: 1, description: 'clicked to submit (default: the form submit button, else Enter in the password field)' })),
+  },
+  { description: 'fill and submit a login form first' },
+)
+export type BrowserLogin = Static<typeof BrowserLoginOptions>
 
-export interface BrowserPageOptions {
-  /** Check id; also the screenshot file name. Default `browser`. */
-  id?: string
-  /** Check title. Default "Page <url> renders". */
-  title?: string
-  /** Page to open (after the login, if any). Required. */
-  url: string
-  /** Fill and submit a login form first. */
-  login?: BrowserLogin
-  /** CSS/Playwright selector that must become visible. */
-  waitForSelector?: string
-  /** Text that must appear on the page. */
-  waitForText?: string
-  /** Fail when the page logs `console.error` (Chromium also logs failed subresource loads there; the favicon's is ignored). Default true. */
-  failOnConsoleError?: boolean
-  /** Console error texts to ignore (regular expressions), e.g. a known third-party warning. */
-  ignoreConsole?: string[]
-  /** Directory for the screenshot (the run's report dir). Default: no screenshot. */
-  reportDir?: string
-  /** Take a full-page screenshot when `reportDir` is set. Default true. */
-  screenshot?: boolean
-  /** PEM CA bundle contents (not a path) that the page's certificate must chain to. See the module comment. */
-  ca?: string
-  /** TLS server name to verify with `ca`. Default: the URL's host. */
-  servername?: string
-  /** Accept any certificate (Playwright `ignoreHTTPSErrors`). Default false. */
-  insecure?: boolean
-  /** ms to launch Chromium. Default 20000. */
-  launchTimeout?: number
-  /** ms for each navigation (goto, login submit). Default 15000. */
-  navigationTimeout?: number
-  /** ms to wait for `waitForSelector` / `waitForText`. Default 5000. */
-  waitTimeout?: number
-  /** Chromium binary. Default `$RUNBOOK_KIT_CHROMIUM` or `/usr/bin/chromium` (never downloaded). */
-  executablePath?: string
-  /** Viewport. Default 1280×800. */
-  viewport?: { width: number; height: number }
-  signal?: AbortSignal
-}
+export const BrowserOptions = Options({
+  url: Url({ description: 'page to open (after the login, if any): an absolute URL, or a path under the target baseUrl' }),
+  login: Type.Optional(BrowserLoginOptions),
+  waitForSelector: Type.Optional(Type.String({ minLength: 1, description: 'CSS/Playwright selector that must become visible' })),
+  waitForText: Type.Optional(Type.String({ minLength: 1, description: 'text that must appear on the page' })),
+  failOnConsoleError: Type.Optional(Type.Boolean({ default: true, description: "fail when the page logs console errors (Chromium logs failed subresource loads there too; the favicon's is ignored)" })),
+  ignoreConsole: Type.Optional(Type.Array(Type.String(), { description: 'console error texts to ignore (regular expressions), e.g. a known third-party warning' })),
+  screenshot: Type.Optional(Type.Boolean({ default: true, description: 'save a full-page screenshot into the report directory' })),
+  ca: Type.Optional(FilePath({
+    what: 'CA file',
+    targetDefault: 'tls.ca',
+    description: "PEM CA bundle the page's certificate must chain to: verified in Node, then pinned in Chromium by SPKI hash (a file; default: the target's tls.ca)",
+  })),
+  servername: Type.Optional(TargetString({ targetDefault: 'tls.servername', description: "certificate name to verify with ca (default: the target's tls.servername, else the URL host)" })),
+  insecure: Type.Optional(Type.Boolean({ default: false, description: 'accept any certificate (Playwright ignoreHTTPSErrors; never the default, prefer ca)' })),
+  navigationTimeout: Type.Optional(Duration({ positive: true, default: '15s', description: 'for each navigation (goto, login submit)' })),
+  waitTimeout: Type.Optional(Duration({ positive: true, default: '5s', description: 'for waitForSelector/waitForText, the login form fields and the screenshot' })),
+})
+
+/**
+ * What `browserPage` takes: the options as declared (`ca` a file path or the PEM text), the run's
+ * `reportDir` for the screenshot (none without it), and for library callers `launchTimeout` (ms,
+ * default 20000), `executablePath` (default `$RUNBOOK_KIT_CHROMIUM` or `/usr/bin/chromium`, never
+ * downloaded) and `viewport` (default 1280×800). Every timeout is capped by the attempt's deadline.
+ */
+export type BrowserPageOptions = Static<typeof BrowserOptions> & RunContext & { launchTimeout?: number; executablePath?: string; viewport?: { width: number; height: number } }
 
 export type BrowserPageEvidence = {
   url: string
@@ -99,16 +88,42 @@ export type BrowserPageEvidence = {
 }
 
 export const BROWSER_PAGE_DEFAULTS = Object.freeze({
+  ...defaultsOf(BrowserOptions, 'failOnConsoleError', 'screenshot', 'insecure', 'navigationTimeout', 'waitTimeout'),
   id: 'browser',
-  failOnConsoleError: true,
-  screenshot: true,
-  insecure: false,
   launchTimeout: 20_000,
-  navigationTimeout: 15_000,
-  waitTimeout: 5000,
   executablePath: process.env.RUNBOOK_KIT_CHROMIUM || '/usr/bin/chromium',
   viewport: { width: 1280, height: 800 },
 })
+const LOGIN_DEFAULTS = defaultsOf(BrowserLoginOptions, 'usernameSelector', 'passwordSelector')
+
+export const browserKind = defineKind({
+  kind: 'browser',
+  description: 'opens a page in Chromium (optionally after a form login), fails on HTTP/page/console errors, waits for content, saves a screenshot',
+  options: BrowserOptions,
+  positional: 'url',
+  // `insecure` trusts any certificate, so the target's tls.ca (a default, not the entry's choice) does not apply.
+  prepare: (o, ctx) => (o.insecure && o.ca !== undefined && o.ca === ctx.tls.ca ? stripUndefined({ ...o, ca: undefined, servername: undefined }) : o),
+  validate: (o) => void validateBrowserOptions(o),
+  title: (o) => defaultTitle(parseHttpUrl(o.url), o),
+  run: (o, rt) => browserPage({ ...o, ...rt }),
+})
+
+/** The rules on the options, for the kind (when the check is built) and for library callers: one way to trust, valid console patterns. */
+function validateBrowserOptions(o: Pick<BrowserPageOptions, 'ca' | 'insecure' | 'ignoreConsole'>): RegExp[] {
+  if (o.ca && o.insecure) throw optionProblem('insecure', 'give either {ca} or {insecure}, not both')
+  return (o.ignoreConsole ?? []).map((p, i) => {
+    try {
+      return new RegExp(p)
+    } catch (cause) {
+      throw new OptionsError([{ path: ['ignoreConsole', i], message: `invalid regular expression "${p}"` }], { cause })
+    }
+  })
+}
+
+function defaultTitle(url: URL, o: Pick<BrowserPageOptions, 'login' | 'waitForSelector' | 'waitForText'>): string {
+  const what = o.waitForSelector || o.waitForText ? ` with ${o.waitForSelector ?? JSON.stringify(o.waitForText)}` : ''
+  return `Page ${url.origin}${url.pathname} renders${o.login ? ' after login' : ''}${what}`
+}
 
 /** The arguments DESIGN.md prescribes for Debian's Chromium in this environment. */
 export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
@@ -140,24 +155,19 @@ export async function browserPage(options: BrowserPageOptions): Promise<CheckRes
     if (opts.login.url) parseHttpUrl(opts.login.url)
   }
   if (opts.id.includes('/') || opts.id.includes('\\') || opts.id.startsWith('.')) throw new InvalidArgumentError(`browserPage: id "${opts.id}" cannot name a screenshot file`)
-  if (opts.ca && opts.insecure) throw new InvalidArgumentError('browserPage: give ca or insecure, not both')
-  const ignore = (opts.ignoreConsole ?? []).map((p) => {
-    try {
-      return new RegExp(p)
-    } catch (cause) {
-      throw new InvalidArgumentError(`browserPage: invalid ignoreConsole pattern "${p}"`, { cause })
-    }
-  })
+  const ignore = validateBrowserOptions(opts)
   for (const k of ['launchTimeout', 'navigationTimeout', 'waitTimeout'] as const) {
     if (!Number.isFinite(opts[k]) || opts[k] <= 0) throw new InvalidArgumentError(`browserPage: ${k} must be a positive number of ms`)
   }
-  const title = opts.title ?? `Page ${url.origin}${url.pathname} renders${opts.waitForSelector || opts.waitForText ? ` with ${opts.waitForSelector ?? JSON.stringify(opts.waitForText)}` : ''}`
+  // Chromium cannot be handed a file: the PEM text (read once per run when it is a path).
+  const caPem = opts.ca === undefined ? undefined : readCa(opts.ca).toString()
+  const title = opts.title ?? defaultTitle(url, opts)
   const secret = opts.login?.password
 
   return timed({ id: opts.id, title, kind: 'browser' }, async () => {
     const unavailable = await browserUnavailableReason(opts.executablePath)
     if (unavailable) return { status: 'skip', message: `skipped: ${unavailable}`, evidence: { url: opts.url, pageErrors: [], consoleErrors: [] } }
-    const obs = await observePage(opts, ignore)
+    const obs = await observePage(opts, ignore, caPem)
     const verdict = judgeBrowserPage(obs, { failOnConsoleError: opts.failOnConsoleError })
     return secret && secret.length >= 4 ? maskDeep(verdict, secret) : verdict
   })
@@ -165,15 +175,19 @@ export async function browserPage(options: BrowserPageOptions): Promise<CheckRes
 
 type Resolved = BrowserPageOptions & { id: string; failOnConsoleError: boolean; screenshot: boolean; insecure: boolean; launchTimeout: number; navigationTimeout: number; waitTimeout: number; executablePath: string; viewport: { width: number; height: number } }
 
-async function observePage(opts: Resolved, ignore: RegExp[]): Promise<BrowserPageEvidence> {
+async function observePage(opts: Resolved, ignore: RegExp[], caPem: string | undefined): Promise<BrowserPageEvidence> {
+  // Each phase gets its own timeout, capped by the time left before the attempt's deadline, so a hang
+  // is reported by the phase that hung ("page.goto: Timeout 2900ms exceeded").
+  const nav = () => capToDeadline(opts.navigationTimeout, opts.deadline)
+  const wait = () => capToDeadline(opts.waitTimeout, opts.deadline)
   const ev: BrowserPageEvidence = { url: opts.url, pageErrors: [], consoleErrors: [] }
   const args = [...CHROMIUM_ARGS]
   const target = new URL(opts.url)
   if (opts.insecure) ev.tls = 'insecure'
-  else if (opts.ca && (target.protocol === 'https:' || opts.login?.url?.startsWith('https:'))) {
+  else if (caPem && (target.protocol === 'https:' || opts.login?.url?.startsWith('https:'))) {
     const httpsUrl = target.protocol === 'https:' ? target : new URL(opts.login!.url!)
     try {
-      const hash = await verifiedLeafSpki(httpsUrl, opts.ca, opts.servername, opts.navigationTimeout, opts.signal)
+      const hash = await verifiedLeafSpki(httpsUrl, caPem, opts.servername, nav(), opts.signal)
       args.push(`--ignore-certificate-errors-spki-list=${hash}`)
       ev.tls = 'spki-pinned'
     } catch (err) {
@@ -183,13 +197,12 @@ async function observePage(opts: Resolved, ignore: RegExp[]): Promise<BrowserPag
   } else if (target.protocol === 'https:') ev.tls = 'system'
 
   const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({ executablePath: opts.executablePath, args, headless: true, timeout: opts.launchTimeout })
+  const browser = await chromium.launch({ executablePath: opts.executablePath, args, headless: true, timeout: capToDeadline(opts.launchTimeout, opts.deadline) })
   const onAbort = () => void browser.close().catch(() => {})
   opts.signal?.addEventListener('abort', onAbort, { once: true })
   try {
     const context = await browser.newContext({ ignoreHTTPSErrors: opts.insecure, viewport: opts.viewport })
     const page = await context.newPage()
-    page.setDefaultNavigationTimeout(opts.navigationTimeout)
     page.on('pageerror', (e) => ev.pageErrors.push(e.message))
     page.on('console', (m) => {
       if (m.type() !== 'error' || ignore.some((re) => re.test(m.text()))) return
@@ -204,7 +217,7 @@ async function observePage(opts: Resolved, ignore: RegExp[]): Promise<BrowserPag
 
     const goto = async (u: string): Promise<boolean> => {
       try {
-        await page.goto(u, { waitUntil: 'load' })
+        await page.goto(u, { waitUntil: 'load', timeout: nav() })
         return true
       } catch (err) {
         ev.navigationError = firstLine(errorMessage(err))
@@ -219,14 +232,14 @@ async function observePage(opts: Resolved, ignore: RegExp[]): Promise<BrowserPag
       ok = await goto(l.url ?? opts.url)
       if (ok && (ev.status ?? 0) < 400) {
         try {
-          await page.fill(l.usernameSelector ?? 'input[name="username"]', l.username, { timeout: opts.waitTimeout })
-          await page.fill(l.passwordSelector ?? 'input[name="password"]', l.password, { timeout: opts.waitTimeout })
-          const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: opts.navigationTimeout })
+          await page.fill(l.usernameSelector ?? LOGIN_DEFAULTS.usernameSelector, l.username, { timeout: wait() })
+          await page.fill(l.passwordSelector ?? LOGIN_DEFAULTS.passwordSelector, l.password, { timeout: wait() })
+          const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: nav() })
           const submit = l.submitSelector ?? 'button[type="submit"], input[type="submit"]'
-          if (l.submitSelector || (await page.locator(submit).count()) > 0) await page.locator(submit).first().click({ timeout: opts.waitTimeout })
-          else await page.press(l.passwordSelector ?? 'input[name="password"]', 'Enter')
+          if (l.submitSelector || (await page.locator(submit).count()) > 0) await page.locator(submit).first().click({ timeout: wait() })
+          else await page.press(l.passwordSelector ?? LOGIN_DEFAULTS.passwordSelector, 'Enter', { timeout: wait() })
           await navigated
-          await page.waitForLoadState('load')
+          await page.waitForLoadState('load', { timeout: nav() })
         } catch (err) {
           ev.login.error = firstLine(errorMessage(err))
           ok = false
@@ -238,8 +251,8 @@ async function observePage(opts: Resolved, ignore: RegExp[]): Promise<BrowserPag
     if (ok && (ev.status ?? 0) < 400 && (opts.waitForSelector || opts.waitForText)) {
       ev.waitedFor = { ...(opts.waitForSelector ? { selector: opts.waitForSelector } : {}), ...(opts.waitForText ? { text: opts.waitForText } : {}), found: false }
       try {
-        if (opts.waitForSelector) await page.waitForSelector(opts.waitForSelector, { state: 'visible', timeout: opts.waitTimeout })
-        if (opts.waitForText) await page.getByText(opts.waitForText).first().waitFor({ state: 'visible', timeout: opts.waitTimeout })
+        if (opts.waitForSelector) await page.waitForSelector(opts.waitForSelector, { state: 'visible', timeout: wait() })
+        if (opts.waitForText) await page.getByText(opts.waitForText).first().waitFor({ state: 'visible', timeout: wait() })
         ev.waitedFor.found = true
       } catch (err) {
         ev.waitedFor.error = firstLine(errorMessage(err))
@@ -252,7 +265,7 @@ async function observePage(opts: Resolved, ignore: RegExp[]): Promise<BrowserPag
       const rel = join('screenshots', `${opts.id}.png`)
       try {
         await mkdir(join(opts.reportDir, 'screenshots'), { recursive: true })
-        await page.screenshot({ path: join(opts.reportDir, rel), fullPage: true, timeout: opts.waitTimeout })
+        await page.screenshot({ path: join(opts.reportDir, rel), fullPage: true, timeout: wait() })
         ev.screenshot = rel.split('\\').join('/')
       } catch (err) {
         ev.screenshotError = firstLine(errorMessage(err))

@@ -1,51 +1,51 @@
-import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
-import { basicAuthorization, bearerAuthorization, httpRequest, parseHttpUrl } from '../clients/http.ts'
+import { errorMessage, InterruptedError, InvalidArgumentError, optionProblem } from '../lib/errors.ts'
+import { basicAuthorization, bearerAuthorization, HTTP_TRANSPORT_FIELDS, httpRequest, parseHttpUrl, transportOptions } from '../clients/http.ts'
 import { publicUrl } from '../clients/prometheus.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { defaultsOf, Options, Secret, Type, Url, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * A Grafana dashboard exists (by UID or exact title, through the HTTP API) and, optionally, one of
- * its panels' queries returns data (`POST /api/ds/query`, the endpoint Grafana's own frontend uses).
- * API shapes: Grafana docs "Dashboard HTTP API", "Folder/Dashboard Search HTTP API", "Data source HTTP API".
+ * `kind: grafana` — `grafanaDashboard`: a Grafana dashboard exists (by UID or exact title, through
+ * the HTTP API) and, optionally, one of its panels' queries returns data (`POST /api/ds/query`, the
+ * endpoint Grafana's own frontend uses). API shapes: Grafana docs "Dashboard HTTP API",
+ * "Folder/Dashboard Search HTTP API", "Data source HTTP API".
  */
 
-export interface GrafanaDashboardOptions {
-  /** Check id. Default `grafana`. */
-  id?: string
-  /** Check title. Default "Grafana dashboard <uid|title> exists". */
-  title?: string
-  /** Grafana base URL, e.g. `https://grafana.example.com`. Required. */
-  url: string
-  /** Dashboard UID. One of `uid` and `dashboardTitle` is required. */
-  uid?: string
-  /** Exact dashboard title (searched with `/api/search`). */
-  dashboardTitle?: string
-  /** With `dashboardTitle`: the folder title it must be in. Default: any folder. */
-  folder?: string
-  /** Service account token (`env:`), sent as `Authorization: Bearer`. Never in evidence. */
-  token?: string
-  /** Basic auth user (instead of a token). */
-  username?: string
-  /** Basic auth password (`env:`). Never in evidence. */
-  password?: string
-  /** Panel (title, or numeric id) whose queries must return at least one data point. Default: not checked. */
-  panel?: string | number
-  /** Start of the panel query's time range, Grafana syntax. Default `now-15m`. */
-  from?: string
-  /** End of the time range. Default `now`. */
-  to?: string
-  /** PEM CA bundle contents (not a path) for https. Default: system roots. */
-  ca?: string | Buffer
-  /** TLS server name. Default: the URL's host. */
-  servername?: string
-  /** ms to connect. Default 5000. */
-  connectTimeout?: number
-  /** ms until response headers. Default 10000. */
-  headersTimeout?: number
-  /** ms of body inactivity. Default 10000. */
-  bodyTimeout?: number
-  signal?: AbortSignal
+export const GrafanaOptions = Options({
+  grafana: Url({ description: 'Grafana base URL, e.g. https://grafana.example.com (a path resolves under the target baseUrl)' }),
+  uid: Type.Optional(Type.String({ minLength: 1, description: 'dashboard UID (give uid or dashboardTitle)' })),
+  dashboardTitle: Type.Optional(Type.String({ minLength: 1, description: 'exact dashboard title, found through /api/search' })),
+  folder: Type.Optional(Type.String({ minLength: 1, description: 'with dashboardTitle: the folder title it must be in (default: any folder)' })),
+  token: Type.Optional(Secret(Type.String({ minLength: 1, description: 'service account token, sent as Authorization: Bearer; never written into evidence' }))),
+  username: Type.Optional(Type.String({ description: 'basic auth user (instead of a token)' })),
+  password: Type.Optional(Secret(Type.String({ description: 'basic auth password; never written into evidence' }))),
+  panel: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'panel title or numeric id whose queries must return at least one data point (default: not checked)' })),
+  from: Type.Optional(Type.String({ default: 'now-15m', description: 'start of the panel query range, Grafana syntax' })),
+  to: Type.Optional(Type.String({ default: 'now', description: 'end of the panel query range, Grafana syntax' })),
+  ...HTTP_TRANSPORT_FIELDS,
+})
+export type GrafanaDashboardOptions = Static<typeof GrafanaOptions> & RunContext
+
+export const grafanaKind = defineKind({
+  kind: 'grafana',
+  description: 'a Grafana dashboard exists (uid or exact title) and, optionally, a panel query returns data',
+  options: GrafanaOptions,
+  positional: 'uid',
+  validate: validateGrafanaOptions,
+  title: defaultTitle,
+  run: (o, rt) => grafanaDashboard({ ...o, ...rt }),
+})
+
+/** The cross-field rules, for the kind (when the check is built) and for library callers: which dashboard, which credentials. */
+export function validateGrafanaOptions(o: Pick<GrafanaDashboardOptions, 'uid' | 'dashboardTitle' | 'token' | 'username' | 'password'>): void {
+  if (!o.uid === !o.dashboardTitle) throw optionProblem(o.uid ? 'dashboardTitle' : 'uid', 'give exactly one of {uid} and {dashboardTitle}')
+  if (o.token && (o.username || o.password)) throw optionProblem('token', 'give either {token} or {username}/{password}')
+}
+
+function defaultTitle(o: Pick<GrafanaDashboardOptions, 'uid' | 'dashboardTitle' | 'panel'>): string {
+  return `Grafana dashboard ${o.uid ?? JSON.stringify(o.dashboardTitle ?? '?')} exists${o.panel !== undefined ? ` and panel ${JSON.stringify(o.panel)} has data` : ''}`
 }
 
 export interface GrafanaPanelEvidence {
@@ -71,7 +71,7 @@ export type GrafanaDashboardEvidence = {
   error?: string
 }
 
-export const GRAFANA_DEFAULTS = Object.freeze({ id: 'grafana', from: 'now-15m', to: 'now' })
+export const GRAFANA_DEFAULTS = Object.freeze({ ...defaultsOf(GrafanaOptions, 'from', 'to'), id: 'grafana' })
 
 /** What the observation step found; judged by `judgeGrafana`. */
 export interface GrafanaObservation {
@@ -86,10 +86,9 @@ export interface GrafanaObservation {
 
 export async function grafanaDashboard(options: GrafanaDashboardOptions): Promise<CheckResult<GrafanaDashboardEvidence>> {
   const opts = { ...GRAFANA_DEFAULTS, ...stripUndefined(options) }
-  parseHttpUrl(opts.url)
-  if (!opts.uid === !opts.dashboardTitle) throw new InvalidArgumentError('grafanaDashboard: give exactly one of uid and dashboardTitle')
-  if (opts.token && (opts.username || opts.password)) throw new InvalidArgumentError('grafanaDashboard: give either token or username/password')
-  const title = opts.title ?? `Grafana dashboard ${opts.uid ?? JSON.stringify(opts.dashboardTitle)} exists${opts.panel !== undefined ? ` and panel ${JSON.stringify(opts.panel)} has data` : ''}`
+  parseHttpUrl(opts.grafana)
+  validateGrafanaOptions(opts)
+  const title = opts.title ?? defaultTitle(opts)
   return timed({ id: opts.id, title, kind: 'grafana' }, async () => judgeGrafana(await observeGrafana(opts)))
 }
 
@@ -102,7 +101,7 @@ interface ApiResult {
 }
 
 async function observeGrafana(opts: Resolved): Promise<GrafanaObservation> {
-  const base = publicUrl(opts.url)
+  const base = publicUrl(opts.grafana)
   const ev: GrafanaDashboardEvidence = { grafana: base }
   const headers: Record<string, string> = { accept: 'application/json' }
   if (opts.token) headers.authorization = bearerAuthorization(opts.token)
@@ -111,17 +110,12 @@ async function observeGrafana(opts: Resolved): Promise<GrafanaObservation> {
   const api = async (path: string, body?: unknown): Promise<ApiResult> => {
     try {
       const res = await httpRequest({
+        ...transportOptions(opts),
         url: base + path,
         method: body === undefined ? 'GET' : 'POST',
         headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        ca: opts.ca,
-        servername: opts.servername,
-        connectTimeout: opts.connectTimeout,
-        headersTimeout: opts.headersTimeout,
-        bodyTimeout: opts.bodyTimeout,
         maxBodyBytes: 16 * 1024 * 1024,
-        signal: opts.signal,
       })
       let json: unknown
       try {

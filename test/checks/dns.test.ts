@@ -1,6 +1,14 @@
-import { describe, expect, it } from 'vitest'
-import { dnsResolves, judgeDns } from '../../checks/dns-resolves.ts'
+import { describe, expect, it, vi } from 'vitest'
+import { dnsResolves, judgeDns } from '../../checks/dns.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
+
+// A resolver that never answers for one name, like a DNS server that drops the query; others resolve as usual.
+vi.mock('node:dns/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:dns/promises')>()
+  const lookup = (host: string, opts: unknown) => (host === 'hangs.test' ? new Promise(() => {}) : actual.lookup(host, opts as never))
+  return { ...actual, lookup }
+})
 
 const base = { host: 'api.example.com', expect: ['10.0.0.5'], expectedIps: ['10.0.0.5'], match: 'any' as const }
 
@@ -37,7 +45,7 @@ describe('dnsResolves (system resolver, /etc/hosts)', () => {
   })
 
   it('a name that cannot resolve fails with the reason, it does not throw', async () => {
-    const r = await dnsResolves({ host: 'no-such-host.invalid', expect: ['127.0.0.1'], timeout: 3000 })
+    const r = await dnsResolves({ host: 'no-such-host.invalid', expect: ['127.0.0.1'], lookupTimeout: 3000 })
     expect(r.status).toBe('fail')
     expect(r.message).toMatch(/does not resolve/)
   })
@@ -46,8 +54,27 @@ describe('dnsResolves (system resolver, /etc/hosts)', () => {
     { opts: { host: '', expect: ['1.2.3.4'] } },
     { opts: { host: 'a', expect: [] } },
     { opts: { host: 'a', expect: ['1.2.3.4'], match: 'some' as never } },
-    { opts: { host: 'a', expect: ['1.2.3.4'], timeout: 0 } },
+    { opts: { host: 'a', expect: ['1.2.3.4'], lookupTimeout: 0 } },
   ])('bad arguments throw InvalidArgumentError: $opts', async ({ opts }) => {
     await expect(dnsResolves(opts)).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+})
+
+describe('the dns kind (target-file entries)', () => {
+  it('builds from an entry: title, and the lookup runs', async () => {
+    const spec = await buildKind({ id: 'dns.local', kind: 'dns', host: 'localhost', expect: ['127.0.0.1', '::1'] }, testBuildContext('/tmp'))
+    expect(spec.title).toBe('localhost resolves to 127.0.0.1, ::1')
+    const r = await spec.run(AbortSignal.timeout(5000))
+    expect(r.status, r.message).toBe('pass')
+    expect(r.id).toBe('dns.local')
+  })
+
+  it('a lookup that hangs is named when the check timeout is shorter than lookupTimeout', async () => {
+    const spec = await buildKind({ id: 'dns.hang', kind: 'dns', host: 'hangs.test', expect: ['127.0.0.1'], lookupTimeout: '10s' }, testBuildContext('/tmp'))
+    const started = Date.now()
+    const r = await spec.run(AbortSignal.timeout(3000), started + 1000)
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/^hangs\.test does not resolve: lookup of hangs\.test timed out after (8|9)\d\d ms$/)
   })
 })

@@ -1,54 +1,36 @@
 import { setMaxListeners } from 'node:events'
 import { Pool } from 'undici'
+import { HTTP_TRANSPORT_FIELDS, parseHttpUrl, readCa, SENSITIVE_HEADER } from '../clients/http.ts'
+import { capToDeadline } from '../lib/deadline.ts'
 import { errorMessage, InvalidArgumentError } from '../lib/errors.ts'
-import { parseHttpUrl } from '../clients/http.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { defaultsOf, Duration, Options, StringMap, Type, Url, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * A latency sample: N requests at concurrency C through one undici Pool (like `ab -n 100 -c 10`),
- * bounded by count and by time. It is a sample for a post-deploy verdict, not a load test.
+ * `kind: latency` — `latencySample`: N requests at concurrency C through one undici Pool (like
+ * `ab -n 100 -c 10`), bounded by count and by time. It is a sample for a post-deploy verdict, not
+ * a load test.
  */
 
-export interface LatencySampleOptions {
-  /** Check id. Default `latency`. */
-  id?: string
-  /** Check title. Default "Latency of <url> over N requests". */
-  title?: string
-  /** Absolute http(s) URL to request. Required. */
-  url: string
-  /** Number of requests (N). Default 100, at most 10000. */
-  requests?: number
-  /** Requests in flight at once (C), one connection each. Default 10, at most 100. */
-  concurrency?: number
-  /** Time bound for the whole sample in ms; unfinished requests are abandoned and the check fails. Default 30000. */
-  maxDuration?: number
-  /** HTTP method. Default `GET`. */
-  method?: string
-  /** Request headers (values may come from `env:`; they never go into evidence). */
-  headers?: Record<string, string>
-  /** PEM CA bundle contents (not a path) trusted for https. Default: system roots. */
-  ca?: string | Buffer
-  /** TLS server name. Default: the URL's host. */
-  servername?: string
-  /** ms to connect (TLS included). Default 5000. */
-  connectTimeout?: number
-  /** ms until response headers, per request. Default 10000. */
-  headersTimeout?: number
-  /** ms of body inactivity, per request. Default 10000. */
-  bodyTimeout?: number
-  /** Upper bound for the 50th percentile, ms. Default: none. */
-  p50?: number
-  /** Upper bound for the 95th percentile, ms. Default: none. */
-  p95?: number
-  /** Upper bound for the 99th percentile, ms. Default: none. */
-  p99?: number
-  /** Upper bound for the slowest request, ms. Default: none. */
-  max?: number
-  /** Most errors (network failures and HTTP status >= 400) allowed. Default 0. */
-  maxErrors?: number
-  signal?: AbortSignal
-}
+const threshold = (description: string) => Type.Optional(Duration({ positive: true, description }))
+
+export const LatencyOptions = Options({
+  url: Url({ description: 'absolute http(s) URL, or a path such as /health under the target baseUrl' }),
+  requests: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 100, description: 'number of requests (N)' })),
+  concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'requests in flight at once (C), one connection each' })),
+  maxDuration: Type.Optional(Duration({ positive: true, default: '30s', description: "time bound for the whole sample (capped by the check's timeout); unfinished requests fail the check" })),
+  method: Type.Optional(Type.String({ pattern: '^[A-Za-z]+$', default: 'GET', description: 'HTTP method' })),
+  headers: Type.Optional(StringMap({ secretKeys: SENSITIVE_HEADER, description: 'request headers; credentials must be env: references, and no header value reaches evidence' })),
+  p50: threshold('upper bound for the median latency, e.g. 200ms'),
+  p95: threshold('upper bound for the 95th percentile, e.g. 500ms'),
+  p99: threshold('upper bound for the 99th percentile, e.g. 1s'),
+  max: threshold('upper bound for the slowest request'),
+  maxErrors: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'errors allowed (network failures and HTTP status >= 400)' })),
+  ...HTTP_TRANSPORT_FIELDS,
+})
+export type LatencySampleOptions = Static<typeof LatencyOptions> & RunContext
 
 /** Latency statistics in ms (nearest-rank percentiles, as `ab` prints them). */
 export interface LatencySummary {
@@ -83,16 +65,22 @@ export type LatencyEvidence = Partial<LatencySummary> & {
 }
 
 export const LATENCY_DEFAULTS = Object.freeze({
+  ...defaultsOf(LatencyOptions, 'requests', 'concurrency', 'maxDuration', 'method', 'maxErrors', 'connectTimeout', 'headersTimeout', 'bodyTimeout'),
   id: 'latency',
-  requests: 100,
-  concurrency: 10,
-  maxDuration: 30_000,
-  method: 'GET',
-  connectTimeout: 5000,
-  headersTimeout: 10_000,
-  bodyTimeout: 10_000,
-  maxErrors: 0,
 })
+
+export const latencyKind = defineKind({
+  kind: 'latency',
+  description: 'latency sample: N requests at concurrency C, p50/p95/p99/max and errors against thresholds (bounded by count and time)',
+  options: LatencyOptions,
+  positional: 'url',
+  title: (o) => defaultTitle(parseHttpUrl(o.url), { ...LATENCY_DEFAULTS, ...stripUndefined(o) }),
+  run: (o, rt) => latencySample({ ...o, ...rt }),
+})
+
+function defaultTitle(url: URL, o: { method: string; requests: number; p95?: number | undefined }): string {
+  return `Latency of ${o.method.toUpperCase()} ${url.origin}${url.pathname} over ${o.requests} requests${o.p95 !== undefined ? ` (p95 < ${o.p95} ms)` : ''}`
+}
 
 /** One request's outcome. */
 export interface LatencyObservation {
@@ -105,8 +93,7 @@ export interface LatencyObservation {
 export async function latencySample(options: LatencySampleOptions): Promise<CheckResult<LatencyEvidence>> {
   const opts = { ...LATENCY_DEFAULTS, ...stripUndefined(options) }
   const url = parseHttpUrl(opts.url)
-  intOption('requests', opts.requests, 1, 10_000)
-  intOption('concurrency', opts.concurrency, 1, 100)
+  for (const k of ['requests', 'concurrency'] as const) intOption(k, opts[k], LatencyOptions.properties[k].minimum!, LatencyOptions.properties[k].maximum!)
   for (const k of ['maxDuration', 'connectTimeout', 'headersTimeout', 'bodyTimeout'] as const) {
     if (!Number.isFinite(opts[k]) || opts[k] <= 0) throw new InvalidArgumentError(`latencySample: ${k} must be a positive number of ms, got ${String(opts[k])}`)
   }
@@ -116,11 +103,14 @@ export async function latencySample(options: LatencySampleOptions): Promise<Chec
   }
   intOption('maxErrors', opts.maxErrors, 0, Number.MAX_SAFE_INTEGER)
   const shownUrl = `${url.origin}${url.pathname}`
-  const title = opts.title ?? `Latency of ${opts.method} ${shownUrl} over ${opts.requests} requests`
+  const title = opts.title ?? defaultTitle(url, opts)
 
   return timed({ id: opts.id, title, kind: 'latency' }, async () => {
+    // The sample's time bound ends before the attempt's deadline, so running out of time is reported as
+    // unfinished requests ("within the 2900 ms time bound") rather than as the runner's bare timeout.
+    const timeBound = capToDeadline(opts.maxDuration, opts.deadline)
     const started = performance.now()
-    const observations = await sample(url, opts)
+    const observations = await sample(url, opts, timeBound)
     const elapsedMs = Math.round(performance.now() - started)
     const thresholds = { p50: opts.p50, p95: opts.p95, p99: opts.p99, max: opts.max, maxErrors: opts.maxErrors }
     return judgeLatency(observations, {
@@ -129,7 +119,7 @@ export async function latencySample(options: LatencySampleOptions): Promise<Chec
       requests: opts.requests,
       concurrency: opts.concurrency,
       elapsedMs,
-      maxDurationMs: opts.maxDuration,
+      maxDurationMs: timeBound,
       thresholds: stripUndefined(thresholds),
     })
   })
@@ -137,15 +127,16 @@ export async function latencySample(options: LatencySampleOptions): Promise<Chec
 
 type ResolvedOptions = LatencySampleOptions & { [K in keyof typeof LATENCY_DEFAULTS]: (typeof LATENCY_DEFAULTS)[K] extends number ? number : string }
 
-async function sample(url: URL, opts: ResolvedOptions): Promise<LatencyObservation[]> {
-  const deadline = new AbortController()
-  const timer = setTimeout(() => deadline.abort(new Error('time bound reached')), opts.maxDuration)
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal
+async function sample(url: URL, opts: ResolvedOptions, timeBound: number): Promise<LatencyObservation[]> {
+  const bound = new AbortController()
+  const timer = setTimeout(() => bound.abort(new Error('time bound reached')), timeBound)
+  const signal = opts.signal ? AbortSignal.any([opts.signal, bound.signal]) : bound.signal
   // Every in-flight pool.request adds one abort listener to this signal (removed when it settles), so
   // more than 10 concurrent requests would trip Node's leak warning. The bound keeps the warning for real leaks.
   setMaxListeners(opts.concurrency * 2 + 10, signal)
+  // No need to cap these against the deadline: the time bound (already capped) abandons every request still running.
   const connect: Record<string, unknown> = { timeout: opts.connectTimeout }
-  if (opts.ca !== undefined) connect.ca = opts.ca
+  if (opts.ca !== undefined) connect.ca = readCa(opts.ca)
   if (opts.servername !== undefined) connect.servername = opts.servername
   const pool = new Pool(url.origin, { connections: opts.concurrency, connect, headersTimeout: opts.headersTimeout, bodyTimeout: opts.bodyTimeout })
   const observations: LatencyObservation[] = Array.from({ length: opts.requests }, () => ({}))
