@@ -5,6 +5,7 @@ import { ConfigError, errorMessage, InterruptedError, InvalidArgumentError, Usag
 import { redactor as globalRedactor, type Redactor } from './redact.ts'
 import { countTestCases } from './report/counts.ts'
 import { buildMeta, writeReports, type WrittenReports } from './report/index.ts'
+import { callerLocation } from './report/location.ts'
 import type { CommandRecord, RunReport, RunVerdict, StepRecord } from './report/model.ts'
 import { summarize, type CheckResult } from './result.ts'
 import { matchesStep, parseRunbookArgs, runbookUsage, scriptArgv, type RunbookFlags, type RunbookOptionSpec } from './runbook-args.ts'
@@ -476,7 +477,9 @@ class Engine {
     // The reports are being written (Ctrl-C): nothing more is run or recorded.
     if (this.finishing) return undefined
     const index = ++this.stepCounter
-    const record: StepRecord = { index, title, status: 'skip', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [] }
+    // Where the runbook called rb.step() (taken before any await, while the caller is on the stack): for CI annotations.
+    const at = callerLocation(new Error().stack, this.cwd)
+    const record: StepRecord = { index, title, status: 'skip', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [], ...at }
     if (opts.estimate) record.estimate = opts.estimate
     if (opts.destructive) record.destructive = true
     const data: Record<string, unknown> = {}
@@ -667,7 +670,9 @@ class Engine {
     const savedFailed = this.failed
     for (const u of [...this.undos].reverse()) {
       const label = `R${++this.rollbackCounter}`
-      const record: StepRecord = { index: 0, label, title: `Undo: ${u.title}`, status: 'pass', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [] }
+      const undone = this.steps.find((s) => !s.label && s.index === u.stepIndex)
+      const at = undone?.file ? { file: undone.file, ...(undone.line ? { line: undone.line } : {}) } : {}
+      const record: StepRecord = { index: 0, label, title: `Undo: ${u.title}`, status: 'pass', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [], ...at }
       this.emit({ kind: 'step-start', index: 0, label, title: record.title, dryRun: this.dryRun })
       const started = Date.now()
       const ctx = this.context(record, u.data)

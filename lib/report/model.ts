@@ -50,8 +50,22 @@ export interface CommandRecord {
   dryRun?: boolean
 }
 
+/**
+ * Where a check or a step is written, so CI can annotate that line (JUnit `file`/`line`, GitHub
+ * `::error file=…,line=…`). Kept in report.json, so a report rendered elsewhere (a merge) still knows.
+ */
+export interface SourceLocation {
+  /** The target file (checks) or the runbook script (steps), relative to the run's working directory, `/`-separated. */
+  file?: string
+  /** 1-based line in `file`: the check's entry (`- id: …`) or the line that called `rb.step()`. */
+  line?: number
+}
+
+/** A check result as a report holds it: the result model plus where the check is declared. */
+export type ResultRecord = CheckResult & SourceLocation
+
 /** One runbook step. The smoke suite has none. */
-export interface StepRecord {
+export interface StepRecord extends SourceLocation {
   /** Procedure step number (1-based); 0 for steps outside the procedure's numbering, which carry a `label`. */
   index: number
   /** Shown instead of `index` when set: `R1`, `R2`… for the rollback's undo and after-rollback steps. */
@@ -76,6 +90,6 @@ export interface RunReport {
   schemaVersion: 1
   meta: RunMeta
   summary: Record<Status, number> & { total: number }
-  results: CheckResult[]
+  results: ResultRecord[]
   steps: StepRecord[]
 }
