@@ -777,7 +777,7 @@ class Engine {
     let reports: WrittenReports | undefined
     try {
       await mkdir(this.reportDir, { recursive: true })
-      reports = await writeReports(this.reportDir, report, this.redactor)
+      reports = await writeReports(this.reportDir, report, this.redactor, process.env, { cwd: this.cwd })
       const state: RunbookState = {
         schemaVersion: STATE_SCHEMA_VERSION,
         runbook: this.name,

@@ -127,7 +127,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   })
   const report: RunReport = { schemaVersion: 1, meta, summary, results, steps: [] }
   try {
-    const reports = await writeReports(reportDir, report, redactor)
+    const reports = await writeReports(reportDir, report, redactor, process.env, { cwd })
     return { exitCode, report, reports }
   } catch (err) {
     // The run happened: say so, and fail the run (CI would otherwise lose its JUnit file silently).

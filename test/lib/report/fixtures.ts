@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { convert } from 'xmlbuilder2'
 import { summarize, type CheckResult } from '../../../lib/result.ts'
-import type { RunMeta, RunReport, StepRecord } from '../../../lib/report/model.ts'
+import type { ResultRecord, RunMeta, RunReport, StepRecord } from '../../../lib/report/model.ts'
 
 /** Hand-built reports and XML helpers shared by the report tests. */
 
@@ -39,7 +39,7 @@ export function meta(over: Partial<RunMeta> = {}): RunMeta {
   }
 }
 
-export function result(id: string, status: CheckResult['status'], over: Partial<CheckResult> = {}): CheckResult {
+export function result(id: string, status: CheckResult['status'], over: Partial<ResultRecord> = {}): ResultRecord {
   return {
     id,
     title: `Check ${id}`,
@@ -54,7 +54,7 @@ export function result(id: string, status: CheckResult['status'], over: Partial<
   }
 }
 
-export function report(results: CheckResult[], metaOver: Partial<RunMeta> = {}, steps: StepRecord[] = []): RunReport {
+export function report(results: ResultRecord[], metaOver: Partial<RunMeta> = {}, steps: StepRecord[] = []): RunReport {
   const verdict = results.some((r) => r.status === 'fail' || r.status === 'error') ? 'failed' : 'passed'
   return {
     schemaVersion: 1,
