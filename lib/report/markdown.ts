@@ -196,7 +196,7 @@ function metadataRows(m: RunMeta): [string, string][] {
     ['Host', opt(m.host)],
     ['Git commit', m.gitCommit ? code(m.gitCommit) : dash],
     ['runbook-kit version', opt(m.version)],
-    ['CI job', m.ciJobUrl ? link(m.ciJobUrl) : dash],
+    ['CI job', ciCell(m)],
     ['Command', m.command ? code(m.command) : dash],
     ['Faults', m.faults && m.faults.length > 0 ? m.faults.map(code).join(', ') : dash],
     ['Verdict', `${VERDICT[m.verdict] ?? cell(m.verdict)} (exit code ${m.exitCode})`],
@@ -205,6 +205,14 @@ function metadataRows(m: RunMeta): [string, string][] {
 }
 
 const RESULTS_HEADER = ['| Status | Check | Title | Message | Duration | Attempts |', '| --- | --- | --- | --- | ---: | ---: |']
+
+/** `GitHub Actions, job `smoke`, attempt 2: <link>`; the bare link for reports from before `meta.ci`. */
+function ciCell(m: RunMeta): string {
+  const url = m.ci?.url ?? m.ciJobUrl
+  if (!m.ci) return url ? link(url) : '—'
+  const parts = [cell(m.ci.name), ...(m.ci.job ? [`job ${code(m.ci.job)}`] : []), ...(m.ci.attempt !== undefined ? [`attempt ${m.ci.attempt}`] : []), ...(m.ci.pullRequest ? ['pull request'] : [])]
+  return parts.join(', ') + (url ? `: ${link(url)}` : '')
+}
 
 function resultsTable(results: readonly CheckResult[]): string[] {
   return [...RESULTS_HEADER, ...results.map(resultRow)]

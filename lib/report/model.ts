@@ -23,8 +23,10 @@ export interface RunMeta {
   gitCommit?: string
   /** runbook-kit version. */
   version: string
-  /** Link to the CI job when run in CI (GitHub Actions, GitLab CI, Jenkins, Buildkite). */
+  /** Link to the CI job when run in CI (the same as `ci.url`; kept for readers of earlier reports). */
   ciJobUrl?: string
+  /** The CI system the run ran in, when one is recognised (ci-info's 50-odd providers). */
+  ci?: CiInfo
   /** Command line, redacted. */
   command: string
   verdict: RunVerdict
@@ -37,6 +39,22 @@ export interface RunMeta {
   warnings?: string[]
   /** Run ids of the shard reports this report was merged from (see `mergeReports`); absent for a single run. */
   mergedFrom?: string[]
+}
+
+/** The CI system and job a run ran in (lib/report/meta.ts `detectCi`). */
+export interface CiInfo {
+  /** ci-info's constant for the provider: `GITHUB_ACTIONS`, `GITLAB`, `BUILDKITE`, `JENKINS`, `CIRCLE`… */
+  id: string
+  /** The provider's name: `GitHub Actions`, `GitLab CI`… */
+  name: string
+  /** The job's name, where the provider says it (`GITHUB_JOB`, `CI_JOB_NAME`, `BUILDKITE_LABEL`, `JOB_NAME`…). */
+  job?: string
+  /** Which attempt of the job or run this is (1 = first), where the provider says it. */
+  attempt?: number
+  /** Link to the job (or to the run attempt, for GitHub Actions, whose job ids are not in the environment). */
+  url?: string
+  /** True for a pull/merge request build; absent where the provider does not say. */
+  pullRequest?: boolean
 }
 
 /** One command a runbook step ran (or would have run in a dry run). */

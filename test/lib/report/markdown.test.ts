@@ -78,6 +78,13 @@ describe('renderMarkdown', () => {
     })
   })
 
+  it('names the CI provider, job and attempt beside the link', () => {
+    const ci = { id: 'GITHUB_ACTIONS', name: 'GitHub Actions', job: 'smoke', attempt: 2, url: 'https://github.com/acme/app/actions/runs/42/attempts/2' }
+    const md = renderMarkdown(report([result('a', 'pass')], { ci, ciJobUrl: ci.url }), { jsonSha256: SHA })
+    const rows = Object.fromEntries(tableAfter(md, '## Run').map(([k, v]) => [k, v]))
+    expect(rows['CI job']).toBe('GitHub Actions, job `smoke`, attempt 2: [https://github.com/acme/app/actions/runs/42/attempts/2](<https://github.com/acme/app/actions/runs/42/attempts/2>)')
+  })
+
   it('has one results row per check and one section per failed or errored check', () => {
     const r = mixedReport()
     const md = renderMarkdown(r, { jsonSha256: SHA })
