@@ -15,7 +15,7 @@ import { askTyped, askYesNo, processIo, type PromptIo } from './runbook-prompt.t
 import { createRecordingShell, type RecordingShell } from './runbook-shell.ts'
 import { findLatestState, readState, STATE_SCHEMA_VERSION, writeState, type RunbookState, type StateStep, type StateStepStatus } from './runbook-state.ts'
 import { runChecks, type CheckSpec } from './runner.ts'
-import { closingLine } from './terminal.ts'
+import { chalkFor, closingLine } from './terminal.ts'
 import { timed } from './result.ts'
 import { detectOperator } from './report/meta.ts'
 
@@ -99,7 +99,7 @@ export interface RunbookOptions<E extends RunbookEnvironment = RunbookEnvironmen
   exit?: (code: number) => void
   /** Install SIGINT/SIGTERM handlers and finish automatically before exit. Default true. */
   installHandlers?: boolean
-  /** Colours. Default: when stdout is a TTY. */
+  /** Colours: `false` never, `true` always (`--no-color` still wins). Default: `colorLevel` (NO_COLOR, FORCE_COLOR, a TTY). */
   color?: boolean
 }
 
@@ -213,7 +213,6 @@ export async function runbook<E extends RunbookEnvironment>(options: RunbookOpti
   const redactor = options.redactor ?? globalRedactor
   const exit = options.exit ?? ((code: number) => process.exit(code))
   const script = options.script ?? `runbooks/${name}.mts`
-  const c = new Chalk({ level: (options.color ?? Boolean((out as NodeJS.WriteStream).isTTY)) ? 1 : 0 })
   const print = (text: string) => out.write(redactor.redact(text) + '\n')
 
   let flags: RunbookFlags
@@ -229,6 +228,8 @@ export async function runbook<E extends RunbookEnvironment>(options: RunbookOpti
     exit(0)
     throw new UsageError('help shown')
   }
+  // One colour rule for every command (lib/terminal.ts): --no-color > NO_COLOR > FORCE_COLOR > a TTY.
+  const c = chalkFor({ color: flags.noColor ? false : options.color, env: options.env ?? process.env, stream: out })
   const engine = new Engine(options as unknown as RunbookOptions, name, flags, cwd, redactor, print, c, exit)
   await engine.open()
   return engine.api() as Runbook<E>

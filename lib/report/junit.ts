@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path'
 import { create } from 'xmlbuilder2'
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js'
 import type { Attempt } from '../result.ts'
-import { relativeFile } from './location.ts'
+import { relativeFile, resultLocation } from './location.ts'
 import type { ResultRecord, RunReport, SourceLocation, StepRecord } from './model.ts'
 import { cleanText, isoNoZone, oneLine, seconds, truncate, valueText } from './text.ts'
 
@@ -182,20 +182,12 @@ function checkCase(report: RunReport, r: ResultRecord, opts: JunitOptions, cwd: 
     classname: `smoke.${segment(report.meta.target)}.${segment(r.kind ?? 'check')}`,
     name: `${title} [${r.id}]`,
     timeMs: r.durationMs,
-    ...checkLocation(report, r),
+    ...resultLocation(report, r),
     timestamp: isoMillisNoZone(r.startedAt),
     outcome,
     reruns: earlierAttempts(r).map((a) => rerun(a, r.status === 'pass')),
     systemOut,
   }
-}
-
-/** The check's own location, else (a runbook's check) the step that ran it. */
-function checkLocation(report: RunReport, r: ResultRecord): SourceLocation {
-  if (r.file) return r.line ? { file: r.file, line: r.line } : { file: r.file }
-  const step = report.steps.find((s) => s.file && s.checks.includes(r.id))
-  if (!step) return {}
-  return step.line ? { file: step.file!, line: step.line } : { file: step.file! }
 }
 
 /** Attempts before the final one that did not pass (the final one is the testcase's own outcome). */

@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { SourceLocation } from './model.ts'
+import type { ResultRecord, RunReport, SourceLocation } from './model.ts'
 
 /**
  * Where a check or a step is written: the file relative to the working directory and the line, as
@@ -44,4 +44,11 @@ export function callerLocation(stack: string | undefined, cwd: string, engineDir
     return { file: relativeFile(file, cwd), line: Number(m[2]) }
   }
   return {}
+}
+
+/** Where a result is written: its own location, else (a runbook's check) that of the step that ran it. */
+export function resultLocation(report: Pick<RunReport, 'steps'>, r: ResultRecord): SourceLocation {
+  const from: SourceLocation | undefined = r.file ? r : report.steps.find((s) => s.file && s.checks.includes(r.id))
+  if (!from?.file) return {}
+  return from.line ? { file: from.file, line: from.line } : { file: from.file }
 }
