@@ -1,9 +1,9 @@
 import { Chalk, type ChalkInstance } from 'chalk'
+import { groupEnd, groupStart, isGitHubActions } from './ci.ts'
 import type { Redactor } from './redact.ts'
 import { cleanText, oneLine } from './report/text.ts'
 import type { CheckResult, Status } from './result.ts'
 import type { RunnerEvent } from './runner.ts'
-import { groupEnd, groupStart, isGitHubActions } from './ci.ts'
 
 /** chalk's levels: 0 none, 1 basic 16 colours, 2 256 colours, 3 truecolor. */
 export type ColorLevel = 0 | 1 | 2 | 3
