@@ -5,6 +5,7 @@ import { ConfigError, errorMessage, InterruptedError, InvalidArgumentError, Usag
 import { redactor as globalRedactor, type Redactor } from './redact.ts'
 import { countTestCases } from './report/counts.ts'
 import { buildMeta, writeReports, type WrittenReports } from './report/index.ts'
+import { callerLocation } from './report/location.ts'
 import type { CommandRecord, RunReport, RunVerdict, StepRecord } from './report/model.ts'
 import { summarize, type CheckResult } from './result.ts'
 import { matchesStep, parseRunbookArgs, runbookUsage, scriptArgv, type RunbookFlags, type RunbookOptionSpec } from './runbook-args.ts'
@@ -14,7 +15,7 @@ import { askTyped, askYesNo, processIo, type PromptIo } from './runbook-prompt.t
 import { createRecordingShell, type RecordingShell } from './runbook-shell.ts'
 import { findLatestState, readState, STATE_SCHEMA_VERSION, writeState, type RunbookState, type StateStep, type StateStepStatus } from './runbook-state.ts'
 import { runChecks, type CheckSpec } from './runner.ts'
-import { closingLine } from './terminal.ts'
+import { chalkFor, closingLine } from './terminal.ts'
 import { timed } from './result.ts'
 import { detectOperator } from './report/meta.ts'
 
@@ -98,7 +99,7 @@ export interface RunbookOptions<E extends RunbookEnvironment = RunbookEnvironmen
   exit?: (code: number) => void
   /** Install SIGINT/SIGTERM handlers and finish automatically before exit. Default true. */
   installHandlers?: boolean
-  /** Colours. Default: when stdout is a TTY. */
+  /** Colours: `false` never, `true` always (`--no-color` still wins). Default: `colorLevel` (NO_COLOR, FORCE_COLOR, a TTY). */
   color?: boolean
 }
 
@@ -212,7 +213,6 @@ export async function runbook<E extends RunbookEnvironment>(options: RunbookOpti
   const redactor = options.redactor ?? globalRedactor
   const exit = options.exit ?? ((code: number) => process.exit(code))
   const script = options.script ?? `runbooks/${name}.mts`
-  const c = new Chalk({ level: (options.color ?? Boolean((out as NodeJS.WriteStream).isTTY)) ? 1 : 0 })
   const print = (text: string) => out.write(redactor.redact(text) + '\n')
 
   let flags: RunbookFlags
@@ -228,6 +228,8 @@ export async function runbook<E extends RunbookEnvironment>(options: RunbookOpti
     exit(0)
     throw new UsageError('help shown')
   }
+  // One colour rule for every command (lib/terminal.ts): --no-color > NO_COLOR > FORCE_COLOR > a TTY.
+  const c = chalkFor({ color: flags.noColor ? false : options.color, env: options.env ?? process.env, stream: out })
   const engine = new Engine(options as unknown as RunbookOptions, name, flags, cwd, redactor, print, c, exit)
   await engine.open()
   return engine.api() as Runbook<E>
@@ -476,7 +478,9 @@ class Engine {
     // The reports are being written (Ctrl-C): nothing more is run or recorded.
     if (this.finishing) return undefined
     const index = ++this.stepCounter
-    const record: StepRecord = { index, title, status: 'skip', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [] }
+    // Where the runbook called rb.step() (taken before any await, while the caller is on the stack): for CI annotations.
+    const at = callerLocation(new Error().stack, this.cwd)
+    const record: StepRecord = { index, title, status: 'skip', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [], ...at }
     if (opts.estimate) record.estimate = opts.estimate
     if (opts.destructive) record.destructive = true
     const data: Record<string, unknown> = {}
@@ -667,7 +671,9 @@ class Engine {
     const savedFailed = this.failed
     for (const u of [...this.undos].reverse()) {
       const label = `R${++this.rollbackCounter}`
-      const record: StepRecord = { index: 0, label, title: `Undo: ${u.title}`, status: 'pass', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [] }
+      const undone = this.steps.find((s) => !s.label && s.index === u.stepIndex)
+      const at = undone?.file ? { file: undone.file, ...(undone.line ? { line: undone.line } : {}) } : {}
+      const record: StepRecord = { index: 0, label, title: `Undo: ${u.title}`, status: 'pass', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [], ...at }
       this.emit({ kind: 'step-start', index: 0, label, title: record.title, dryRun: this.dryRun })
       const started = Date.now()
       const ctx = this.context(record, u.data)
@@ -772,7 +778,7 @@ class Engine {
     let reports: WrittenReports | undefined
     try {
       await mkdir(this.reportDir, { recursive: true })
-      reports = await writeReports(this.reportDir, report, this.redactor)
+      reports = await writeReports(this.reportDir, report, this.redactor, process.env, { cwd: this.cwd })
       const state: RunbookState = {
         schemaVersion: STATE_SCHEMA_VERSION,
         runbook: this.name,

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path'
 import { ConfigError, errorMessage, UsageError } from '../lib/errors.ts'
 import { Redactor, redactor as globalRedactor } from '../lib/redact.ts'
 import { buildMeta, writeReports, type WrittenReports } from '../lib/report/index.ts'
-import type { RunReport, RunVerdict } from '../lib/report/model.ts'
+import { relativeFile } from '../lib/report/location.ts'
+import type { ResultRecord, RunReport, RunVerdict } from '../lib/report/model.ts'
 import { summarize, type CheckResult } from '../lib/result.ts'
 import { runChecks, type CheckSpec, type RunnerEvent } from '../lib/runner.ts'
 import { openEnvironment, type TargetEnvironment } from './environment.ts'
@@ -65,7 +66,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   await ensureWritableDir(reportDir)
   let loaded: LoadedTarget | undefined
   let environment: TargetEnvironment | undefined
-  let results: CheckResult[] = []
+  let results: ResultRecord[] = []
   let interrupted = false
   let fatal: string | undefined
   let verdict: RunVerdict = 'passed'
@@ -91,7 +92,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
         signal: opts.signal,
         onEvent: opts.onEvent,
       })
-      results = outcome.results
+      results = withLocations(outcome.results, loaded, cwd)
       interrupted = outcome.interrupted
     } finally {
       await environment?.close()
@@ -126,12 +127,21 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   })
   const report: RunReport = { schemaVersion: 1, meta, summary, results, steps: [] }
   try {
-    const reports = await writeReports(reportDir, report, redactor)
+    const reports = await writeReports(reportDir, report, redactor, process.env, { cwd })
     return { exitCode, report, reports }
   } catch (err) {
     // The run happened: say so, and fail the run (CI would otherwise lose its JUnit file silently).
     return { exitCode: exitCode === 0 ? 1 : exitCode, report, writeError: `could not write the reports to ${reportDir}: ${errorMessage(err)}` }
   }
+}
+
+/** Each result with the file and line of its entry in the target file, for CI annotations. */
+function withLocations(results: readonly CheckResult[], loaded: LoadedTarget, cwd: string): ResultRecord[] {
+  const file = relativeFile(loaded.file, cwd)
+  return results.map((r) => {
+    const line = loaded.yaml.lineOf(['checks', loaded.target.checks.findIndex((c) => c.id === r.id)])
+    return { ...r, file, ...(line ? { line } : {}) }
+  })
 }
 
 /** Creates the report directory up front, so a bad --report-dir is a usage error before anything runs. */

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { AnyCheckKind } from '../../checks/kind.ts'
+import { isGitHubActions, resultAnnotations } from '../../lib/ci.ts'
 import { ajvProblems, compileSchema } from '../../lib/config.ts'
 import { ConfigError, OptionsError, UsageError } from '../../lib/errors.ts'
 import { redactor } from '../../lib/redact.ts'
@@ -17,7 +18,7 @@ async function generalHelp(): Promise<string> {
   const KINDS = await loadKinds()
   const width = Math.max(...KINDS.map((k) => k.kind.length))
   return [
-    'Usage: runbook-kit check <kind> [<argument>] [--<option> <value>...] [--json]',
+    'Usage: runbook-kit check <kind> [<argument>] [--<option> <value>...] [--json] [--no-color]',
     '',
     'Runs one check and prints its verdict and evidence. The options are the same names as the',
     "kind's fields in a target file (kebab-case; nested fields as --expect.status; lists comma-separated).",
@@ -58,7 +59,7 @@ export const command: Command = {
     const controller = new AbortController()
     const onSignal = () => controller.abort()
     process.once('SIGINT', onSignal)
-    const term = new TerminalReporter({ stream: args.json ? process.stderr : process.stdout, redactor, live: false })
+    const term = new TerminalReporter({ stream: args.json ? process.stderr : process.stdout, redactor, live: false, color: args.noColor ? false : undefined })
     try {
       const outcome = await runChecks([spec], { concurrency: 1, signal: controller.signal, onEvent: args.json ? undefined : term.onEvent })
       const result = redactor.redactDeep(outcome.results[0]!) as CheckResult
@@ -68,6 +69,7 @@ export const command: Command = {
         for (const line of evidenceLines(result.evidence)) term.line(`        ${line}`)
         term.line(closingLine({ pass: 0, fail: 0, error: 0, skip: 0, [result.status]: 1 }))
       }
+      if (isGitHubActions()) for (const a of resultAnnotations(result)) term.line(a)
       if (outcome.interrupted) return 130
       return result.status === 'pass' || result.status === 'skip' ? 0 : 1
     } finally {
