@@ -138,6 +138,24 @@ async function runOne(spec: CheckSpec<any>, defaultTimeoutMs: number, runSignal:
  */
 export const DEADLINE_GRACE_MS = 250
 
+const interruptions = new WeakMap<AbortSignal, Promise<'interrupted'>>()
+const never = new Promise<never>(() => {})
+
+/** One promise per run signal (not one listener per check: 50 in flight would trip MaxListeners). */
+function interruption(signal: AbortSignal | undefined): Promise<'interrupted'> {
+  if (!signal) return never
+  let p = interruptions.get(signal)
+  if (!p) {
+    p = new Promise<'interrupted'>((resolve) => {
+      // An already-aborted signal never fires 'abort' again.
+      if (signal.aborted) resolve('interrupted')
+      else signal.addEventListener('abort', () => resolve('interrupted'), { once: true })
+    })
+    interruptions.set(signal, p)
+  }
+  return p
+}
+
 /** One attempt, bounded by its timeout (plus DEADLINE_GRACE_MS) even if the check ignores its signal. */
 async function attemptWithTimeout(spec: CheckSpec<any>, timeoutMs: number, runSignal: AbortSignal | undefined): Promise<CheckResult> {
   const started = Date.now()
@@ -147,14 +165,7 @@ async function attemptWithTimeout(spec: CheckSpec<any>, timeoutMs: number, runSi
   const base = { id: spec.id, title: spec.title, kind: spec.kind, startedAt: new Date(started).toISOString(), attempts: 1 }
   const timers: NodeJS.Timeout[] = []
   const after = (ms: number) => new Promise<'timeout'>((resolve) => timers.push(setTimeout(() => resolve('timeout'), ms)))
-  let onAbort: (() => void) | undefined
-  const interrupted = new Promise<'interrupted'>((resolve) => {
-    if (!runSignal) return
-    onAbort = () => resolve('interrupted')
-    // An already-aborted signal never fires 'abort' again.
-    if (runSignal.aborted) resolve('interrupted')
-    else runSignal.addEventListener('abort', onAbort, { once: true })
-  })
+  const interrupted = interruption(runSignal)
   const running = Promise.resolve()
     .then(() => spec.run(signal, deadline))
     .then((r) => ({ r }), (e: unknown) => ({ e }))
@@ -185,7 +196,6 @@ async function attemptWithTimeout(spec: CheckSpec<any>, timeoutMs: number, runSi
     return { ...base, status: 'error', message: `${what}: ${errorMessage(err)}`, evidence: {}, durationMs: Date.now() - started }
   } finally {
     for (const t of timers) clearTimeout(t)
-    if (onAbort) runSignal?.removeEventListener('abort', onAbort)
     // Whatever the outcome, nothing of this attempt keeps running.
     if (!stop.signal.aborted) stop.abort(new InterruptedError('the attempt is over'))
   }
