@@ -8,6 +8,14 @@ import type { AnyCheckKind } from './kind.ts'
  */
 const LOADERS: Readonly<Record<string, () => Promise<AnyCheckKind>>> = Object.freeze({
   'http': async () => (await import('./http.ts')).httpKind,
+  'kube-rollout': async () => (await import('./kube-rollout.ts')).kubeRolloutKind,
+  'kube-pods': async () => (await import('./kube-pods.ts')).kubePodsKind,
+  'kube-certificate': async () => (await import('./kube-certificate.ts')).kubeCertificateKind,
+  'kube-resource': async () => (await import('./kube-resource.ts')).kubeResourceKind,
+  'kube-secret-keys': async () => (await import('./kube-secret-keys.ts')).kubeSecretKeysKind,
+  'kube-ingress': async () => (await import('./kube-ingress.ts')).kubeIngressKind,
+  'kube-hpa': async () => (await import('./kube-hpa.ts')).kubeHpaKind,
+  'kube-events': async () => (await import('./kube-events.ts')).kubeEventsKind,
 })
 
 /** The kind names, in documentation order. */
