@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { judgePods, podsHealthy } from '../../checks/kube-pods.ts'
 import type { KubeSim } from '../../sandbox/kube-sim/index.ts'
+import { runCli } from '../helpers/cli.ts'
 import { buildKind, testBuildContext } from '../helpers/kinds.ts'
-import { deployment, startShopSim } from './kube-fixtures.ts'
+import { deployment, startShopSim, startSilentApiServer } from './kube-fixtures.ts'
 
 let sim: KubeSim
 const conn = () => ({ kubeconfig: sim.kubeconfigPath, namespace: 'shop' })
@@ -61,5 +62,17 @@ describe('kind: kube-pods', () => {
     const { spec, result } = await runEntry({ id: 'p', kind: 'kube-pods', selector: 'app=web', minPods: 2 })
     expect(spec.title).toBe('pods app=web in shop are healthy')
     expect(result.status).toBe('pass')
+  })
+
+  it('check kube-pods --timeout shorter than requestTimeout, against a server that never answers: the request phase is named', async () => {
+    const api = await startSilentApiServer()
+    try {
+      const run = await runCli(['check', 'kube-pods', 'app=web', '--kubeconfig', api.kubeconfig, '--timeout', '6s'])
+      expect(run.code).toBe(1)
+      // Not the runner's "timed out after 6000 ms": the client's own timeout, capped against the deadline.
+      expect(run.stdout).toMatch(/did not answer list pods in namespace default: request timed out after \d+ ms/)
+    } finally {
+      await api.close()
+    }
   })
 })

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { kubeLibrary } from '../../clients/kube.ts'
 import { NO_DEADLINE_WAIT_MS, rolloutStatus, rolloutWaitEnd } from '../../checks/kube-rollout.ts'
 import { ConfigError } from '../../lib/errors.ts'
 import { Redactor } from '../../lib/redact.ts'
@@ -18,6 +19,8 @@ let sim: KubeSim
 beforeAll(async () => {
   // timeScale 100: progressDeadlineSeconds 100 lasts 1 s.
   sim = await startKubeSim({ timing: { timeScale: 100 } })
+  // client-node is imported on the first check (a second or more): not while the first rollout is watched.
+  await kubeLibrary()
 })
 afterAll(async () => {
   await sim?.close()

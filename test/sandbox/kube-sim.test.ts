@@ -1,6 +1,7 @@
 // The Kubernetes API simulator on its own: REST semantics, watch, patches, controllers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rolloutStatus } from '../../checks/kube-rollout.ts'
+import { kubeLibrary } from '../../clients/kube.ts'
 import { jsonPatch, mergePatch, strategicMergePatch } from '../../sandbox/kube-sim/patch.ts'
 import { type KubeSim, startKubeSim } from '../../sandbox/kube-sim/index.ts'
 import { matchesSelectors } from '../../sandbox/kube-sim/server.ts'
@@ -14,6 +15,8 @@ const api = (path: string, init: RequestInit & { json?: unknown; type?: string }
 
 beforeAll(async () => {
   sim = await startKubeSim({ timing: { nodes: ['n1', 'n2'] } })
+  // client-node is imported on the first check (a second or more): not while a rollout is watched.
+  await kubeLibrary()
 })
 afterAll(async () => {
   await sim?.close()
@@ -160,7 +163,7 @@ describe('controllers', () => {
       const started = Date.now()
       const r = await rolloutStatus({ kubeconfig: sim.kubeconfigPath, name: 'db', workload: 'StatefulSet', requestTimeout: 300, waitFor: 5000 })
       expect(r.status).toBe('fail')
-      expect(r.message).toMatch(/did not answer list statefulsets in namespace default in time/)
+      expect(r.message).toMatch(/did not answer list statefulsets in namespace default: request timed out after 300 ms/)
       expect(Date.now() - started).toBeLessThan(1500)
     } finally {
       delete sim.options.latencyMs
