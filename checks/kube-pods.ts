@@ -7,18 +7,17 @@ import { InvalidArgumentError } from '../lib/errors.ts'
 import { createKubeClient, KUBE_CONNECTION_FIELDS } from '../clients/kube.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
-import { defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
+import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
 import { humanAge, lastTerminationReason, type PodLike, printPod, toMs } from '../clients/kube-print.ts'
 import { defineKind, type RunContext } from './kind.ts'
 import { kubeApiFailure } from './kube-api-failure.ts'
-import { describeProblem, type PodProblem, podProblems } from './kube-pod-problems.ts'
+import { describeProblem, POD_PROBLEM_FIELDS, type PodProblem, podProblems } from './kube-pod-problems.ts'
 
 export const KubePodsOptions = Options({
   selector: Type.String({ description: 'label selector, e.g. app=web (an empty string: every pod of the namespace)' }),
   minPods: Type.Optional(Type.Integer({ minimum: 0, default: 1, description: 'fewest pods that must match' })),
   maxRestarts: Type.Optional(Type.Integer({ minimum: 0, description: 'most restarts per pod, summed over its containers (default: no limit)' })),
-  fatalGrace: Type.Optional(Duration({ default: '60s', description: 'how long ImagePullBackOff/CrashLoopBackOff/Unschedulable may last, from pod creation, before they fail the check' })),
-  fatalRestarts: Type.Optional(Type.Integer({ minimum: 0, default: 3, description: 'restarts at which a crash loop fails inside the grace period' })),
+  ...POD_PROBLEM_FIELDS,
   ...KUBE_CONNECTION_FIELDS,
 })
 export type PodsHealthyOptions = Static<typeof KubePodsOptions> & RunContext

@@ -15,7 +15,7 @@ import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
 import { defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
 import type { PodLike } from '../clients/kube-print.ts'
 import { defineKind, type RunContext } from './kind.ts'
-import { describeProblem, type PodProblem, podProblems } from './kube-pod-problems.ts'
+import { describeProblem, POD_PROBLEM_FIELDS, type PodProblem, podProblems } from './kube-pod-problems.ts'
 import { rolloutState, type RolloutKind, type RolloutState } from './kube-rollout-status.ts'
 
 /** The workload kinds `kubectl rollout status` knows. */
@@ -28,8 +28,7 @@ export const KubeRolloutOptions = Options({
   waitFor: Type.Optional(Duration({ description: "how long to wait for the rollout (default: until the check's timeout, less a margin); 0 judges once like kubectl --watch=false" })),
   revision: Type.Optional(Type.Integer({ minimum: 0, description: 'expected deployment.kubernetes.io/revision of a Deployment, like kubectl --revision (default and 0: any)' })),
   failFast: Type.Optional(Type.Boolean({ default: true, description: 'fail as soon as a pod of the new revision is in a fatal state; false waits like kubectl' })),
-  fatalGrace: Type.Optional(Duration({ default: '60s', description: 'how long ImagePullBackOff/CrashLoopBackOff/Unschedulable may last, from pod creation, before failFast fails' })),
-  fatalRestarts: Type.Optional(Type.Integer({ minimum: 0, default: 3, description: 'restarts at which a crash loop is fatal inside the grace period' })),
+  ...POD_PROBLEM_FIELDS,
   ...KUBE_CONNECTION_FIELDS,
 })
 

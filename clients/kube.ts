@@ -3,10 +3,6 @@
  * or explicit file and context), per-call timeouts and cancellation, clear error messages for the
  * usual failures (unreachable, 401, 403, 404), and a list-then-watch helper that survives dropped
  * connections and `410 Gone` (restart from the last resourceVersion; re-list when it expired).
- *
- * @kubernetes/client-node takes over a second to import, and the kind registry imports every check
- * module to read its declaration: the library is imported here, on the first client built
- * (kubeLibrary), and only as types anywhere else.
  */
 import { existsSync } from 'node:fs'
 import type { ConfigurationOptions, KubeConfig, KubernetesObjectApi, RequestContext, ResponseContext } from '@kubernetes/client-node'
@@ -46,7 +42,11 @@ export type KubeLibrary = typeof import('@kubernetes/client-node') & {
 let library: Promise<KubeLibrary> | undefined
 let loadedLibrary: KubeLibrary | undefined
 
-/** @kubernetes/client-node, imported on first use (once). */
+/**
+ * @kubernetes/client-node, imported on first use (once). It takes over a second to import, and the
+ * kind registry imports every check module to read its declaration: the library is imported only
+ * here, when the first client is built, and only as types anywhere else.
+ */
 export function kubeLibrary(): Promise<KubeLibrary> {
   library ??= Promise.all([import('@kubernetes/client-node'), import('@kubernetes/client-node/dist/gen/models/ObjectSerializer.js')]).then(([main, models]) => {
     loadedLibrary = { ...main, ObjectSerializer: models.ObjectSerializer }
