@@ -65,7 +65,7 @@ function resourceTitle(o: Pick<ResourceExistsOptions, 'resourceKind' | 'name' | 
 
 /** The cross-field rules: an apiVersion must be known, and an object is either named or counted. */
 export function validateResource(o: Pick<ResourceExistsOptions, 'resourceKind' | 'apiVersion' | 'name' | 'selector' | 'minCount'>): void {
-  if (o.apiVersion === undefined && !DEFAULT_API_VERSIONS[o.resourceKind]) throw optionProblem('apiVersion', `kind ${o.resourceKind} has no default apiVersion: give {apiVersion} (e.g. gateway.networking.k8s.io/v1)`)
+  if (o.apiVersion === undefined && !DEFAULT_API_VERSIONS[o.resourceKind]) throw optionProblem('apiVersion', `kind ${o.resourceKind} has no default apiVersion: give {apiVersion}`)
   if (o.name !== undefined && o.selector !== undefined) throw optionProblem('selector', 'selects objects to count: give {name} or {selector}, not both')
   if (o.name !== undefined && o.minCount !== undefined) throw optionProblem('minCount', 'counts listed objects: give {name} or {minCount}, not both')
 }
