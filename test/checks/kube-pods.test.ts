@@ -67,9 +67,10 @@ describe('kind: kube-pods', () => {
   it('check kube-pods --timeout shorter than requestTimeout, against a server that never answers: the request phase is named', async () => {
     const api = await startSilentApiServer()
     try {
-      const run = await runCli(['check', 'kube-pods', 'app=web', '--kubeconfig', api.kubeconfig, '--timeout', '6s'])
+      // The first check of a process also imports @kubernetes/client-node (seconds on a busy machine), inside its timeout.
+      const run = await runCli(['check', 'kube-pods', 'app=web', '--kubeconfig', api.kubeconfig, '--request-timeout', '1m', '--timeout', '10s'])
       expect(run.code).toBe(1)
-      // Not the runner's "timed out after 6000 ms": the client's own timeout, capped against the deadline.
+      // Not the runner's "timed out after 10000 ms": the client's own timeout, capped against the deadline.
       expect(run.stdout).toMatch(/did not answer list pods in namespace default: request timed out after \d+ ms/)
     } finally {
       await api.close()
