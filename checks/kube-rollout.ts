@@ -1,38 +1,50 @@
 /**
- * rolloutStatus: waits (with a watch, not polling) until a Deployment, StatefulSet or DaemonSet
- * has rolled out, judged exactly as `kubectl rollout status`. Optionally fails early when the new
- * pods are in a fatal state (kubectl keeps waiting there; kubernetes/kubectl#738).
+ * `kind: kube-rollout` — rolloutStatus: waits (with a watch, not polling) until a Deployment,
+ * StatefulSet or DaemonSet has rolled out, judged exactly as `kubectl rollout status`. Optionally
+ * fails early when the new pods are in a fatal state (kubectl keeps waiting there; kubernetes/kubectl#738).
+ *
+ * Deadline policy: without `waitFor` the check waits until the attempt's deadline less a margin, so
+ * its verdict says what it waited for rather than the runner's bare "timed out"; every API request
+ * (and the start of every watch) is capped against the end of the wait, so a hang names its phase.
  */
-import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, describeKubeError, type KubeClient, type KubeConnectionOptions, type WatchStats, watchUntil } from '../clients/kube.ts'
+import { InvalidArgumentError, optionProblem } from '../lib/errors.ts'
+import { createKubeClient, describeKubeError, KUBE_CONNECTION_FIELDS, type KubeClient, type WatchStats, watchUntil } from '../clients/kube.ts'
+import { timeLeft } from '../lib/deadline.ts'
+import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
+import { defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
 import type { PodLike } from '../clients/kube-print.ts'
-import { describeProblem, type PodProblem, podProblems } from './kube-pod-problems.ts'
+import { defineKind, type RunContext } from './kind.ts'
+import { describeProblem, POD_PROBLEM_FIELDS, type PodProblem, podProblems } from './kube-pod-problems.ts'
 import { rolloutState, type RolloutKind, type RolloutState } from './kube-rollout-status.ts'
 
-export interface RolloutStatusOptions extends KubeConnectionOptions {
-  /** Workload kind: Deployment, StatefulSet or DaemonSet (case-insensitive; deploy/sts/ds accepted). Default Deployment. */
-  kind?: string
-  /** Name of the workload. Required. */
-  name: string
-  /** How long to wait for the rollout, ms. Default 300000. 0 judges the current state once (kubectl --watch=false). */
-  timeout?: number
-  /** Expected `deployment.kubernetes.io/revision` (kubectl --revision). Default 0: any. Deployments only. */
-  revision?: number
-  /** Fail as soon as a pod of the new revision is in a fatal state instead of waiting for the deadline. Default true. */
-  failFast?: boolean
-  /** How long ImagePullBackOff, CrashLoopBackOff, ... (and Unschedulable) may last before failFast treats them as fatal, ms from pod creation. Default 60000. */
-  fatalGrace?: number
-  /** Restarts at which a crash-looping container is fatal even inside the grace period. Default 3. */
-  fatalRestarts?: number
-  /** Check id. Default `kube-rollout.<name>`. */
-  id?: string
-  /** Check title. Default "<kind> <name> rolled out". */
-  title?: string
-}
+/** The workload kinds `kubectl rollout status` knows. */
+export const ROLLOUT_WORKLOADS = Object.freeze(['Deployment', 'StatefulSet', 'DaemonSet'] as const)
+export type RolloutWorkload = (typeof ROLLOUT_WORKLOADS)[number]
 
-type RolloutDefaults = { kind: string; timeout: number; revision: number; failFast: boolean; fatalGrace: number; fatalRestarts: number }
-export const ROLLOUT_DEFAULTS: Readonly<RolloutDefaults> = Object.freeze({ kind: 'Deployment', timeout: 300_000, revision: 0, failFast: true, fatalGrace: 60_000, fatalRestarts: 3 })
+export const KubeRolloutOptions = Options({
+  name: Type.String({ minLength: 1, description: 'workload name' }),
+  workload: Type.Optional(Type.Unsafe<RolloutWorkload>({ type: 'string', enum: [...ROLLOUT_WORKLOADS], default: 'Deployment', description: 'workload kind' })),
+  waitFor: Type.Optional(Duration({ description: "how long to wait for the rollout (default: until the check's timeout, less a margin); 0 judges once like kubectl --watch=false" })),
+  revision: Type.Optional(Type.Integer({ minimum: 0, description: 'expected deployment.kubernetes.io/revision of a Deployment, like kubectl --revision (default and 0: any)' })),
+  failFast: Type.Optional(Type.Boolean({ default: true, description: 'fail as soon as a pod of the new revision is in a fatal state; false waits like kubectl' })),
+  ...POD_PROBLEM_FIELDS,
+  ...KUBE_CONNECTION_FIELDS,
+})
+
+/**
+ * rolloutStatus's options: the declared fields (ms, an absolute kubeconfig path) and the run context.
+ * Without `waitFor` and without a `deadline` (a library call outside the runner) it waits
+ * NO_DEADLINE_WAIT_MS.
+ */
+export type RolloutStatusOptions = Static<typeof KubeRolloutOptions> & RunContext
+
+export const ROLLOUT_DEFAULTS = defaultsOf(KubeRolloutOptions, 'workload', 'failFast', 'fatalGrace', 'fatalRestarts')
+/** How long a rollout is waited for when neither `waitFor` nor a deadline says. */
+export const NO_DEADLINE_WAIT_MS = 300_000
+
+/** Options as `observe` uses them: defaults applied, `timeout` the wait in ms (0: look once). */
+type ResolvedRollout = RolloutStatusOptions & typeof ROLLOUT_DEFAULTS & { revision: number; timeout: number }
 
 export interface RolloutEvidence {
   kind: RolloutKind
@@ -77,31 +89,68 @@ export function resolveRolloutKind(kind: string): { kind: RolloutKind; resource:
 
 type Workload = { metadata?: any; spec?: any; status?: any }
 
-export async function rolloutStatus(opts: RolloutStatusOptions): Promise<CheckResult<RolloutEvidence>> {
-  const o = { ...ROLLOUT_DEFAULTS, ...opts }
-  if (!o.name) throw new InvalidArgumentError('rolloutStatus needs a name')
-  const k = resolveRolloutKind(o.kind)
-  for (const f of ['timeout', 'fatalGrace', 'fatalRestarts', 'revision'] as const) {
-    if (!Number.isFinite(o[f]) || o[f] < 0) throw new InvalidArgumentError(`${f} must be a non-negative number, got ${o[f]}`)
-  }
-  const client = createKubeClient(o)
-  const ns = client.namespace
-  const meta = { id: o.id ?? `kube-rollout.${o.name}`, title: o.title ?? `${k.kind} ${o.name} in ${ns} rolled out`, kind: 'kube-rollout' }
-  return timed(meta, () => observe(client, o, k))
+export const kubeRolloutKind = defineKind({
+  kind: 'kube-rollout',
+  description: 'waits (watch) until a Deployment/StatefulSet/DaemonSet has rolled out, judged as `kubectl rollout status`; fails early on crash loops and unpullable images',
+  options: KubeRolloutOptions,
+  positional: 'name',
+  title: (o) => rolloutTitle(o.workload ?? ROLLOUT_DEFAULTS.workload, o.name, o.namespace),
+  validate: validateRollout,
+  run: (o, rt) => rolloutStatus({ ...o, ...rt }),
+})
+
+function rolloutTitle(workload: string, name: string, namespace: string | undefined): string {
+  return `${workload} ${name}${namespace ? ` in ${namespace}` : ''} rolled out`
 }
 
-async function observe(client: KubeClient, o: RolloutStatusOptions & RolloutDefaults, k: ReturnType<typeof resolveRolloutKind>): Promise<Verdict<RolloutEvidence>> {
+/** The cross-field rules, for target files, the command line and library callers alike. */
+export function validateRollout(o: Pick<RolloutStatusOptions, 'workload' | 'revision'>): void {
+  if (o.revision && resolveRolloutKind(o.workload ?? ROLLOUT_DEFAULTS.workload).kind !== 'Deployment') {
+    throw optionProblem('revision', `only a Deployment has a revision to pin (kubectl --revision): leave out {revision}, or set {workload} to Deployment`)
+  }
+}
+
+/**
+ * When the wait for the rollout ends (epoch ms): `waitFor` from now, never past the deadline less a
+ * margin (a tenth of the time left, between 200 ms and 1 s, for the verdict); without `waitFor`,
+ * that point itself; NO_DEADLINE_WAIT_MS from now without a deadline. Pure.
+ */
+export function rolloutWaitEnd(waitFor: number | undefined, deadline: number | undefined, now = Date.now()): number {
+  const left = timeLeft(deadline, now)
+  const byDeadline = left === Infinity ? now + NO_DEADLINE_WAIT_MS : now + left - Math.min(1000, Math.max(200, Math.round(left / 10)))
+  return waitFor === undefined ? byDeadline : Math.min(now + waitFor, byDeadline)
+}
+
+export async function rolloutStatus(options: RolloutStatusOptions): Promise<CheckResult<RolloutEvidence>> {
+  const o = { ...ROLLOUT_DEFAULTS, ...stripUndefined(options) }
+  if (!o.name) throw new InvalidArgumentError('rolloutStatus needs a name')
+  const k = resolveRolloutKind(o.workload)
+  for (const f of ['fatalGrace', 'fatalRestarts', 'revision', 'waitFor'] as const) {
+    const v = o[f]
+    if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new InvalidArgumentError(`${f} must be a non-negative number, got ${v}`)
+  }
+  validateRollout(o)
+  const waitEnd = rolloutWaitEnd(o.waitFor, o.deadline)
+  // Requests are capped against the end of the wait: one that hangs is reported as such before the wait is over.
+  const client = await createKubeClient({ ...o, deadline: o.waitFor === 0 ? o.deadline : waitEnd })
+  const timeout = o.waitFor === 0 ? 0 : Math.max(1, waitEnd - Date.now())
+  const ns = client.namespace
+  const meta = { id: o.id ?? `kube-rollout.${o.name}`, title: o.title ?? rolloutTitle(k.kind, o.name, ns), kind: 'kube-rollout' }
+  return timed(meta, () => observe(client, { ...o, revision: o.revision ?? 0, timeout }, k))
+}
+
+async function observe(client: KubeClient, o: ResolvedRollout, k: ReturnType<typeof resolveRolloutKind>): Promise<Verdict<RolloutEvidence>> {
   const ns = client.namespace
   const started = Date.now()
   const ev: RolloutEvidence = { kind: k.kind, name: o.name, namespace: ns, server: client.server, kubectl: '', progress: [], waitedMs: 0 }
   const op = { verb: 'get', resource: k.resource, kind: k.singular, name: o.name, namespace: ns }
   const fieldSelector = `metadata.name=${o.name}`
-  const list = async () => {
-    const call = client.call()
-    if (k.kind === 'Deployment') return client.apps.listNamespacedDeployment({ namespace: ns, fieldSelector }, call)
-    if (k.kind === 'StatefulSet') return client.apps.listNamespacedStatefulSet({ namespace: ns, fieldSelector }, call)
-    return client.apps.listNamespacedDaemonSet({ namespace: ns, fieldSelector }, call)
-  }
+  const list = () =>
+    client.request<{ items: Workload[]; metadata?: { resourceVersion?: string } }>((call) => {
+      if (k.kind === 'Deployment') return client.apps.listNamespacedDeployment({ namespace: ns, fieldSelector }, call)
+      if (k.kind === 'StatefulSet') return client.apps.listNamespacedStatefulSet({ namespace: ns, fieldSelector }, call)
+      return client.apps.listNamespacedDaemonSet({ namespace: ns, fieldSelector }, call)
+    })
   let latest: Workload | undefined
   let lastState: RolloutState | undefined
   let seen: () => void = () => {}

@@ -7,43 +7,60 @@
  * re-list when a watch stays silent too long.
  */
 import { existsSync } from 'node:fs'
-import {
-  ApiException,
-  AppsV1Api,
-  AutoscalingV2Api,
-  type ConfigurationOptions,
-  CoreV1Api,
-  createConfiguration,
-  CustomObjectsApi,
-  KubeConfig,
-  KubernetesObjectApi,
-  NetworkingV1Api,
-  Observable,
-  type RequestContext,
-  type ResponseContext,
-  ServerConfiguration,
-  Watch,
-} from '@kubernetes/client-node'
-import { InvalidArgumentError, errorMessage } from '../lib/errors.ts'
+import type { ConfigurationOptions, KubeConfig, KubernetesObjectApi, RequestContext, ResponseContext } from '@kubernetes/client-node'
+import type { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node'
+import { capToDeadline } from '../lib/deadline.ts'
+import { InvalidArgumentError, TimeoutError, errorMessage } from '../lib/errors.ts'
+import { stripUndefined } from '../lib/object.ts'
+import { defaultsOf, Duration, FilePath, Options, Type, type Static } from '../lib/schema.ts'
 
-/** How to reach a cluster. Shared by every Kubernetes check and action. */
-export interface KubeConnectionOptions {
-  /** Path of a kubeconfig file. Default: the default chain (`KUBECONFIG`, `~/.kube/config`, in-cluster service account). */
-  kubeconfig?: string
-  /** Context to use. Default: the kubeconfig's current-context. */
-  context?: string
-  /** Namespace. Default: the context's namespace, else `default`. */
-  namespace?: string
-  /** Timeout of one API request (connect, headers and body), ms. Default 10000. */
-  requestTimeout?: number
-  /** Cancels every request and watch. */
-  signal?: AbortSignal
+/**
+ * How to reach a cluster: the options every Kubernetes kind declares (kube-rollout, kube-pods,
+ * kube-certificate, kube-resource, kube-secret-keys, kube-ingress, kube-hpa, kube-events), declared
+ * once here.
+ */
+export const KUBE_CONNECTION_FIELDS = Object.freeze({
+  kubeconfig: Type.Optional(FilePath({ what: 'kubeconfig', description: 'kubeconfig file (default: the default chain: KUBECONFIG, ~/.kube/config, in-cluster service account)' })),
+  context: Type.Optional(Type.String({ minLength: 1, description: "kubeconfig context (default: the kubeconfig's current-context)" })),
+  namespace: Type.Optional(Type.String({ minLength: 1, description: "namespace (default: the context's namespace, else default)" })),
+  requestTimeout: Type.Optional(Duration({ positive: true, default: '10s', description: 'time each Kubernetes API request (and the start of each watch) may take' })),
+})
+const ConnectionSchema = Options(KUBE_CONNECTION_FIELDS)
+
+/**
+ * How to reach a cluster, as a check or action receives it (an absolute kubeconfig path, ms), plus
+ * the run's `signal` (cancels every request and watch) and `deadline` (epoch ms: every request's
+ * timeout is capped against it, lib/deadline.ts, so a hang is reported as "request timed out").
+ */
+export type KubeConnectionOptions = Static<typeof ConnectionSchema> & { signal?: AbortSignal | undefined; deadline?: number | undefined }
+
+export const KUBE_CONNECTION_DEFAULTS = defaultsOf(ConnectionSchema, 'requestTimeout')
+
+/** The @kubernetes/client-node module, plus the generated model serialiser (wire JSON of typed objects). */
+export type KubeLibrary = typeof import('@kubernetes/client-node') & {
+  ObjectSerializer: typeof import('@kubernetes/client-node/dist/gen/models/ObjectSerializer.js').ObjectSerializer
 }
 
-export const KUBE_CONNECTION_DEFAULTS = Object.freeze({ requestTimeout: 10_000 })
+let library: Promise<KubeLibrary> | undefined
+let loadedLibrary: KubeLibrary | undefined
+
+/**
+ * @kubernetes/client-node, imported on first use (once). It takes over a second to import, and the
+ * kind registry imports every check module to read its declaration: the library is imported only
+ * here, when the first client is built, and only as types anywhere else.
+ */
+export function kubeLibrary(): Promise<KubeLibrary> {
+  library ??= Promise.all([import('@kubernetes/client-node'), import('@kubernetes/client-node/dist/gen/models/ObjectSerializer.js')]).then(([main, models]) => {
+    loadedLibrary = { ...main, ObjectSerializer: models.ObjectSerializer }
+    return loadedLibrary
+  })
+  return library
+}
 
 export interface KubeClient {
   kc: KubeConfig
+  /** The loaded @kubernetes/client-node module (Watch, PatchStrategy, ObjectSerializer, ...). */
+  lib: KubeLibrary
   /** API server URL of the current context. */
   server: string
   /** Effective namespace. */
@@ -53,16 +70,26 @@ export interface KubeClient {
   networking: NetworkingV1Api
   autoscaling: AutoscalingV2Api
   custom: CustomObjectsApi
-  /** Per-call options for the generated APIs: aborts after `requestTimeout` or when the caller's signal aborts; optional extra headers (e.g. a patch Content-Type). */
+  /**
+   * One API request (phase `request`): `send` gets the per-call options (and their signal) to pass
+   * to the generated API. Aborted after `requestTimeout` capped against the deadline, or by the
+   * caller's signal; a timeout rejects with TimeoutError (`request timed out after 900 ms`).
+   */
+  request<T>(send: (call: ConfigurationOptions, signal: AbortSignal) => Promise<T>, headers?: Record<string, string>): Promise<T>
+  /** Per-call options for the generated APIs: aborts after `requestTimeout` (capped against the deadline) or when the caller's signal aborts; optional extra headers (e.g. a patch Content-Type). */
   call(headers?: Record<string, string>): ConfigurationOptions
-  /** A generic object client (server-side apply, any kind) bound to a fresh per-call timeout. */
-  objects(): KubernetesObjectApi
+  /** A generic object client (server-side apply, any kind): each request aborts like `call()`, or on `signal` when given (inside `request`). */
+  objects(signal?: AbortSignal): KubernetesObjectApi
+  /** Timeout of one API request, ms, as configured. */
   requestTimeout: number
+  /** Timeout of a request (or of a watch's start) that begins now, ms: `requestTimeout` capped against the deadline. */
+  phaseTimeout(): number
   signal: AbortSignal | undefined
 }
 
 /** Loads a KubeConfig: explicit file, else the default chain. Throws InvalidArgumentError for a missing file or unknown context. */
-export function loadKubeConfig(opts: Pick<KubeConnectionOptions, 'kubeconfig' | 'context'> = {}): KubeConfig {
+export async function loadKubeConfig(opts: Pick<KubeConnectionOptions, 'kubeconfig' | 'context'> = {}): Promise<KubeConfig> {
+  const { KubeConfig } = await kubeLibrary()
   const kc = new KubeConfig()
   if (opts.kubeconfig) {
     if (!existsSync(opts.kubeconfig)) throw new InvalidArgumentError(`kubeconfig file not found: ${opts.kubeconfig}`)
@@ -81,58 +108,82 @@ export function loadKubeConfig(opts: Pick<KubeConnectionOptions, 'kubeconfig' | 
   return kc
 }
 
-/** Builds the API clients for one check or action. */
-export function createKubeClient(opts: KubeConnectionOptions = {}): KubeClient {
-  const o = { ...KUBE_CONNECTION_DEFAULTS, ...opts }
+/** Builds the API clients for one check or action (imports @kubernetes/client-node on first use). */
+export async function createKubeClient(opts: KubeConnectionOptions = {}): Promise<KubeClient> {
+  const o = { ...KUBE_CONNECTION_DEFAULTS, ...stripUndefined(opts) }
   if (!Number.isFinite(o.requestTimeout) || o.requestTimeout <= 0) throw new InvalidArgumentError(`requestTimeout must be a positive number of ms, got ${o.requestTimeout}`)
-  const kc = loadKubeConfig(o)
+  const lib = await kubeLibrary()
+  const kc = await loadKubeConfig(o)
   const cluster = kc.getCurrentCluster()
   if (!cluster) throw new InvalidArgumentError('the kubeconfig has no current cluster')
   const ctx = kc.getContextObject(kc.getCurrentContext())
   const namespace = o.namespace || ctx?.namespace || 'default'
-  const signalFor = () => (o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(o.requestTimeout)]) : AbortSignal.timeout(o.requestTimeout))
+  const timeoutNow = () => capToDeadline(o.requestTimeout, o.deadline)
+  const signalFor = () => {
+    const timeout = AbortSignal.timeout(timeoutNow())
+    return o.signal ? AbortSignal.any([o.signal, timeout]) : timeout
+  }
   // The object-parameter APIs hand per-call options straight to the observable layer, so the
   // middleware returns client-node's Observable (a thin promise wrapper), not a Promise.
-  const call = (headers?: Record<string, string>): ConfigurationOptions => ({
+  const callWith = (signal: () => AbortSignal, headers?: Record<string, string>): ConfigurationOptions => ({
     middleware: [
       {
         pre: (c: RequestContext) => {
-          c.setSignal(signalFor())
+          c.setSignal(signal())
           for (const [k, v] of Object.entries(headers ?? {})) c.setHeaderParam(k, v)
-          return new Observable(Promise.resolve(c))
+          return new lib.Observable(Promise.resolve(c))
         },
-        post: (r: ResponseContext) => new Observable(Promise.resolve(r)),
+        post: (r: ResponseContext) => new lib.Observable(Promise.resolve(r)),
       },
     ],
     middlewareMergeStrategy: 'append',
   } as unknown as ConfigurationOptions)
+  const objects = (signal?: AbortSignal) => {
+    const config = lib.createConfiguration({
+      baseServer: new lib.ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kc },
+      promiseMiddleware: [
+        {
+          pre: async (c) => {
+            c.setSignal(signal ?? signalFor())
+            return c
+          },
+          post: async (r) => r,
+        },
+      ],
+    })
+    return new lib.KubernetesObjectApi(config)
+  }
+  const request = async <T>(send: (call: ConfigurationOptions, signal: AbortSignal) => Promise<T>, headers?: Record<string, string>): Promise<T> => {
+    const ms = timeoutNow()
+    const timer = new AbortController()
+    const t = setTimeout(() => timer.abort(new TimeoutError('request', ms)), ms)
+    const signal = o.signal ? AbortSignal.any([o.signal, timer.signal]) : timer.signal
+    try {
+      return await send(callWith(() => signal, headers), signal)
+    } catch (err) {
+      // client-node reports any abort as a bare AbortError: say which phase ran out of time.
+      if (timer.signal.aborted && !o.signal?.aborted) throw new TimeoutError('request', ms, { cause: err })
+      throw err
+    } finally {
+      clearTimeout(t)
+    }
+  }
   return {
     kc,
+    lib,
     server: cluster.server,
     namespace,
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    networking: kc.makeApiClient(NetworkingV1Api),
-    autoscaling: kc.makeApiClient(AutoscalingV2Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-    call,
-    objects: () => {
-      const config = createConfiguration({
-        baseServer: new ServerConfiguration(cluster.server, {}),
-        authMethods: { default: kc },
-        promiseMiddleware: [
-          {
-            pre: async (c) => {
-              c.setSignal(signalFor())
-              return c
-            },
-            post: async (r) => r,
-          },
-        ],
-      })
-      return new KubernetesObjectApi(config)
-    },
+    core: kc.makeApiClient(lib.CoreV1Api),
+    apps: kc.makeApiClient(lib.AppsV1Api),
+    networking: kc.makeApiClient(lib.NetworkingV1Api),
+    autoscaling: kc.makeApiClient(lib.AutoscalingV2Api),
+    custom: kc.makeApiClient(lib.CustomObjectsApi),
+    request,
+    call: (headers) => callWith(signalFor, headers),
+    objects,
     requestTimeout: o.requestTimeout,
+    phaseTimeout: timeoutNow,
     signal: o.signal,
   }
 }
@@ -160,16 +211,21 @@ export interface KubeFailure {
   serverMessage?: string
 }
 
+/** An error of the generated APIs (the server answered). Only possible once the library is loaded. */
+function isApiException(err: unknown): err is InstanceType<KubeLibrary['ApiException']> {
+  return loadedLibrary !== undefined && err instanceof loadedLibrary.ApiException
+}
+
 /** HTTP status of an API error, if the server answered. */
 export function kubeStatusCode(err: unknown): number | undefined {
-  if (err instanceof ApiException) return err.code
+  if (isApiException(err)) return err.code
   const c = (err as { statusCode?: unknown; code?: unknown })?.statusCode ?? (err as { code?: unknown })?.code
   return typeof c === 'number' ? c : undefined
 }
 
 type StatusBody = { message?: string; reason?: string; details?: { kind?: string; name?: string } }
 function statusOf(err: unknown): StatusBody | undefined {
-  if (!(err instanceof ApiException)) return undefined
+  if (!isApiException(err)) return undefined
   let body: unknown = err.body
   if (typeof body === 'string') {
     try {
@@ -199,6 +255,7 @@ export function describeKubeError(err: unknown, op: KubeOperation, server: strin
   if (code !== undefined) return withServer({ code, reason: st?.reason ?? `HTTP${code}`, message: `${op.verb} ${op.resource}${ns} failed: ${st?.message ?? `HTTP ${code}`}` })
   const name = (err as { name?: string })?.name
   const sysCode = (err as { code?: unknown; errno?: unknown })?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code
+  if (err instanceof TimeoutError) return { reason: 'Timeout', message: `Kubernetes API at ${server} did not answer ${op.verb} ${op.resource}${ns}: ${err.message}` }
   if (name === 'AbortError' || name === 'TimeoutError') {
     return { reason: 'Timeout', message: `Kubernetes API at ${server} did not answer ${op.verb} ${op.resource}${ns} in time (aborted or timed out)` }
   }
@@ -479,9 +536,10 @@ export async function watchUntil<T, R>(opts: WatchUntilOptions<T, R>): Promise<W
       const query: Record<string, string | number | boolean> = { ...(opts.query ?? {}), allowWatchBookmarks: true, timeoutSeconds: Math.min(opts.watchTimeoutSeconds ?? 240, remainingS) }
       if (rv) query.resourceVersion = rv
       stats.watches++
-      const connectTimer = setTimeout(() => settle({ kind: 'ended', error: new Error(`watch did not start within ${opts.client.requestTimeout} ms`) }), opts.client.requestTimeout)
+      const startMs = opts.client.phaseTimeout()
+      const connectTimer = setTimeout(() => settle({ kind: 'ended', error: new Error(`watch did not start within ${startMs} ms`) }), startMs)
       armSilence(silenceLeftMs)
-      new Watch(opts.client.kc)
+      new opts.client.lib.Watch(opts.client.kc)
         .watch(
           opts.path,
           query,

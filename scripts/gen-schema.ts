@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { packageRoot } from '../lib/paths.ts'
 import { deploySchema } from '../runbooks/deploy-settings.ts'
 import { withKindTable } from '../smoke/kind-table.ts'
-import { loadKinds } from '../smoke/kinds/index.ts'
+import { loadKinds } from '../checks/registry.ts'
 import { targetSchema } from '../smoke/target-schema.ts'
 
 const kinds = await loadKinds()

@@ -8,8 +8,8 @@ import { redactor } from '../../lib/redact.ts'
 import type { CheckResult } from '../../lib/result.ts'
 import { runChecks } from '../../lib/runner.ts'
 import { closingLine, TerminalReporter } from '../../lib/terminal.ts'
-import { buildEntry } from '../../smoke/build-checks.ts'
-import { KIND_NAMES, loadKind, loadKinds } from '../../smoke/kinds/index.ts'
+import { buildCheck } from '../../checks/build.ts'
+import { KIND_NAMES, loadKind, loadKinds } from '../../checks/registry.ts'
 import { kindEntrySchema } from '../../smoke/target-schema.ts'
 import type { Command } from '../cli.ts'
 import { flagFor, kebab, kindHelp, parseCheckArgs } from './check-options.ts'
@@ -81,7 +81,7 @@ export const command: Command = {
 /** The one build path, with the option problems named as this command's flags. */
 function buildForCli(kind: AnyCheckKind, entry: Record<string, unknown> & { id: string; kind: string }, reportDir: string) {
   try {
-    return buildEntry(kind, entry, { tls: {}, reportDir, redactor, resolvePath: (p) => resolve(p) })
+    return buildCheck(kind, entry, { tls: {}, reportDir, redactor, resolvePath: (p) => resolve(p) })
   } catch (err) {
     if (err instanceof OptionsError) throw new ConfigError(`invalid options for "check ${kind.kind}"`, { problems: err.render((path) => flagFor(kind, path)).map((message) => ({ path: '', message })) })
     throw err

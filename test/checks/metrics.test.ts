@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { judgeMetrics, metricsEndpoint, normalizeRequirements, type MetricRequirement, type MetricsObservation } from '../../checks/metrics.ts'
 import { compileSchema } from '../../lib/config.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
-import { loadKind } from '../../smoke/kinds/index.ts'
+import { loadKind } from '../../checks/registry.ts'
 import { kindEntrySchema } from '../../smoke/target-schema.ts'
 import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 

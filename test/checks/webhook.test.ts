@@ -19,7 +19,7 @@ import {
 } from '../../checks/webhook.ts'
 import { compileSchema } from '../../lib/config.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
-import { loadKind } from '../../smoke/kinds/index.ts'
+import { loadKind } from '../../checks/registry.ts'
 import { kindEntrySchema } from '../../smoke/target-schema.ts'
 import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 

@@ -30,7 +30,7 @@ describe('watchUntil against a server that closes every watch at once', () => {
   it('is bounded by the backoff and gives up at its deadline with the counts', async () => {
     const fs = await startFaultServer('web', { watch: 'close' })
     try {
-      const client = createKubeClient({ kubeconfig: fs.kubeconfigPath, requestTimeout: 2000 })
+      const client = await createKubeClient({ kubeconfig: fs.kubeconfigPath, requestTimeout: 2000 })
       const started = Date.now()
       const r = await watchUntil({
         client,
@@ -56,7 +56,7 @@ describe('watchUntil against a server that closes every watch at once', () => {
     const fs = await startFaultServer('web', { watch: 'close' })
     fs.listDelayMs = (n) => (n === 1 ? 0 : 10_000)
     try {
-      const client = createKubeClient({ kubeconfig: fs.kubeconfigPath, requestTimeout: 8000 })
+      const client = await createKubeClient({ kubeconfig: fs.kubeconfigPath, requestTimeout: 8000 })
       const started = Date.now()
       const r = await watchUntil({
         client,

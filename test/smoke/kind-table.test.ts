@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { KIND_TABLE_BEGIN, KIND_TABLE_END, renderKindTable, withKindTable } from '../../smoke/kind-table.ts'
-import { KIND_NAMES, loadKinds } from '../../smoke/kinds/index.ts'
+import { KIND_NAMES, loadKinds } from '../../checks/registry.ts'
 import { repoRoot } from '../helpers/cli.ts'
 
 describe("README's kind table", () => {
