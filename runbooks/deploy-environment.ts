@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path'
 import { parseAllDocuments } from 'yaml'
-import type { OpenRunbookEnvironmentOptions } from '../lib/runbook.ts'
+import type { OpenRunbookEnvironmentOptions } from '../lib/runbook/index.ts'
 import { openEnvironment, type TargetEnvironment } from '../smoke/environment.ts'
 import { deploySchema, deploySettingsOf, type DeploySettings } from './deploy-settings.ts'
 import { parseDuration } from '../lib/duration.ts'

@@ -2,7 +2,7 @@
 //   npx zx runbooks/examples/restart-api.mts --target sandbox --yes
 import { rolloutStatus } from '../../checks/kube-rollout.ts'
 import { restartRollout } from '../../clients/kube-actions.ts'
-import { runbook } from '../../lib/runbook.ts'
+import { runbook } from '../../lib/runbook/index.ts'
 import { openDeployEnvironment } from '../deploy-environment.ts'
 import { deploySettingsOf } from '../deploy-settings.ts'
 
