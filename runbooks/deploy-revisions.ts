@@ -1,6 +1,6 @@
 import { rolloutUndo } from '../clients/kube-actions.ts'
 import { createKubeClient, kubeStatusCode, type KubeConnectionOptions } from '../clients/kube.ts'
-import type { StepContext } from '../lib/runbook.ts'
+import type { StepContext } from '../lib/runbook/index.ts'
 
 /**
  * The deploy's undo is exact: before applying, it records the revision of every Deployment it is

@@ -5,7 +5,7 @@
 // target file's `deploy:` section, like deploy.mts.
 import { rolloutUndo, setImage } from '../clients/kube-actions.ts'
 import { createKubeClient } from '../clients/kube.ts'
-import { runbook } from '../lib/runbook.ts'
+import { runbook } from '../lib/runbook/index.ts'
 import { deployContext, openDeployEnvironment, RUNBOOK_FAULT_DESCRIPTIONS } from './deploy-environment.ts'
 import { imageTag } from './kube-specs.ts'
 import { deploySettingsOf } from './deploy-settings.ts'

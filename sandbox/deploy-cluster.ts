@@ -9,9 +9,6 @@ import { FAULT_ANNOTATION, startKubeSim } from './kube-sim/index.ts'
  * rolled out, so a deploy has something to roll back to.
  */
 
-/** Faults of the deploy sandbox (the demo application's faults are separate). */
-export const DEPLOY_FAULTS = ['crashloop', 'image-pull'] as const
-
 export interface DeployClusterOptions {
   namespace: string
   deployments: string[]
@@ -19,6 +16,7 @@ export interface DeployClusterOptions {
   previousVersion: string
   serviceAccount?: string
   clusterIssuer?: string
+  /** Faults in force; the deploy cluster's own (DEPLOY_CLUSTER_FAULTS in catalog.ts) act on the release. */
   faults?: readonly string[]
 }
 
@@ -30,6 +28,8 @@ export interface DeployCluster {
   kubeconfigPath: string
   /** Creates or replaces an object in the simulator's store directly. */
   put(obj: KObj): KObj
+  /** Puts objects (in the release's namespace unless they name one) and lets them roll out. */
+  seed(objs: readonly KObj[]): Promise<void>
   close(): Promise<void>
 }
 
@@ -56,6 +56,11 @@ export async function startDeployCluster(opts: DeployClusterOptions): Promise<De
     secrets: { SANDBOX_SERVICEDESK_API_KEY: `sdp-${randomBytes(12).toString('hex')}` },
     kubeconfigPath: sim.kubeconfigPath,
     put: (obj) => sim.put(obj),
+    seed: async (objs) => {
+      for (const obj of objs) sim.put({ ...obj, metadata: { ...obj.metadata, namespace: obj.metadata.namespace || opts.namespace } })
+      // Let the release roll out (the simulator's pods start in ~120 ms).
+      await new Promise((r) => setTimeout(r, 500))
+    },
     close: () => sim.close(),
   }
 }

@@ -1,4 +1,4 @@
-// The built-in sandbox: the demo application, its faults, metrics and throwaway PKI.
+// The built-in sandbox: what it provides (catalog), starting it (services), the demo application, its faults and throwaway PKI.
 export { startSandbox, SANDBOX_DEFAULTS } from './sandbox.ts'
 export type { Sandbox, SandboxOptions } from './sandbox.ts'
 export { FAULTS, FAULT_DESCRIPTIONS, isFault, parseFaults } from './faults.ts'
@@ -8,3 +8,7 @@ export type { CaBundle, CreateCaOptions, IssueCertOptions, KeyPairPem } from './
 export { verifySignature, SIGNATURE_HEADER } from './app.ts'
 export { startSandboxServices } from './services.ts'
 export type { SandboxServices, SandboxServicesOptions } from './services.ts'
+export type { DeployClusterRequest } from './services.ts'
+export { DEPLOY_CLUSTER_FAULTS, parseSandboxFaults, SANDBOX_SERVICES, sandboxFaults, sandboxVariables, servicesOf } from './catalog.ts'
+export type { DeployClusterFault, SandboxMode, SandboxService, SandboxServiceName } from './catalog.ts'
+export type { KObj } from './kube-sim/index.ts'

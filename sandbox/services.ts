@@ -1,3 +1,7 @@
+import { parseSandboxFaults, SANDBOX_SERVICES, servicesOf, type SandboxMode, type SandboxServiceName } from './catalog.ts'
+import type { DeployClusterOptions } from './deploy-cluster.ts'
+import type { Fault } from './faults.ts'
+import type { KObj } from './kube-sim/index.ts'
 import { startSandbox, type Sandbox, type SandboxOptions } from './sandbox.ts'
 import {
   findPostgresBinaries,
@@ -23,47 +27,73 @@ export const SANDBOX_CLUSTER = Object.freeze({
   ingress: 'ai-agents-ingress',
 })
 
-export interface SandboxServicesOptions extends SandboxOptions {
+export interface SandboxServicesOptions extends Omit<SandboxOptions, 'faults'> {
   /**
-   * Start throwaway PostgreSQL and Redis when their binaries are installed; without them, use (and
-   * seed) the throwaway servers named by SANDBOX_DATABASE_URL / SANDBOX_REDIS_URL if set. Default true.
+   * Variables the caller needs (e.g. what the selected checks `requires`): a service that provides
+   * none of them is not started (see SANDBOX_SERVICES). The application always starts. Default: every
+   * service that can start.
    */
-  data?: boolean
+  needs?: readonly string[]
+  /** Faults, of the application and (in deploy mode) of the deploy cluster. Unknown names: UsageError. */
+  faults?: readonly string[]
+  /**
+   * Deploy mode, for the runbooks: their production cluster (prerequisites and the previous release
+   * rolled out) instead of the smoke suite's cluster. See DeployClusterRequest.
+   */
+  deployCluster?: DeployClusterRequest
   /** Environment for SANDBOX_DATABASE_URL / SANDBOX_REDIS_URL. Default process.env. */
   env?: Record<string, string | undefined>
-  /** Start a throwaway Prometheus scraping the demo application when installed. Default true. */
-  prometheus?: boolean
+}
+
+/** The runbooks' deploy cluster: where the release lives, and optionally objects to seed once the sandbox is up. */
+export interface DeployClusterRequest extends Omit<DeployClusterOptions, 'faults'> {
   /**
-   * Start the Kubernetes API simulator with the release deployed (deployments, pods, ingress,
-   * certificate, secret), as the smoke suite's Kubernetes checks expect. Default true.
+   * Objects put into the cluster once every service is up (e.g. a target's manifests at
+   * deploy.version, as a finished deploy leaves them, for the rollback runbook). Gets the sandbox's
+   * variables, secrets included. The release has rolled out when the start resolves.
    */
-  cluster?: boolean
+  seed?: (vars: Readonly<Record<string, string>>) => Promise<readonly KObj[]>
 }
 
 export interface SandboxServices {
   app: Sandbox
+  /** The mode it runs in: `deploy` when started with `deployCluster`. */
+  mode: SandboxMode
   /**
-   * Variables for target files: the demo application's (SANDBOX_HTTPS_URL, ...) plus, when started,
-   * SANDBOX_DATABASE_URL, SANDBOX_REDIS_URL, SANDBOX_PROMETHEUS_URL, and always SANDBOX_MIGRATIONS_DIR
-   * and SANDBOX_CELERY_QUEUE. Secrets (the webhook secret, the admin and database passwords) are in
-   * `secrets`, not here.
+   * Variables for target files (SANDBOX_SERVICES says which service provides which): the
+   * application's always, the others' when started. Secrets are in `secrets`, not here.
    */
   vars: Record<string, string>
-  /** Secret values by variable name (WEBHOOK_SECRET, SANDBOX_ADMIN_PASSWORD); register them for redaction. */
+  /** Secret values by variable name (WEBHOOK_SECRET, SANDBOX_ADMIN_PASSWORD, ...); register them for redaction. */
   secrets: Record<string, string>
   /** Why a service variable is missing, e.g. `SANDBOX_DATABASE_URL` → "no PostgreSQL server found: ...". */
   missing: Record<string, string>
+  /** The faults in force. */
+  faults: string[]
+  /** The simulated cluster, when one runs (the smoke suite's or the deploy cluster). */
+  cluster?: { kubeconfig: string; namespace: string }
+  /** Stops every service and removes its temp folders. Safe to call twice. */
   close(): Promise<void>
 }
 
 /**
- * The whole sandbox: the demo application, and — when their programs are installed — PostgreSQL and
- * Redis seeded like a deployed release (Alembic head, RLS tables, queued Celery messages) and a
- * Prometheus scraping the application. What cannot start is reported in `missing`, so the checks
- * that need it are skipped with the reason instead of failing.
+ * The sandbox: the demo application, and — when needed and their programs are installed — PostgreSQL
+ * and Redis seeded like a deployed release (Alembic head, RLS tables, queued Celery messages), a
+ * Prometheus scraping the application, and a Kubernetes API simulator (the smoke suite's, with the
+ * release rolled out, or in deploy mode the runbooks' production cluster). What cannot start is
+ * reported in `missing`, so the checks that need it are skipped with the reason instead of failing.
  */
 export async function startSandboxServices(opts: SandboxServicesOptions = {}): Promise<SandboxServices> {
-  const app = await startSandbox(opts)
+  const mode: SandboxMode = opts.deployCluster ? 'deploy' : 'smoke'
+  const faults = parseSandboxFaults(opts.faults, mode)
+  const appFaults = faults.filter((f) => Object.hasOwn(SANDBOX_SERVICES.app.faults, f)) as Fault[]
+  const wanted = new Set<SandboxServiceName>(
+    servicesOf(mode).filter((n) => {
+      const s = SANDBOX_SERVICES[n]
+      return s.starts !== 'needed' || !opts.needs || [...s.provides, ...s.secrets].some((v) => opts.needs!.includes(v))
+    }),
+  )
+  const app = await startSandbox({ ...opts, faults: appFaults })
   const closers: (() => Promise<void>)[] = [() => app.close()]
   const close = async () => {
     for (const c of closers.reverse()) await c().catch(() => undefined)
@@ -72,75 +102,87 @@ export async function startSandboxServices(opts: SandboxServicesOptions = {}): P
   const vars: Record<string, string> = { ...app.vars, SANDBOX_MIGRATIONS_DIR, SANDBOX_CELERY_QUEUE }
   const secrets: Record<string, string> = { WEBHOOK_SECRET: app.webhookSecret, SANDBOX_ADMIN_PASSWORD: app.adminPassword }
   const missing: Record<string, string> = {}
+  let cluster: SandboxServices['cluster']
+  let seedCluster: ((objs: readonly KObj[]) => Promise<void>) | undefined
+  for (const n of servicesOf(mode)) if (!wanted.has(n)) for (const v of SANDBOX_SERVICES[n].provides) missing[v] = `${n} not started (nothing selected needs it)`
   try {
     const tasks: Promise<void>[] = []
-    if (opts.data !== false) {
-      const pg = findPostgresBinaries()
-      const redis = findRedisServer()
-      // A throwaway server named by SANDBOX_DATABASE_URL / SANDBOX_REDIS_URL is used (and seeded) instead of a
-      // local one. Never DATABASE_URL / REDIS_URL: those usually name a database someone cares about.
-      const env = opts.env ?? process.env
-      // An explicitly given throwaway server wins over starting one (the variable would win at resolution anyway).
-      const externalDb = env.SANDBOX_DATABASE_URL || undefined
-      const externalRedis = env.SANDBOX_REDIS_URL || undefined
-      if (!pg.found && !externalDb) missing.SANDBOX_DATABASE_URL = NO_POSTGRES_REASON
-      if (!redis.found && !externalRedis) missing.SANDBOX_REDIS_URL = NO_REDIS_REASON
+    const env = opts.env ?? process.env
+    // A throwaway server named by SANDBOX_DATABASE_URL / SANDBOX_REDIS_URL is used (and seeded) instead of a
+    // local one. Never DATABASE_URL / REDIS_URL: those usually name a database someone cares about.
+    if (wanted.has('postgres')) {
       tasks.push(
         (async () => {
-          const [db, rd] = await Promise.all([
-            pg.found && !externalDb ? startPostgres().catch((err: Error) => ((missing.SANDBOX_DATABASE_URL = `PostgreSQL did not start: ${err.message}`), undefined)) : undefined,
-            redis.found && !externalRedis ? startRedis().catch((err: Error) => ((missing.SANDBOX_REDIS_URL = `Redis did not start: ${err.message}`), undefined)) : undefined,
-          ])
+          const external = env.SANDBOX_DATABASE_URL || undefined
+          const pg = findPostgresBinaries()
+          if (!pg.found && !external) return void (missing.SANDBOX_DATABASE_URL = NO_POSTGRES_REASON)
+          const db = external ? undefined : await startPostgres().catch((err: Error) => void (missing.SANDBOX_DATABASE_URL = `PostgreSQL did not start: ${err.message}`))
           if (db) closers.push(() => db.stop())
-          if (rd) closers.push(() => rd.stop())
-          const databaseUrl = db?.url ?? externalDb
-          const redisUrl = rd?.url ?? externalRedis
+          const databaseUrl = db?.url ?? external
+          if (!databaseUrl) return
           // A throwaway server that cannot be seeded is not fatal: its checks then fail with the reason.
-          await Promise.all([
-            databaseUrl ? seedSandboxData({ databaseUrl }).catch(() => undefined) : undefined,
-            redisUrl ? seedSandboxData({ redisUrl }).catch(() => undefined) : undefined,
-          ])
-          if (databaseUrl) {
-            vars.SANDBOX_DATABASE_URL = databaseUrl
-            const password = new URL(databaseUrl.replace(/^postgresql\+\w+:/, 'postgresql:')).password
-            if (password) secrets.SANDBOX_DATABASE_PASSWORD = decodeURIComponent(password)
-          }
-          if (redisUrl) vars.SANDBOX_REDIS_URL = redisUrl
+          await seedSandboxData({ databaseUrl }).catch(() => undefined)
+          vars.SANDBOX_DATABASE_URL = databaseUrl
+          const password = new URL(databaseUrl.replace(/^postgresql\+\w+:/, 'postgresql:')).password
+          if (password) secrets.SANDBOX_DATABASE_PASSWORD = decodeURIComponent(password)
         })(),
       )
-    } else {
-      missing.SANDBOX_DATABASE_URL = 'data services not started'
-      missing.SANDBOX_REDIS_URL = 'data services not started'
     }
-    if (opts.prometheus !== false) {
+    if (wanted.has('redis')) {
+      tasks.push(
+        (async () => {
+          const external = env.SANDBOX_REDIS_URL || undefined
+          const redis = findRedisServer()
+          if (!redis.found && !external) return void (missing.SANDBOX_REDIS_URL = NO_REDIS_REASON)
+          const rd = external ? undefined : await startRedis().catch((err: Error) => void (missing.SANDBOX_REDIS_URL = `Redis did not start: ${err.message}`))
+          if (rd) closers.push(() => rd.stop())
+          const redisUrl = rd?.url ?? external
+          if (!redisUrl) return
+          await seedSandboxData({ redisUrl }).catch(() => undefined)
+          vars.SANDBOX_REDIS_URL = redisUrl
+        })(),
+      )
+    }
+    if (wanted.has('prometheus')) {
       tasks.push(
         (async () => {
           const prom = await startPrometheus({ scrapeUrl: `${app.httpsUrl}/metrics`, caFile: app.caFile, scrapeInterval: '1s' })
-          if (!prom.ok) {
-            missing.SANDBOX_PROMETHEUS_URL = prom.reason
-            return
-          }
+          if (!prom.ok) return void (missing.SANDBOX_PROMETHEUS_URL = prom.reason)
           closers.push(() => prom.stop())
           vars.SANDBOX_PROMETHEUS_URL = prom.url
         })().catch((err: Error) => {
           missing.SANDBOX_PROMETHEUS_URL = `Prometheus did not start: ${err.message}`
         }),
       )
-    } else {
-      missing.SANDBOX_PROMETHEUS_URL = 'Prometheus not started'
     }
-    if (opts.cluster !== false) {
+    if (wanted.has('cluster')) {
       tasks.push(
         (async () => {
-          const cluster = await startReleasedCluster(app.hostname, app.webhookSecret)
-          closers.push(() => cluster.close())
-          vars.SANDBOX_KUBECONFIG = cluster.kubeconfigPath
+          const c = await startReleasedCluster(app.hostname, app.webhookSecret)
+          closers.push(() => c.close())
+          vars.SANDBOX_KUBECONFIG = c.kubeconfigPath
           vars.SANDBOX_KUBE_NAMESPACE = SANDBOX_CLUSTER.namespace
+          cluster = { kubeconfig: c.kubeconfigPath, namespace: SANDBOX_CLUSTER.namespace }
+        })(),
+      )
+    }
+    if (wanted.has('deploy-cluster')) {
+      const { seed, ...request } = opts.deployCluster!
+      tasks.push(
+        (async () => {
+          const { startDeployCluster } = await import('./deploy-cluster.ts')
+          const c = await startDeployCluster({ ...request, faults })
+          closers.push(() => c.close())
+          Object.assign(vars, c.vars)
+          Object.assign(secrets, c.secrets)
+          cluster = { kubeconfig: c.kubeconfigPath, namespace: request.namespace }
+          if (seed) seedCluster = (objs) => c.seed(objs)
         })(),
       )
     }
     await Promise.all(tasks)
-    return { app, vars, secrets, missing, close }
+    if (seedCluster) await seedCluster(await opts.deployCluster!.seed!({ ...vars, ...secrets }))
+    return { app, mode, vars, secrets, missing, faults, ...(cluster ? { cluster } : {}), close }
   } catch (err) {
     await close()
     throw err

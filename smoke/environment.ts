@@ -2,6 +2,7 @@ import { ConfigError, UsageError } from '../lib/errors.ts'
 import type { Redactor } from '../lib/redact.ts'
 import type { CheckSpec } from '../lib/runner.ts'
 import { buildChecks } from './build-checks.ts'
+import { openSandbox, type DeployClusterRequest } from './sandbox-target.ts'
 import { loadTarget, type LoadedTarget, type TargetFile } from './target-file.ts'
 import type { TargetSections } from './target-schema.ts'
 import { resolveVariables } from './variables.ts'
@@ -17,7 +18,7 @@ export interface TargetEnvironment {
   target: TargetFile
   /** Every check of the target, built, by the target's order. */
   checks: CheckSpec[]
-  /** Variables the sandbox provided (no secrets), empty for real targets. */
+  /** Variables the sandbox provided (its secrets included, registered for redaction), empty for real targets. */
   vars: Record<string, string>
   /** Sandbox faults in force (sandbox targets only). */
   faults: string[]
@@ -25,6 +26,8 @@ export interface TargetEnvironment {
   sandbox: boolean
   /** The sandbox application's HTTPS URL (sandbox targets only). */
   sandboxUrl?: string
+  /** The sandbox's simulated cluster, when it runs one (the deploy cluster for the runbooks). */
+  sandboxCluster?: { kubeconfig: string; namespace: string }
   close(): Promise<void>
 }
 
@@ -42,18 +45,10 @@ export interface OpenEnvironmentOptions {
   /** Called as soon as the target file is loaded and valid (so a later failure can still name it). */
   onLoaded?: (loaded: LoadedTarget) => void
   /**
-   * Extra sandbox pieces to start (e.g. the Kubernetes simulator for the deploy runbook). Gets the
-   * loaded target, the faults and the sandbox's variables so far (secrets included); returns more
-   * variables and a close function.
+   * The runbooks' deploy cluster for this target (from its `deploy:` section), or undefined for the
+   * smoke suite's sandbox. Only consulted for sandbox targets.
    */
-  extraSandbox?: (loaded: LoadedTarget, faults: string[], vars: Readonly<Record<string, string>>) => Promise<{ vars: Record<string, string>; close(): Promise<void> }>
-  /** Fault names that `extraSandbox` handles (not passed to the demo application). */
-  extraFaults?: readonly string[]
-  /**
-   * Variables `extraSandbox` provides (e.g. `SANDBOX_KUBECONFIG` for the deploy runbook's own
-   * cluster): the sandbox service behind them is not started even when a check requires it.
-   */
-  extraProvides?: readonly string[]
+  deployCluster?: (loaded: LoadedTarget) => DeployClusterRequest | undefined
 }
 
 export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<TargetEnvironment> {
@@ -74,32 +69,14 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
     let vars: Record<string, string> = {}
     let missing: Record<string, string> = {}
     let sandboxUrl: string | undefined
+    let sandboxCluster: TargetEnvironment['sandboxCluster']
+    let inForce = faults
     if (loaded.target.sandbox) {
-      const { startSandboxServices, parseFaults } = await import('../sandbox/index.ts')
-      // Faults of the extra sandbox pieces (e.g. a crash-looping release) are theirs; the rest must be the demo app's.
-      const appFaults = faults.filter((f) => !(opts.extraFaults ?? []).includes(f))
-      // Start only the optional services that the selected checks declare in `requires`.
-      const selected = loaded.target.checks.filter((c) => !opts.only?.length || opts.only.includes(c.id))
-      const needed = new Set(selected.flatMap((c) => c.requires ?? []))
-      for (const v of opts.extraProvides ?? []) needed.delete(v)
-      const sb = await startSandboxServices({
-        faults: parseFaults(appFaults),
-        webhookSecret: opts.env.WEBHOOK_SECRET || undefined,
-        env: opts.env,
-        data: needed.has('SANDBOX_DATABASE_URL') || needed.has('SANDBOX_REDIS_URL'),
-        prometheus: needed.has('SANDBOX_PROMETHEUS_URL'),
-        cluster: needed.has('SANDBOX_KUBECONFIG'),
-      })
+      const deployCluster = opts.deployCluster?.(loaded)
+      const sb = await openSandbox({ loaded, only: opts.only, faults, env: opts.env, redactor: opts.redactor, ...(deployCluster ? { deployCluster } : {}) })
       closers.push(() => sb.close())
-      for (const value of Object.values(sb.secrets)) opts.redactor.add(value)
-      vars = { ...sb.vars, ...sb.secrets }
-      missing = sb.missing
-      sandboxUrl = sb.app.httpsUrl
-      if (opts.extraSandbox) {
-        const extra = await opts.extraSandbox(loaded, faults, vars)
-        closers.push(() => extra.close())
-        vars = { ...vars, ...extra.vars }
-      }
+      ;({ vars, missing, faults: inForce, cluster: sandboxCluster } = sb)
+      sandboxUrl = sb.url
     } else if (faults.length > 0) {
       throw new UsageError(`--fault applies to sandbox targets only; "${loaded.name}" is not served by the sandbox`)
     }
@@ -108,7 +85,7 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
     const env = sandboxUrl ? Object.fromEntries(Object.entries(opts.env).filter(([k]) => !Object.hasOwn(vars, k))) : opts.env
     const target = resolveVariables(loaded, { env, vars, missingReasons: missing, redactor: opts.redactor })
     const checks = buildChecks(loaded, target, { reportDir: opts.reportDir, redactor: opts.redactor, only: opts.only })
-    return { loaded, target, checks, vars, faults, sandbox: Boolean(loaded.target.sandbox), sandboxUrl, close }
+    return { loaded, target, checks, vars, faults: inForce, sandbox: Boolean(loaded.target.sandbox), sandboxUrl, ...(sandboxCluster ? { sandboxCluster } : {}), close }
   } catch (err) {
     await close()
     throw err

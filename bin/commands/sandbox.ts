@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { UsageError } from '../../lib/errors.ts'
-import { FAULT_DESCRIPTIONS, FAULTS, parseFaults } from '../../sandbox/faults.ts'
+import { parseSandboxFaults, sandboxFaults } from '../../sandbox/catalog.ts'
 import { startSandboxServices } from '../../sandbox/services.ts'
 import type { Command } from '../cli.ts'
 
@@ -22,7 +22,7 @@ function help(): string {
     '  -h, --help        show this help',
     '',
     'Faults:',
-    ...FAULTS.map((f) => `  ${f.padEnd(22)}${FAULT_DESCRIPTIONS[f]}`),
+    ...Object.entries(sandboxFaults('smoke')).map(([f, d]) => `  ${f.padEnd(22)}${d}`),
     '',
     'It prints the URLs, the CA file and `export` lines for a shell. The webhook secret and the admin',
     'password ARE printed, on purpose: they are random per run and protect only your own throwaway',
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(help() + '\n')
     return 0
   }
-  const faults = parseFaults(values.fault)
+  const faults = parseSandboxFaults(values.fault, 'smoke')
   const slowMs = values['slow-ms']
   if (slowMs !== undefined && !/^\d+$/.test(slowMs)) throw new UsageError(`--slow-ms must be a whole number of milliseconds, got "${slowMs}"`)
 
@@ -75,9 +75,8 @@ async function main(argv: string[]): Promise<number> {
     httpPort: parsePort('http-port', values['http-port']),
     ...(slowMs !== undefined ? { slowMs: Number(slowMs) } : {}),
     ...(process.env.WEBHOOK_SECRET ? { webhookSecret: process.env.WEBHOOK_SECRET } : {}),
-    data: !appOnly,
-    prometheus: !appOnly,
-    cluster: !appOnly,
+    // Every service that can start, or (--app-only) none but the application.
+    ...(appOnly ? { needs: [] } : {}),
   })
   const sandbox = services.app
   // A secret the user chose (WEBHOOK_SECRET) is theirs already: print only what this run generated.

@@ -2,13 +2,13 @@
 //   npx zx runbooks/examples/restart-api.mts --target sandbox --yes
 import { rolloutStatus } from '../../checks/kube-rollout.ts'
 import { restartRollout } from '../../clients/kube-actions.ts'
-import { runbook } from '../../lib/runbook.ts'
+import { runbook } from '../../lib/runbook/index.ts'
 import { openDeployEnvironment } from '../deploy-environment.ts'
 import { deploySettingsOf } from '../deploy-settings.ts'
 
 const rb = await runbook({ title: 'Restart the API', name: 'restart-api', openEnvironment: openDeployEnvironment })
 const ns = deploySettingsOf(rb.env.target)?.namespace ?? 'default'
-const kubeconfig = rb.env.vars.SANDBOX_KUBECONFIG // a real target uses the default kubeconfig chain
+const kubeconfig = rb.env.sandboxCluster?.kubeconfig // the sandbox's cluster; a real target uses the default kubeconfig chain
 const conn = { namespace: ns, ...(kubeconfig ? { kubeconfig } : {}) }
 
 await rb.step('Restart deployment ai-agents-api', { estimate: '2m', destructive: true }, async (ctx) => {

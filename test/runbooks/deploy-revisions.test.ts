@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StepContext } from '../../lib/runbook.ts'
+import type { StepContext } from '../../lib/runbook/index.ts'
 import { judgeUndo, readLiveRevision, undoChangedDeployments, type LiveRevision, type UndoDecision } from '../../runbooks/deploy-revisions.ts'
 import { startKubeSim, type KubeSim } from '../../sandbox/kube-sim/index.ts'
 

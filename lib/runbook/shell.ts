@@ -1,8 +1,8 @@
 import { spawn as cpSpawn } from 'node:child_process'
 import { $, type LogEntry, type Options as ZxOptions, type ProcessPromise } from 'zx'
-import { InterruptedError } from './errors.ts'
-import type { CommandRecord } from './report/model.ts'
-import type { Redactor } from './redact.ts'
+import { InterruptedError } from '../errors.ts'
+import type { CommandRecord } from '../report/model.ts'
+import type { Redactor } from '../redact.ts'
 
 /**
  * zx's `$`, wired for a runbook step: every command is recorded (command line redacted, exit code,

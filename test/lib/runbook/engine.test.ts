@@ -5,16 +5,16 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunReport } from '../../lib/report/model.ts'
-import type { RunbookState } from '../../lib/runbook-state.ts'
-import { parseJunit } from './report/fixtures.ts'
+import type { RunReport } from '../../../lib/report/model.ts'
+import type { RunbookState } from '../../../lib/runbook/state.ts'
+import { parseJunit } from '../report/fixtures.ts'
 
 /**
  * The engine, black-box: a tiny runbook (test/fixtures/runbooks/engine.mts) run by the real zx CLI
  * in a child process without a terminal, against a loopback server this test starts.
  */
 
-const repo = resolve(import.meta.dirname, '..', '..')
+const repo = resolve(import.meta.dirname, '..', '..', '..')
 const fixture = join(repo, 'test/fixtures/runbooks/engine.mts')
 const targetFile = join(repo, 'test/fixtures/runbooks/target.yaml')
 const zxCli = join(repo, 'node_modules/zx/build/cli.js')

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
-import { InvalidArgumentError } from './errors.ts'
-import type { Verdict } from './result.ts'
+import { InvalidArgumentError } from '../errors.ts'
+import type { Verdict } from '../result.ts'
 
 /**
  * Preflight: the tools a runbook needs (with minimum versions) and the environment variables it

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises'
-import { InterruptedError } from './errors.ts'
+import { InterruptedError } from '../errors.ts'
 
 /**
  * Questions to the operator on a terminal: yes/no for destructive steps and checklist items, and a

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ConfigError } from './errors.ts'
-import type { StepRecord } from './report/model.ts'
+import { ConfigError } from '../errors.ts'
+import type { StepRecord } from '../report/model.ts'
 
 /**
  * `state.json` beside a runbook's reports: what each step did and the data it saved (revisions,

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { UsageError } from './errors.ts'
+import { UsageError } from '../errors.ts'
 
 /**
  * The command line every runbook understands, plus the runbook's own options. Parsing is strict:
