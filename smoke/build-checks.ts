@@ -1,6 +1,6 @@
 import { isAbsolute, resolve, dirname } from 'node:path'
 import { buildCheck, type BuildContext, type CheckEntry } from '../checks/build.ts'
-import { ConfigError, errorMessage, OptionsError, type ConfigProblem } from '../lib/errors.ts'
+import { ConfigError, errorMessage, OptionsError, renderOptionMessage, type ConfigProblem } from '../lib/errors.ts'
 import type { Redactor } from '../lib/redact.ts'
 import type { CheckSpec } from '../lib/runner.ts'
 import { pathAt, type LoadedTarget, type TargetFile } from './target-file.ts'
@@ -51,7 +51,7 @@ export function buildChecks(loaded: LoadedTarget, target: TargetFile, opts: Buil
     } catch (err) {
       const at = (path: (string | number)[]) => pathAt(loaded.yaml, ['checks', i, ...path])
       if (err instanceof OptionsError) {
-        for (const p of err.problems) problems.push({ path: at(p.path), message: p.message.replace(/\{([A-Za-z0-9_.]+)\}/g, (_a, ref: string) => ref) })
+        for (const p of err.problems) problems.push({ path: at(p.path), message: renderOptionMessage(p.message, (ref) => ref.join('.')) })
       } else {
         problems.push({ path: at([]), message: errorMessage(err) })
       }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import type { AnyCheckKind } from '../../checks/kind.ts'
 import { isGitHubActions, resultAnnotations } from '../../lib/ci.ts'
 import { ajvProblems, compileSchema } from '../../lib/config.ts'
-import { ConfigError, OptionsError, UsageError } from '../../lib/errors.ts'
+import { ConfigError, OptionsError, renderOptionMessage, UsageError } from '../../lib/errors.ts'
 import { redactor } from '../../lib/redact.ts'
 import type { CheckResult } from '../../lib/result.ts'
 import { runChecks } from '../../lib/runner.ts'
@@ -50,7 +50,15 @@ export const command: Command = {
     if (args.command.eventually) entry.eventually = { timeout: args.command.eventually, ...(args.command.interval ? { interval: args.command.interval } : {}) }
     const validate = compileSchema(kindEntrySchema(kind))
     if (!validate(entry)) {
-      const problems = ajvProblems(validate.errors).map((p) => ({ ...p, path: p.path && !p.path.startsWith('(document)') ? flagFor(kind, p.path.split(/\.|\[(\d+)\]/).filter(Boolean)) : 'options' }))
+      const problems = ajvProblems(validate.errors).map((p) => {
+        const missing = /^missing required key "(.+)"$/.exec(p.message)
+        const at = p.path.startsWith('(document)') ? [] : p.path.split(/\.|\[(\d+)\]/).filter(Boolean)
+        if (missing) {
+          const flag = flagFor(kind, [...at, missing[1]!])
+          return { path: flag, message: `required${at.length === 0 && kind.positional === missing[1] ? ` (or give it as the argument: check ${kind.kind} <${missing[1]}>)` : ''}` }
+        }
+        return { ...p, path: at.length > 0 ? flagFor(kind, at) : 'options' }
+      })
       throw new ConfigError(`invalid options for "check ${kind.kind}"`, { problems })
     }
     const reportDir = resolve(args.command['report-dir'] ?? join(tmpdir(), `runbook-kit-check-${process.pid}`))
@@ -83,7 +91,11 @@ function buildForCli(kind: AnyCheckKind, entry: Record<string, unknown> & { id: 
   try {
     return buildCheck(kind, entry, { tls: {}, reportDir, redactor, resolvePath: (p) => resolve(p) })
   } catch (err) {
-    if (err instanceof OptionsError) throw new ConfigError(`invalid options for "check ${kind.kind}"`, { problems: err.render((path) => flagFor(kind, path)).map((message) => ({ path: '', message })) })
+    if (err instanceof OptionsError) {
+      const name = (path: (string | number)[]) => flagFor(kind, path)
+      const problems = err.problems.map((p) => ({ path: p.path.length > 0 ? name(p.path) : 'options', message: renderOptionMessage(p.message, name) }))
+      throw new ConfigError(`invalid options for "check ${kind.kind}"`, { problems })
+    }
     throw err
   }
 }
