@@ -85,7 +85,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   try {
     try {
       if (opts.shard) plan = await planShard(opts.target, { cwd, shard: opts.shard, only: opts.only })
-      environment = plan?.info.ids.length === 0 ? emptyShardEnvironment(plan.loaded, opts.faults) : await openEnvironment({
+      environment = plan?.emptyTarget ? emptyShardEnvironment(plan.emptyTarget, opts.faults) : await openEnvironment({
         target: opts.target,
         cwd,
         reportDir,
