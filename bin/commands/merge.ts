@@ -63,6 +63,7 @@ export const command: Command = {
     if (positionals.length === 0) throw new UsageError('give the shard report directories to merge, e.g. runbook-kit merge shards/* --report-dir reports/merged')
     if (!values['report-dir']) throw new UsageError('missing --report-dir <out> (where the merged reports go)')
     const out = resolve(values['report-dir'])
+    if (values.pushgateway) redactor.addUrlCredentials(values.pushgateway)
     const metrics = values['metrics-file'] !== undefined || values.pushgateway !== undefined
       ? await checkMetricsTargets({ metricsFile: values['metrics-file'], pushgateway: values.pushgateway }, process.cwd())
       : undefined

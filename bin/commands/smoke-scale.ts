@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type { Redactor } from '../../lib/redact.ts'
+import { redactor as processRedactor, type Redactor } from '../../lib/redact.ts'
 import type { RunReport, ShardInfo } from '../../lib/report/model.ts'
 import type { PublishOutcome } from '../../smoke/publish-metrics.ts'
 import { resolveShard } from '../../smoke/shard-env.ts'
@@ -42,7 +42,11 @@ export const scaleOptions = {
     if (values['metrics-file'] !== undefined || values.pushgateway !== undefined) {
       smoke.metrics = {}
       if (values['metrics-file'] !== undefined) smoke.metrics.metricsFile = values['metrics-file']
-      if (values.pushgateway !== undefined) smoke.metrics.pushgateway = values.pushgateway
+      if (values.pushgateway !== undefined) {
+        // A password in the URL is masked in the recorded command line and every message.
+        processRedactor.addUrlCredentials(values.pushgateway)
+        smoke.metrics.pushgateway = values.pushgateway
+      }
     }
     return { smoke, jsonLastLine: Boolean(values['json-last-line']) }
   },

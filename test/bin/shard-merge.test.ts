@@ -145,7 +145,9 @@ describe('runbook-kit merge', () => {
       writeFileSync(join(dir, 'report.json'), JSON.stringify(r, null, 2))
       return dir
     }
-    const [s1, s2, s3] = [0, 1, 2].map((k) => () => shards[k]!.dir)
+    const s1 = () => shards[0]!.dir
+    const s2 = () => shards[1]!.dir
+    const s3 = () => shards[2]!.dir
 
     it.each<[string, () => string[], RegExp]>([
       ['the same shard twice', () => [s1(), s2(), s2(), s3()], /shard 2 appears 2 times: (\S+shard-2), \1/],
