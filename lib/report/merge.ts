@@ -137,19 +137,21 @@ export function mergeShards(inputs: readonly ShardInput[]): ShardMergeResult {
   const info = (i: ShardInput) => i.report.meta.shard!
   const at = (i: ShardInput) => `${i.source} (shard ${info(i).index}/${info(i).total})`
 
-  const byValue = <V>(value: (i: ShardInput) => V) => {
+  const byValue = <V>(value: (i: ShardInput) => V, among: readonly ShardInput[] = sharded) => {
     const groups = new Map<V, ShardInput[]>()
-    for (const i of sharded) groups.set(value(i), [...(groups.get(value(i)) ?? []), i])
+    for (const i of among) groups.set(value(i), [...(groups.get(value(i)) ?? []), i])
     return groups
   }
-  const disagree = <V>(what: string, value: (i: ShardInput) => V, show: (v: V) => string) => {
-    const groups = byValue(value)
+  const disagree = <V>(what: string, value: (i: ShardInput) => V, show: (v: V) => string, among: readonly ShardInput[] = sharded) => {
+    const groups = byValue(value, among)
     if (groups.size > 1) problems.push(`${what}: ${[...groups].map(([v, is]) => `${show(v)} in ${is.map((i) => i.source).join(', ')}`).join('; ')}`)
     return groups.size <= 1
   }
   disagree('different targets', (i) => i.report.meta.target, (v) => JSON.stringify(v))
   const sameTotal = disagree('different shard counts', (i) => info(i).total, (v) => `n=${v}`)
-  disagree('drawn from different check lists (the target file or --only changed between shards)', (i) => info(i).of ?? -1, (v) => (v < 0 ? 'an unknown number of checks' : `${v} checks`))
+  // A shard that failed before it could plan (e.g. an unreadable target file) knows no count: its verdict says why.
+  const planned = sharded.filter((i) => info(i).of !== undefined)
+  disagree('drawn from different check lists (the target file or --only changed between shards)', (i) => info(i).of!, (v) => `${v} checks`, planned)
   disagree('different report formats', (i) => i.report.schemaVersion, (v) => `schemaVersion ${String(v)}`)
 
   for (const [index, is] of byValue((i) => info(i).index)) {
@@ -172,7 +174,7 @@ export function mergeShards(inputs: readonly ShardInput[]): ShardMergeResult {
   if (twice.length > MAX_LISTED) problems.push(`…and ${twice.length - MAX_LISTED} more check ids in several shards`)
 
   const of = info(sharded[0]!).of
-  if (problems.length === 0 && of !== undefined && owners.size !== of) {
+  if (problems.length === 0 && planned.length === sharded.length && of !== undefined && owners.size !== of) {
     problems.push(`the shards hold ${owners.size} checks but were drawn from ${of}: shard assignment differed between the shards (different runbook-kit versions?) in ${sharded.map((i) => i.source).join(', ')}`)
   }
   if (problems.length > 0) return { ok: false, problems }

@@ -79,6 +79,15 @@ describe('mergeShards: one sharded run into one report', () => {
     for (const re of expected) expect(m.problems.some((p) => re.test(p)), `${re}\nin:\n${m.problems.join('\n')}`).toBe(true)
   })
 
+  it('merges a shard that failed before planning (no ids, no count) into a configuration-error run', () => {
+    const broken = shard('s2', 2, 3, [])
+    broken.report.meta = { ...broken.report.meta, verdict: 'config-error', exitCode: 2, error: 'target file not found', shard: { index: 2, total: 3, ids: [] } }
+    const m = mergeShards([good()[0]!, broken, good()[2]!])
+    if (!m.ok) throw new Error(m.problems.join('\n'))
+    expect(m.report.meta).toMatchObject({ verdict: 'config-error', exitCode: 2, error: expect.stringContaining('target file not found') })
+    expect(m.report.results.map((r) => r.id)).toEqual(['a', 'b', 'd', 'e'])
+  })
+
   it('refuses a report that is not a shard', () => {
     const plain = good()[0]!
     delete plain.report.meta.shard
