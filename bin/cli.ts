@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sandbox: async () => (await import('./commands/sandbox.ts')).command,
   check: async () => (await import('./commands/check.ts')).command,
   webhook: async () => (await import('./commands/webhook.ts')).command,
+  merge: async () => (await import('./commands/merge.ts')).command,
 }
 
 function usage(): string {
@@ -25,6 +26,7 @@ function usage(): string {
     '  smoke     run a target\'s smoke suite and write junit.xml, report.md, report.json',
     '  check     run one check from the terminal (check <kind> --help)',
     '  webhook   sign a test webhook delivery or verify a captured one',
+    '  merge     merge the reports of a sharded run (smoke --shard i/n) into one',
     '  sandbox   run the built-in sandbox in the foreground',
     '',
     'Run `runbook-kit <command> --help` for its options.',

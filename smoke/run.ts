@@ -10,6 +10,10 @@ import { summarize, type CheckResult } from '../lib/result.ts'
 import { runChecks, type CheckSpec, type RunnerEvent } from '../lib/runner.ts'
 import { openEnvironment, type TargetEnvironment } from './environment.ts'
 import type { LoadedTarget } from './target-file.ts'
+// Scale-out (DESIGN.md): sharding and metrics live in their own files.
+import { checkMetricsTargets, publishMetrics, type MetricsTargets, type PublishOutcome } from './publish-metrics.ts'
+import type { ResolvedShard } from './shard-env.ts'
+import { emptyShardEnvironment, planShard, type ShardPlan } from './shard-plan.ts'
 
 export interface SmokeOptions {
   /** Target name (`smoke/targets/<name>.yaml`) or path to a target file. */
@@ -27,9 +31,13 @@ export interface SmokeOptions {
   signal?: AbortSignal
   onEvent?: (event: RunnerEvent) => void
   /** Called once the checks are built, before any runs (the terminal prints its header here). */
-  onStart?: (info: { target: LoadedTarget; checks: CheckSpec[]; reportDir: string; sandbox?: SandboxInfo }) => void
+  onStart?: (info: { target: LoadedTarget; checks: CheckSpec[]; reportDir: string; sandbox?: SandboxInfo; shard?: ShardPlan['info'] }) => void
   /** Command line for the report's metadata. */
   command?: string
+  /** Run only this shard's share of the checks (smoke/shard.ts); report.json records it as `meta.shard`. */
+  shard?: ResolvedShard
+  /** Also publish the results as Prometheus series (smoke/publish-metrics.ts). */
+  metrics?: MetricsTargets
 }
 
 export interface SandboxInfo {
@@ -43,6 +51,8 @@ export interface SmokeOutcome {
   /** Absent when the reports could not be written (then `writeError` says why). */
   reports?: WrittenReports
   writeError?: string
+  /** What `metrics` published, and the warnings when it could not. */
+  metrics?: PublishOutcome
 }
 
 /** `reports/<name>-20261121T233000Z` */
@@ -64,6 +74,8 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   const reportDir = resolve(cwd, opts.reportDir ?? defaultReportDir(opts.target, cwd, startedAt))
   const targetName = opts.target.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '')
   await ensureWritableDir(reportDir)
+  const metricsTargets = opts.metrics ? await checkMetricsTargets(opts.metrics, cwd) : undefined
+  let plan: ShardPlan | undefined
   let loaded: LoadedTarget | undefined
   let environment: TargetEnvironment | undefined
   let results: ResultRecord[] = []
@@ -73,20 +85,21 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   let faults: string[] = opts.faults ?? []
   try {
     try {
-      environment = await openEnvironment({
+      if (opts.shard) plan = await planShard(opts.target, { cwd, shard: opts.shard, only: opts.only })
+      environment = plan?.emptyTarget ? emptyShardEnvironment(plan.emptyTarget, opts.faults) : await openEnvironment({
         target: opts.target,
         cwd,
         reportDir,
         faults: opts.faults,
         env,
         redactor,
-        only: opts.only,
+        only: plan?.info.ids ?? opts.only,
         onLoaded: (l) => (loaded = l),
       })
       loaded = environment.loaded
       faults = environment.faults
       const { checks } = environment
-      opts.onStart?.({ target: loaded, checks, reportDir, sandbox: environment.sandboxUrl ? { httpsUrl: environment.sandboxUrl, faults } : undefined })
+      opts.onStart?.({ target: loaded, checks, reportDir, sandbox: environment.sandboxUrl ? { httpsUrl: environment.sandboxUrl, faults } : undefined, shard: plan?.info })
       const outcome = await runChecks(checks, {
         concurrency: opts.concurrency ?? loaded.target.concurrency,
         signal: opts.signal,
@@ -125,13 +138,17 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
     ...(fatal ? { error: fatal } : {}),
     ...(faults.length ? { faults } : {}),
   })
+  // A shard that failed before its plan was made still says which shard it was (merge names it).
+  if (opts.shard) meta.shard = plan?.info ?? { index: opts.shard.index, total: opts.shard.total, ids: [], source: opts.shard.source }
   const report: RunReport = { schemaVersion: 1, meta, summary, results, steps: [] }
+  const metrics = metricsTargets ? await publishMetrics(redactor.redactDeep(report), metricsTargets) : undefined
+  if (metrics?.warnings.length) meta.warnings = [...(meta.warnings ?? []), ...metrics.warnings.map((w) => redactor.redact(w))]
   try {
     const reports = await writeReports(reportDir, report, redactor, process.env, { cwd })
-    return { exitCode, report, reports }
+    return { exitCode, report, reports, ...(metrics ? { metrics } : {}) }
   } catch (err) {
     // The run happened: say so, and fail the run (CI would otherwise lose its JUnit file silently).
-    return { exitCode: exitCode === 0 ? 1 : exitCode, report, writeError: `could not write the reports to ${reportDir}: ${errorMessage(err)}` }
+    return { exitCode: exitCode === 0 ? 1 : exitCode, report, writeError: `could not write the reports to ${reportDir}: ${errorMessage(err)}`, ...(metrics ? { metrics } : {}) }
   }
 }
 

@@ -6,6 +6,7 @@ import { redactor } from '../../lib/redact.ts'
 import { RUNNER_DEFAULTS } from '../../lib/runner.ts'
 import { closingLine, TerminalReporter } from '../../lib/terminal.ts'
 import { runSmoke } from '../../smoke/run.ts'
+import { scaleOptions, scaleOutcomeLines, SCALE_HELP, compactReportLine } from './smoke-scale.ts'
 import type { Command } from '../cli.ts'
 
 const HELP = `Usage: runbook-kit smoke --target <name|path> [options]
@@ -27,6 +28,7 @@ Options:
                             health-degraded, slow, no-hsts, no-redirect, accept-bad-signature,
                             expired-cert, wrong-host-cert, errors
       --json                print report.json to stdout instead of the progress lines
+${SCALE_HELP}
       --no-color            no colours (also NO_COLOR=1; FORCE_COLOR=1 colours without a TTY)
   -h, --help                show this help
 
@@ -52,6 +54,7 @@ export const command: Command = {
           json: { type: 'boolean', default: false },
           'no-color': { type: 'boolean', default: false },
           help: { type: 'boolean', short: 'h', default: false },
+          ...scaleOptions.parseArgs,
         },
         allowPositionals: false,
         strict: true,
@@ -70,6 +73,7 @@ export const command: Command = {
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a positive integer, got "${values.concurrency}"`)
     }
     const split = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)
+    const scale = scaleOptions.resolve(values, process.env)
     const out = values.json ? process.stderr : process.stdout
     const term = new TerminalReporter({ stream: out, redactor, color: values['no-color'] ? false : undefined })
 
@@ -94,9 +98,11 @@ export const command: Command = {
         signal: controller.signal,
         onEvent: term.onEvent,
         command: ['runbook-kit', 'smoke', ...argv].join(' '),
-        onStart: ({ target, checks, sandbox }) => {
+        ...scale.smoke,
+        onStart: ({ target, checks, sandbox, shard }) => {
           const where = sandbox ? ` (sandbox at ${sandbox.httpsUrl}${sandbox.faults.length ? `, faults: ${sandbox.faults.join(', ')}` : ''})` : ''
           term.begin(`Smoke suite "${target.name}": ${checks.length} check${checks.length === 1 ? '' : 's'}${where}`, checks.length, checks.map((c) => c.id))
+          if (shard) term.line(scaleOutcomeLines.shard(shard))
         },
       })
       term.end()
@@ -121,6 +127,9 @@ export const command: Command = {
       } else {
         process.stderr.write(redactor.redact(`runbook-kit smoke: ${outcome.writeError}\n`))
       }
+      scaleOutcomeLines.metrics(outcome.metrics, term, redactor)
+      // Last, after every other stdout line: `kubectl logs` of a shard's pod ends with its report.
+      if (scale.jsonLastLine) process.stdout.write(await compactReportLine(reports?.json, report, redactor))
       return outcome.exitCode
     } finally {
       term.end()

@@ -44,6 +44,7 @@ export function renderMarkdown(report: RunReport, opts: MarkdownOptions): string
   out.push('## Run', '', '| Field | Value |', '| --- | --- |')
   for (const [field, value] of metadataRows(meta)) out.push(`| ${field} | ${value} |`)
   out.push('')
+  if (meta.shards && meta.shards.length > 0) out.push(...shardsSection(meta.shards))
 
   out.push('## Results', '')
   if (report.results.length === 0) out.push('_No checks were run._', '')
@@ -201,6 +202,7 @@ function metadataRows(m: RunMeta): [string, string][] {
     ['Faults', m.faults && m.faults.length > 0 ? m.faults.map(code).join(', ') : dash],
     ['Verdict', `${VERDICT[m.verdict] ?? cell(m.verdict)} (exit code ${m.exitCode})`],
     ...(m.mergedFrom && m.mergedFrom.length > 0 ? [['Merged from', m.mergedFrom.map(code).join(', ')] as [string, string]] : []),
+    ...(m.shard ? [['Shard', shardText(m.shard)] as [string, string]] : []),
   ]
 }
 
@@ -212,6 +214,24 @@ function ciCell(m: RunMeta): string {
   if (!m.ci) return url ? link(url) : '—'
   const parts = [cell(m.ci.name), ...(m.ci.job ? [`job ${code(m.ci.job)}`] : []), ...(m.ci.attempt !== undefined ? [`attempt ${m.ci.attempt}`] : []), ...(m.ci.pullRequest ? ['pull request'] : [])]
   return parts.join(', ') + (url ? `: ${link(url)}` : '')
+}
+
+/** `2/3: 4 of 11 checks (from --shard 2/3)`; an empty shard says that it passed with none. */
+function shardText(s: NonNullable<RunMeta['shard']>): string {
+  const of = s.of !== undefined ? ` of ${s.of}` : ''
+  const what = s.ids.length === 0 ? `no checks${of} (an empty shard: a pass with 0 checks)` : `${s.ids.length}${of} ${s.ids.length === 1 && !of ? 'check' : 'checks'}`
+  return `${s.index}/${s.total}: ${cell(what)}${s.source ? ` (from ${code(s.source)})` : ''}`
+}
+
+/** A merged run: one row per input, with its own verdict, host and times. */
+function shardsSection(shards: NonNullable<RunMeta['shards']>): string[] {
+  const rows = ['## Shards', '', '| Shard | Checks | Verdict | Host | Started (UTC) | Duration | Run ID |', '| --- | ---: | --- | --- | --- | ---: | --- |']
+  for (const s of shards) {
+    const which = s.shard ? `${s.shard.index}/${s.shard.total}` : '—'
+    const n = s.shard ? String(s.shard.ids.length) : '—'
+    rows.push(`| ${which} | ${n} | ${VERDICT[s.verdict] ?? cell(s.verdict)} (exit code ${s.exitCode}) | ${cell(s.host)} | ${cell(s.startedAt)} | ${humanDuration(s.durationMs)} | ${code(s.runId)} |`)
+  }
+  return [...rows, '']
 }
 
 function resultsTable(results: readonly CheckResult[]): string[] {

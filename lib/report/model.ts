@@ -39,6 +39,35 @@ export interface RunMeta {
   warnings?: string[]
   /** Run ids of the shard reports this report was merged from (see `mergeReports`); absent for a single run. */
   mergedFrom?: string[]
+  /** This run's share of a sharded run (`smoke --shard i/n`); absent when the run was not sharded. */
+  shard?: ShardInfo
+  /** A merged run: each input's own metadata, in shard order (see `mergeReports`). */
+  shards?: MergedShard[]
+}
+
+/** A shard's place in a sharded run (`smoke --shard i/n`, smoke/shard.ts). */
+export interface ShardInfo {
+  /** 1-based. */
+  index: number
+  total: number
+  /** Ids of the checks this shard was given, in target order. Empty for an empty shard (a pass with 0 checks). */
+  ids: string[]
+  /** How many checks all the shards were drawn from: the target's, after `--only`. */
+  of?: number
+  /** Where index and total came from: `--shard 2/3`, `JOB_COMPLETION_INDEX=1 (0-based), --shard-total 3`... */
+  source?: string
+}
+
+/** One input of a merged run, as its own report.json described it. */
+export interface MergedShard {
+  runId: string
+  host: string
+  startedAt: string
+  finishedAt: string
+  durationMs: number
+  verdict: RunVerdict
+  exitCode: number
+  shard?: ShardInfo
 }
 
 /** The CI system and job a run ran in (lib/report/meta.ts `detectCi`). */

@@ -91,7 +91,7 @@ function summaryWithin(report: RunReport, redactor: Redactor, maxBytes: number):
 }
 
 /** Writes `content` to a temp file beside `path`, then renames it over `path`; removes the temp file on failure. */
-async function writeAtomic(path: string, content: string): Promise<void> {
+export async function writeAtomic(path: string, content: string): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   try {
     await writeFile(tmp, content, { encoding: 'utf8', flag: 'wx' })

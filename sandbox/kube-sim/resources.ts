@@ -52,6 +52,9 @@ export const RESOURCE_TYPES: readonly ResourceType[] = Object.freeze([
   r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, ['netpol']),
   r('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
   r('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, ['hpa'], ['status'], { categories: ['all'] }),
+  // Stored and served only (no controller runs them): enough for `kubectl apply --dry-run=server` of the Job manifests in deploy/kubernetes.
+  r('batch', 'v1', 'jobs', 'Job', true, [], ['status']),
+  r('batch', 'v1', 'cronjobs', 'CronJob', true, ['cj'], ['status']),
   r('cert-manager.io', 'v1', 'certificates', 'Certificate', true, ['cert', 'certs'], ['status'], { custom: true, categories: ['cert-manager'] }),
   r('cert-manager.io', 'v1', 'certificaterequests', 'CertificateRequest', true, ['cr', 'crs'], ['status'], { custom: true, categories: ['cert-manager'] }),
   r('cert-manager.io', 'v1', 'issuers', 'Issuer', true, [], ['status'], { custom: true, categories: ['cert-manager'] }),

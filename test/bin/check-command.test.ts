@@ -98,7 +98,7 @@ describe('runbook-kit check <kind> (one-off checks from a terminal)', () => {
 
   it.each([
     [['check', 'nosuchkind'], /unknown check kind "nosuchkind"/],
-    [['check', 'http'], /missing required key "url"/],
+    [['check', 'http'], /--url: required/],
     [['check', 'webhook', 'https://127.0.0.1:9/x', '--secret-env', 'RBK_TEST_UNSET_VAR'], /environment variable RBK_TEST_UNSET_VAR is not set/],
     [['check', 'http', 'https://127.0.0.1:9/', '--status', 'ok'], /--status|expect\.status/],
   ])('usage and configuration errors exit 2: %j', async (args, message) => {
