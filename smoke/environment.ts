@@ -42,6 +42,8 @@ export interface OpenEnvironmentOptions {
   only?: string[]
   /** Top-level sections the caller owns, validated with the file (the runbooks' `deploy`). */
   sections?: TargetSections
+  /** Aborted on Ctrl-C: a sandbox that is starting stops what it started, and opening rejects. */
+  signal?: AbortSignal
   /** Called as soon as the target file is loaded and valid (so a later failure can still name it). */
   onLoaded?: (loaded: LoadedTarget) => void
   /**
@@ -73,7 +75,7 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
     let inForce = faults
     if (loaded.target.sandbox) {
       const deployCluster = opts.deployCluster?.(loaded)
-      const sb = await openSandbox({ loaded, only: opts.only, faults, env: opts.env, redactor: opts.redactor, ...(deployCluster ? { deployCluster } : {}) })
+      const sb = await openSandbox({ loaded, only: opts.only, faults, env: opts.env, redactor: opts.redactor, ...(deployCluster ? { deployCluster } : {}), ...(opts.signal ? { signal: opts.signal } : {}) })
       closers.push(() => sb.close())
       ;({ vars, missing, faults: inForce, cluster: sandboxCluster } = sb)
       sandboxUrl = sb.url

@@ -31,6 +31,8 @@ export interface OpenSandboxOptions {
   redactor: Redactor
   /** Deploy mode (the runbooks): start their deploy cluster instead of the smoke suite's cluster. */
   deployCluster?: DeployClusterRequest
+  /** Aborting it stops the start (what started is stopped, temp folders removed); the start rejects. */
+  signal?: AbortSignal
 }
 
 export interface OpenedSandbox {
@@ -57,6 +59,7 @@ export async function openSandbox(opts: OpenSandboxOptions): Promise<OpenedSandb
     webhookSecret: opts.env.WEBHOOK_SECRET || undefined,
     env: opts.env,
     ...(opts.deployCluster ? { deployCluster: opts.deployCluster } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   })
   for (const value of Object.values(sb.secrets)) opts.redactor.add(value)
   return {

@@ -58,6 +58,7 @@ export const command: Command = {
     const controller = new AbortController()
     const onSignal = () => controller.abort()
     process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     const term = new TerminalReporter({ stream: args.json ? process.stderr : process.stdout, redactor, live: false })
     try {
       const outcome = await runChecks([spec], { concurrency: 1, signal: controller.signal, onEvent: args.json ? undefined : term.onEvent })
@@ -72,6 +73,7 @@ export const command: Command = {
       return result.status === 'pass' || result.status === 'skip' ? 0 : 1
     } finally {
       process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
     }
   },
 }
