@@ -35,6 +35,9 @@ masked (***) in every line printed and every report written.
 Exit codes: 0 all checks passed; 1 a check failed or errored; 2 usage or configuration
 error (nothing was checked); 130 interrupted (reports are still written).`
 
+/** After a second SIGINT/SIGTERM, how long writing the reports and stopping the sandbox may still take, ms. */
+const LEAVE_WITHIN_MS = 10_000
+
 export const command: Command = {
   summary: "run a target's smoke suite",
   async main(argv) {
@@ -72,14 +75,23 @@ export const command: Command = {
     const out = values.json ? process.stderr : process.stdout
     const term = new TerminalReporter({ stream: out, redactor, color: values['no-color'] ? false : undefined })
 
-    // First SIGINT/SIGTERM: stop in-flight checks, write the reports, exit 130. A second one: leave now.
+    // First SIGINT/SIGTERM: stop in-flight checks (or the sandbox start-up), write the reports, stop
+    // the sandbox, exit 130. A second one does not abandon the reports: it only bounds the wait, so the
+    // process leaves within LEAVE_WITHIN_MS (the sandbox's processes are then killed on the way out).
     const controller = new AbortController()
     let signals = 0
     const onSignal = (sig: NodeJS.Signals) => {
       signals++
-      if (signals > 1) process.exit(130)
-      term.line(`\n${sig}: stopping in-flight checks and writing the reports… (again to quit at once)`)
-      controller.abort()
+      if (signals === 1) {
+        term.line(`\n${sig}: stopping in-flight checks; then the reports are written and the sandbox stopped… (again to leave within ${LEAVE_WITHIN_MS / 1000} s)`)
+        controller.abort()
+      } else if (signals === 2) {
+        term.line(`\n${sig} again: writing the reports and stopping the sandbox; leaving within ${LEAVE_WITHIN_MS / 1000} s`)
+        setTimeout(() => {
+          process.stderr.write(`runbook-kit smoke: could not finish within ${LEAVE_WITHIN_MS / 1000} s after the second ${sig}; leaving now\n`)
+          process.exit(130)
+        }, LEAVE_WITHIN_MS).unref()
+      }
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
@@ -102,7 +114,7 @@ export const command: Command = {
       const { report, reports } = outcome
       if (report.meta.verdict === 'config-error') {
         process.stderr.write(redactor.redact(`runbook-kit smoke: configuration error: ${report.meta.error}\n`))
-      } else if (report.meta.error) {
+      } else if (report.meta.error && report.meta.error !== outcome.writeError) {
         process.stderr.write(redactor.redact(`runbook-kit smoke: ${report.meta.error}\n`))
       }
       // The same redacted bytes as report.json (the in-memory report still holds resolved secrets).
@@ -114,8 +126,10 @@ export const command: Command = {
       if (reports) {
         term.line(`Reports: ${reports.junit}\n         ${reports.markdown}\n         ${reports.json}`)
         if (reports.stepSummaryError) process.stderr.write(redactor.redact(`runbook-kit smoke: warning: ${reports.stepSummaryError}\n`))
-      } else {
-        process.stderr.write(redactor.redact(`runbook-kit smoke: ${outcome.writeError}\n`))
+      }
+      if (outcome.writeError) {
+        process.stderr.write(redactor.redact(`runbook-kit smoke: REPORTS NOT WRITTEN: ${outcome.writeError}\n`))
+        process.stderr.write(outcome.fallbackDir ? `runbook-kit smoke: THE RECORD OF THIS RUN IS IN ${outcome.fallbackDir}/ (the run fails for the lost reports)\n` : 'runbook-kit smoke: the record of this run could not be written anywhere\n')
       }
       return outcome.exitCode
     } finally {
