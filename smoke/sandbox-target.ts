@@ -1,5 +1,5 @@
 import type { Redactor } from '../lib/redact.ts'
-import { DEPLOY_CLUSTER_FAULTS, sandboxFaults } from '../sandbox/catalog.ts'
+import { sandboxFaults } from '../sandbox/catalog.ts'
 import type { DeployClusterRequest } from '../sandbox/services.ts'
 import type { LoadedTarget } from './target-file.ts'
 
@@ -14,12 +14,6 @@ export type { KObj as SandboxObject } from '../sandbox/kube-sim/index.ts'
 
 /** What `--fault` accepts on the runbooks (the deploy cluster's faults, then the application's), for their `--help`. */
 export const RUNBOOK_SANDBOX_FAULTS: Readonly<Record<string, string>> = Object.freeze(sandboxFaults('deploy'))
-
-/** What `--fault` accepts on `runbook-kit smoke`. */
-export const SMOKE_SANDBOX_FAULTS: Readonly<Record<string, string>> = Object.freeze(sandboxFaults('smoke'))
-
-/** The faults only the runbooks' deploy cluster has. */
-export const RUNBOOK_ONLY_FAULTS: readonly string[] = Object.freeze(Object.keys(DEPLOY_CLUSTER_FAULTS))
 
 export interface OpenSandboxOptions {
   loaded: LoadedTarget

@@ -5,7 +5,22 @@ import { redactor } from '../../lib/redact.ts'
 import { RUNNER_DEFAULTS } from '../../lib/runner.ts'
 import { closingLine, TerminalReporter } from '../../lib/terminal.ts'
 import { runSmoke } from '../../smoke/run.ts'
+import { sandboxFaults } from '../../sandbox/catalog.ts'
 import type { Command } from '../cli.ts'
+
+/** `text` in lines of at most `width` columns, each indented by `indent` spaces. */
+function wrap(text: string, indent: number, width: number): string {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  if (line) lines.push(line)
+  return lines.map((l) => ' '.repeat(indent) + l).join('\n')
+}
 
 const HELP = `Usage: runbook-kit smoke --target <name|path> [options]
 
@@ -22,9 +37,7 @@ Options:
   -c, --concurrency <n>     maximum checks in flight (default: ${RUNNER_DEFAULTS.concurrency}, or the target's
                             "concurrency")
       --fault <name>        sandbox targets only: switch on a sandbox fault; repeatable or
-                            comma-separated (default: none). Faults: readiness-503,
-                            health-degraded, slow, no-hsts, no-redirect, accept-bad-signature,
-                            expired-cert, wrong-host-cert, errors
+${wrap(`comma-separated (default: none). Faults: ${Object.keys(sandboxFaults('smoke')).join(', ')}`, 28, 94)}
       --json                print report.json to stdout instead of the progress lines
       --no-color            no colours (also NO_COLOR=1)
   -h, --help                show this help
