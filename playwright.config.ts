@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test'
-import { CHROMIUM_ARGS } from './checks/browser-page.ts'
+import { CHROMIUM_ARGS } from './checks/browser.ts'
 
 /**
  * Example Playwright suite run after a deploy, reported through runbook-kit's reporter so its

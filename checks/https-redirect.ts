@@ -1,26 +1,75 @@
-import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { displayUrl, httpRequest, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../clients/http.ts'
+import { HttpConnectionError, InvalidArgumentError, optionProblem, TimeoutError } from '../lib/errors.ts'
+import { displayUrl, HTTP_TRANSPORT_FIELDS, httpRequest, parseHttpUrl, SENSITIVE_HEADER, transportOptions } from '../clients/http.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { defaultsOf, Options, StringMap, Type, type Static } from '../lib/schema.ts'
+import { resolveUrl } from '../lib/url.ts'
+import { defineKind, type BuildContext, type RunContext } from './kind.ts'
 
 /**
- * `httpsRedirect`: a plain-HTTP request must be answered with a redirect to the same host and
- * path on https://.
+ * `kind: https-redirect` — `httpsRedirect`: a plain-HTTP request must be answered with a redirect
+ * to the same host and path on https://.
  */
 
-export interface HttpsRedirectOptions extends HttpTransportOptions {
-  /** Plain `http://host[:port]/path[?query]` URL. Required. */
-  url: string
-  /** Port the https:// Location must use (443 when the Location has none). Default: any port. */
-  httpsPort?: number
-  /** Redirect statuses accepted. Default 301, 302, 307, 308. */
-  statuses?: number[]
-  /** Request headers (e.g. Host). Sensitive values never reach evidence. */
-  headers?: Record<string, string>
-  /** Result id. Default `https-redirect`. */
-  id?: string
-  /** Result title. Default "http://host/path redirects to https". */
-  title?: string
+const port = (o: { description: string; default?: number }) => Type.Integer({ minimum: 1, maximum: 65535, ...o })
+// Plain HTTP: the TLS fields of the transport do not apply.
+const { connectTimeout, headersTimeout, bodyTimeout } = HTTP_TRANSPORT_FIELDS
+
+export const HttpsRedirectOptions = Options({
+  url: Type.String({ minLength: 1, description: 'http:// URL, or a path such as / on the baseUrl host over http:// and httpPort' }),
+  httpPort: Type.Optional(port({ default: 80, description: 'port of the plain-HTTP listener when url is a path' })),
+  httpsPort: Type.Optional(port({ description: 'port the https:// Location must use (default: the baseUrl port when url is a path, else any)' })),
+  statuses: Type.Optional(Type.Array(Type.Integer({ minimum: 300, maximum: 399 }), { minItems: 1, default: [301, 302, 307, 308], description: 'accepted redirect statuses' })),
+  headers: Type.Optional(StringMap({ secretKeys: SENSITIVE_HEADER, description: 'request headers (e.g. Host); credentials must be env: references, and no sensitive header value reaches evidence' })),
+  connectTimeout,
+  headersTimeout,
+  bodyTimeout,
+})
+/**
+ * What `httpsRedirect` takes: an absolute http:// `url` (`httpPort` only applies to a relative url
+ * in a target file or on the command line, see `redirectUrls`).
+ */
+export type HttpsRedirectOptions = Omit<Static<typeof HttpsRedirectOptions>, 'httpPort'> & RunContext
+
+export const HTTPS_REDIRECT_DEFAULTS = Object.freeze({ ...defaultsOf(HttpsRedirectOptions, 'statuses'), id: 'https-redirect' })
+const HTTP_PORT_DEFAULT = defaultsOf(HttpsRedirectOptions, 'httpPort').httpPort
+
+export const httpsRedirectKind = defineKind({
+  kind: 'https-redirect',
+  description: 'plain HTTP is redirected (301/302/307/308) to https:// on the same host and path',
+  options: HttpsRedirectOptions,
+  positional: 'url',
+  prepare(o, ctx) {
+    const { httpPort: _applied, ...rest } = o
+    const { url, httpsPort } = redirectUrls(o, ctx)
+    return { ...rest, url: url.toString(), ...(httpsPort !== undefined ? { httpsPort } : {}) }
+  },
+  validate: (o) => void validateHttpsRedirect(o),
+  title: (o) => `${displayUrl(o.url)} redirects to https`,
+  run: (o, rt) => httpsRedirect({ ...o, ...rt }),
+})
+
+/**
+ * The plain-HTTP URL to request. A relative `url` takes the baseUrl's host on http:// and
+ * `httpPort`; when the baseUrl is https, its port becomes the expected `httpsPort`.
+ */
+export function redirectUrls(o: { url: string; httpPort?: number | undefined; httpsPort?: number | undefined }, ctx: Pick<BuildContext, 'baseUrl'>): { url: URL; httpsPort?: number } {
+  const relative = !/^[a-z][a-z0-9+.-]*:/i.test(o.url)
+  let url: URL
+  try {
+    url = resolveUrl(o.url, ctx.baseUrl)
+  } catch (err) {
+    throw optionProblem('url', (err as Error).message)
+  }
+  let httpsPort = o.httpsPort
+  if (relative) {
+    if (url.protocol === 'https:' && httpsPort === undefined) httpsPort = Number(url.port || 443)
+    url.protocol = 'http:'
+    url.port = String(o.httpPort ?? HTTP_PORT_DEFAULT)
+  } else if (o.httpPort !== undefined) {
+    throw optionProblem('httpPort', 'applies only to a relative {url}; put the port in the absolute url')
+  }
+  return httpsPort === undefined ? { url } : { url, httpsPort }
 }
 
 /** What the plain-HTTP request got; input of the pure judge. */
@@ -33,12 +82,8 @@ export interface HttpsRedirectObservation {
   error?: { message: string; code: string; phase?: string }
 }
 
-export interface HttpsRedirectExpectations {
-  /** Accepted redirect statuses. Default 301, 302, 307, 308. */
-  statuses?: number[]
-  /** Required https port. Default: any. */
-  httpsPort?: number
-}
+/** What the judge holds the response to. */
+export type HttpsRedirectExpectations = Pick<HttpsRedirectOptions, 'statuses' | 'httpsPort'>
 
 export type HttpsRedirectEvidence = {
   url: string
@@ -51,17 +96,9 @@ export type HttpsRedirectEvidence = {
   error?: { code: string; phase?: string }
 }
 
-export const HTTPS_REDIRECT_DEFAULTS = Object.freeze({
-  statuses: Object.freeze([301, 302, 307, 308]) as readonly number[],
-  id: 'https-redirect',
-})
-
 export async function httpsRedirect(options: HttpsRedirectOptions): Promise<CheckResult<HttpsRedirectEvidence>> {
   const opts = { ...HTTPS_REDIRECT_DEFAULTS, ...stripUndefined(options) }
-  if (typeof opts.url !== 'string') throw new InvalidArgumentError('httpsRedirect: url is required')
-  const url = parseHttpUrl(opts.url)
-  if (url.protocol !== 'http:') throw new InvalidArgumentError(`httpsRedirect: url must be http://, got ${displayUrl(url)}`)
-  const expectations = checkExpectations({ statuses: [...opts.statuses], ...(opts.httpsPort !== undefined ? { httpsPort: opts.httpsPort } : {}) })
+  const { url, expectations } = validateHttpsRedirect(opts)
   const title = opts.title ?? `${displayUrl(url)} redirects to https`
   return timed({ id: opts.id, title, kind: 'https-redirect' }, async () => {
     let obs: HttpsRedirectObservation
@@ -77,6 +114,14 @@ export async function httpsRedirect(options: HttpsRedirectOptions): Promise<Chec
     }
     return judgeHttpsRedirect(obs, expectations)
   })
+}
+
+/** The rules on the options (the kind's `validate`, and the check for library callers): a plain http:// url, 3xx statuses, a port. */
+function validateHttpsRedirect(o: HttpsRedirectOptions): { url: URL; expectations: { statuses: number[]; httpsPort?: number } } {
+  if (typeof o.url !== 'string') throw new InvalidArgumentError('httpsRedirect: url is required')
+  const url = parseHttpUrl(o.url)
+  if (url.protocol !== 'http:') throw optionProblem('url', `must be http:// (the check requests plain HTTP), got ${displayUrl(url)}`)
+  return { url, expectations: checkExpectations({ ...(o.statuses !== undefined ? { statuses: [...o.statuses] } : {}), ...(o.httpsPort !== undefined ? { httpsPort: o.httpsPort } : {}) }) }
 }
 
 function checkExpectations(exp: HttpsRedirectExpectations): { statuses: number[]; httpsPort?: number } {

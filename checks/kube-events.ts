@@ -1,28 +1,53 @@
 /**
- * noWarningEvents: no Warning events in a namespace since a given time (the start of the deploy).
- * Evidence is the table `kubectl get events --field-selector type=Warning` would show.
+ * `kind: kube-events` — noWarningEvents: no Warning events in a namespace since a given time (the
+ * start of the deploy), or within a window before the check runs. Evidence is the table
+ * `kubectl get events --field-selector type=Warning` would show.
  */
-import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, describeKubeError, type KubeConnectionOptions } from '../clients/kube.ts'
+import { InvalidArgumentError, optionProblem } from '../lib/errors.ts'
+import { createKubeClient, KUBE_CONNECTION_FIELDS } from '../clients/kube.ts'
+import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
+import { defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
 import { humanAge, type KubeTime, toMs } from '../clients/kube-print.ts'
+import { defineKind, type RunContext } from './kind.ts'
+import { kubeApiFailure } from './kube-api-failure.ts'
 
-export interface NoWarningEventsOptions extends KubeConnectionOptions {
-  /** Only events last seen at or after this time count: a Date, an ISO timestamp or ms since the epoch. Default: all retained events. */
-  since?: Date | string | number
-  /** Only events about objects of this kind (e.g. Pod, Deployment). Default: any. */
-  involvedKind?: string
-  /** Only events about objects whose name starts with this prefix (e.g. `web-` for a deployment's pods). Default: any. */
-  namePrefix?: string
-  /** Warning reasons to ignore (e.g. `FailedScheduling` during autoscaling). Default none. */
-  ignoreReasons?: string[]
-  /** Most rows kept in the evidence table. Default 50. */
-  maxRows?: number
-  id?: string
-  title?: string
+export const KubeEventsOptions = Options({
+  since: Type.Optional(Type.String({ format: 'date-time', description: 'only events last seen at or after this ISO-8601 time (default: every retained event)' })),
+  within: Type.Optional(Duration({ description: 'only events last seen within this long before the check runs (instead of since)' })),
+  involvedKind: Type.Optional(Type.String({ minLength: 1, description: 'only events about this kind, e.g. Pod (default: any)' })),
+  namePrefix: Type.Optional(Type.String({ minLength: 1, description: 'only events about objects whose name starts with this, e.g. web- for a deployment\'s pods (default: any)' })),
+  ignoreReasons: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Warning reasons to ignore, e.g. FailedScheduling during autoscaling' })),
+  maxRows: Type.Optional(Type.Integer({ minimum: 1, default: 50, description: 'most Warning events kept in the evidence table' })),
+  ...KUBE_CONNECTION_FIELDS,
+})
+
+/**
+ * noWarningEvents's options: the declared fields and the run context. Library callers may also
+ * give `since` as a Date or as ms since the epoch.
+ */
+export type NoWarningEventsOptions = Omit<Static<typeof KubeEventsOptions>, 'since'> & { since?: Date | string | number } & RunContext
+
+export const EVENTS_DEFAULTS = defaultsOf(KubeEventsOptions, 'maxRows')
+
+export const kubeEventsKind = defineKind({
+  kind: 'kube-events',
+  description: 'no Warning events in the namespace since a time (e.g. the start of the deploy), listed as a table',
+  options: KubeEventsOptions,
+  positional: 'namespace',
+  title: (o) => eventsTitle(o.namespace),
+  validate: validateEvents,
+  run: (o, rt) => noWarningEvents({ ...o, ...rt }),
+})
+
+function eventsTitle(namespace: string | undefined): string {
+  return `no Warning events${namespace ? ` in ${namespace}` : ''}`
 }
 
-export const EVENTS_DEFAULTS = Object.freeze({ maxRows: 50 })
+/** The cross-field rule: one way to say since when. */
+export function validateEvents(o: Pick<NoWarningEventsOptions, 'since' | 'within'>): void {
+  if (o.since !== undefined && o.within !== undefined) throw optionProblem('within', 'give {since} or {within}, not both')
+}
 
 export interface EventRow {
   lastSeen: string
@@ -79,25 +104,26 @@ export function judgeEvents(events: EventLike[], opts: { now: number; since?: nu
   return { status: 'fail', message: `${warnings.length} Warning event${warnings.length === 1 ? '' : 's'} in ${namespace}${window}, latest: ${first.reason} ${first.object}: ${first.message}`, evidence: ev }
 }
 
-export async function noWarningEvents(opts: NoWarningEventsOptions = {}): Promise<CheckResult<EventsEvidence>> {
-  const o = { ...EVENTS_DEFAULTS, ...opts }
+export async function noWarningEvents(options: NoWarningEventsOptions = {}): Promise<CheckResult<EventsEvidence>> {
+  const o = { ...EVENTS_DEFAULTS, ...stripUndefined(options) }
+  validateEvents(o)
   let since: number | undefined
   if (o.since !== undefined) {
     since = o.since instanceof Date ? o.since.getTime() : typeof o.since === 'number' ? o.since : Date.parse(o.since)
     if (!Number.isFinite(since)) throw new InvalidArgumentError(`since must be a time (ISO timestamp, Date or ms), got ${String(o.since)}`)
   }
+  if (o.within !== undefined && (!Number.isFinite(o.within) || o.within < 0)) throw new InvalidArgumentError(`within must be a non-negative number of ms, got ${o.within}`)
   if (!Number.isInteger(o.maxRows) || o.maxRows < 1) throw new InvalidArgumentError(`maxRows must be a positive integer, got ${o.maxRows}`)
-  const client = createKubeClient(o)
+  const client = await createKubeClient(o)
   const ns = client.namespace
-  return timed({ id: o.id ?? `kube-events.${ns}`, title: o.title ?? `no Warning events in ${ns}`, kind: 'kube-events' }, async () => {
+  // `within` counts back from when the check runs (after a retry, from that attempt).
+  if (o.within !== undefined) since = Date.now() - o.within
+  return timed({ id: o.id ?? `kube-events.${ns}`, title: o.title ?? eventsTitle(ns), kind: 'kube-events' }, async () => {
     let items: EventLike[]
     try {
-      items = (await client.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'type=Warning' }, client.call())).items as EventLike[]
+      items = (await client.request((call) => client.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'type=Warning' }, call))).items as EventLike[]
     } catch (err) {
-      const f = describeKubeError(err, { verb: 'list', resource: 'events', kind: 'event', namespace: ns }, client.server)
-      const ev: EventsEvidence = { namespace: ns, warnings: [], total: 0 }
-      if (f.serverMessage) ev.serverMessage = f.serverMessage
-      return { status: 'fail', message: f.message, evidence: ev }
+      return kubeApiFailure<EventsEvidence>(err, { verb: 'list', resource: 'events', kind: 'event', namespace: ns }, client, { namespace: ns, warnings: [], total: 0 })
     }
     const judgeOpts: Parameters<typeof judgeEvents>[1] = { now: Date.now(), ignoreReasons: o.ignoreReasons ?? [], maxRows: o.maxRows }
     if (since !== undefined) judgeOpts.since = since

@@ -3,6 +3,13 @@
  * and pod checks judge them. Pure.
  */
 import { toMs, type ContainerStatusLike, type PodLike } from '../clients/kube-print.ts'
+import { Duration, Type } from '../lib/schema.ts'
+
+/** When a pod problem counts as fatal: the options kube-pods and kube-rollout share, declared once here. */
+export const POD_PROBLEM_FIELDS = Object.freeze({
+  fatalGrace: Type.Optional(Duration({ default: '60s', description: 'how long ImagePullBackOff/CrashLoopBackOff/Unschedulable may last, from pod creation, before it counts as fatal' })),
+  fatalRestarts: Type.Optional(Type.Integer({ minimum: 0, default: 3, description: 'restarts at which a crash loop is fatal even inside the grace period' })),
+})
 
 /** Waiting reasons that can never resolve by themselves: fatal at once. */
 export const FATAL_NOW_REASONS: readonly string[] = Object.freeze(['InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError'])

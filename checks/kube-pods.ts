@@ -1,30 +1,41 @@
 /**
- * podsHealthy: every pod matching a label selector is Running and Ready with all containers ready
- * (the seed's `2/2 Running`), restarts within a budget, and no fatal waiting reason. Evidence is a
- * table like `kubectl get pods` (STATUS computed with kubectl's algorithm).
+ * `kind: kube-pods` — podsHealthy: every pod matching a label selector is Running and Ready with all
+ * containers ready (the seed's `2/2 Running`), restarts within a budget, and no fatal waiting reason.
+ * Evidence is a table like `kubectl get pods` (STATUS computed with kubectl's algorithm).
  */
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, describeKubeError, type KubeConnectionOptions } from '../clients/kube.ts'
+import { createKubeClient, KUBE_CONNECTION_FIELDS } from '../clients/kube.ts'
+import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
+import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
 import { humanAge, lastTerminationReason, type PodLike, printPod, toMs } from '../clients/kube-print.ts'
-import { describeProblem, type PodProblem, podProblems } from './kube-pod-problems.ts'
+import { defineKind, type RunContext } from './kind.ts'
+import { kubeApiFailure } from './kube-api-failure.ts'
+import { describeProblem, POD_PROBLEM_FIELDS, type PodProblem, podProblems } from './kube-pod-problems.ts'
 
-export interface PodsHealthyOptions extends KubeConnectionOptions {
-  /** Label selector of the pods, e.g. `app=web`. Required (use `''` deliberately for every pod of the namespace). */
-  selector: string
-  /** Fewest pods that must match, count. Default 1. */
-  minPods?: number
-  /** Most restarts allowed per pod (sum over its containers), count. Default: no limit. */
-  maxRestarts?: number
-  /** How long ImagePullBackOff, CrashLoopBackOff, ... and Unschedulable may last before they are reported as fatal, ms from pod creation. Default 60000. */
-  fatalGrace?: number
-  /** Restarts at which a crash-looping container is fatal inside the grace period. Default 3. */
-  fatalRestarts?: number
-  id?: string
-  title?: string
+export const KubePodsOptions = Options({
+  selector: Type.String({ description: 'label selector, e.g. app=web (an empty string: every pod of the namespace)' }),
+  minPods: Type.Optional(Type.Integer({ minimum: 0, default: 1, description: 'fewest pods that must match' })),
+  maxRestarts: Type.Optional(Type.Integer({ minimum: 0, description: 'most restarts per pod, summed over its containers (default: no limit)' })),
+  ...POD_PROBLEM_FIELDS,
+  ...KUBE_CONNECTION_FIELDS,
+})
+export type PodsHealthyOptions = Static<typeof KubePodsOptions> & RunContext
+
+export const PODS_DEFAULTS = defaultsOf(KubePodsOptions, 'minPods', 'fatalGrace', 'fatalRestarts')
+
+export const kubePodsKind = defineKind({
+  kind: 'kube-pods',
+  description: 'pods matching a label selector are Running and Ready with all containers ready, within a restart budget, with no fatal waiting reason (STATUS as kubectl get pods)',
+  options: KubePodsOptions,
+  positional: 'selector',
+  title: (o) => podsTitle(o.selector, o.namespace),
+  run: (o, rt) => podsHealthy({ ...o, ...rt }),
+})
+
+function podsTitle(selector: string, namespace: string | undefined): string {
+  return `pods ${selector || '(all)'}${namespace ? ` in ${namespace}` : ''} are healthy`
 }
-
-export const PODS_DEFAULTS = Object.freeze({ minPods: 1, fatalGrace: 60_000, fatalRestarts: 3 })
 
 /** One row of `kubectl get pods -o wide`, plus the last termination reason. */
 export interface PodRow {
@@ -95,22 +106,19 @@ export function judgePods(pods: PodLike[], opts: PodsJudgeOptions, ctx: { namesp
   return { status: 'pass', message: `${pods.length} ${where} Running and Ready (${rows.map((r) => r.ready).join(', ')})`, evidence: ev }
 }
 
-export async function podsHealthy(opts: PodsHealthyOptions): Promise<CheckResult<PodsEvidence>> {
-  const o = { ...PODS_DEFAULTS, ...opts }
+export async function podsHealthy(options: PodsHealthyOptions): Promise<CheckResult<PodsEvidence>> {
+  const o = { ...PODS_DEFAULTS, ...stripUndefined(options) }
   if (typeof o.selector !== 'string') throw new InvalidArgumentError('podsHealthy needs a label selector (selector: app=web)')
   for (const f of ['minPods', 'fatalGrace', 'fatalRestarts'] as const) if (!Number.isFinite(o[f]) || o[f] < 0) throw new InvalidArgumentError(`${f} must be a non-negative number, got ${o[f]}`)
   if (o.maxRestarts !== undefined && (!Number.isInteger(o.maxRestarts) || o.maxRestarts < 0)) throw new InvalidArgumentError(`maxRestarts must be a non-negative integer, got ${o.maxRestarts}`)
-  const client = createKubeClient(o)
+  const client = await createKubeClient(o)
   const ns = client.namespace
-  return timed({ id: o.id ?? `kube-pods.${o.selector || 'all'}`, title: o.title ?? `pods ${o.selector} in ${ns} are healthy`, kind: 'kube-pods' }, async () => {
+  return timed({ id: o.id ?? `kube-pods.${o.selector || 'all'}`, title: o.title ?? podsTitle(o.selector, ns), kind: 'kube-pods' }, async () => {
     let pods: PodLike[]
     try {
-      pods = (await client.core.listNamespacedPod({ namespace: ns, labelSelector: o.selector || undefined }, client.call())).items as PodLike[]
+      pods = (await client.request((call) => client.core.listNamespacedPod({ namespace: ns, labelSelector: o.selector || undefined }, call))).items as PodLike[]
     } catch (err) {
-      const f = describeKubeError(err, { verb: 'list', resource: 'pods', kind: 'pod', namespace: ns }, client.server)
-      const ev: PodsEvidence = { namespace: ns, selector: o.selector, pods: [], problems: [], server: client.server }
-      if (f.serverMessage) ev.serverMessage = f.serverMessage
-      return { status: 'fail', message: f.message, evidence: ev }
+      return kubeApiFailure<PodsEvidence>(err, { verb: 'list', resource: 'pods', kind: 'pod', namespace: ns }, client, { namespace: ns, selector: o.selector, pods: [], problems: [], server: client.server })
     }
     return judgePods(pods, { now: Date.now(), minPods: o.minPods, maxRestarts: o.maxRestarts, fatalGrace: o.fatalGrace, fatalRestarts: o.fatalRestarts }, { namespace: ns, selector: o.selector })
   })

@@ -1,38 +1,50 @@
 /**
- * rolloutStatus: waits (with a watch, not polling) until a Deployment, StatefulSet or DaemonSet
- * has rolled out, judged exactly as `kubectl rollout status`. Optionally fails early when the new
- * pods are in a fatal state (kubectl keeps waiting there; kubernetes/kubectl#738).
+ * `kind: kube-rollout` — rolloutStatus: waits (with a watch, not polling) until a Deployment,
+ * StatefulSet or DaemonSet has rolled out, judged exactly as `kubectl rollout status`. Optionally
+ * fails early when the new pods are in a fatal state (kubectl keeps waiting there; kubernetes/kubectl#738).
+ *
+ * Deadline policy: without `waitFor` the check waits until the attempt's deadline less a margin, so
+ * its verdict says what it waited for rather than the runner's bare "timed out"; every API request
+ * (and the start of every watch) is capped against the end of the wait, so a hang names its phase.
  */
-import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, describeKubeError, type KubeClient, type KubeConnectionOptions, type WatchStats, watchUntil } from '../clients/kube.ts'
+import { InvalidArgumentError, optionProblem } from '../lib/errors.ts'
+import { createKubeClient, describeKubeError, KUBE_CONNECTION_FIELDS, type KubeClient, type WatchStats, watchUntil } from '../clients/kube.ts'
+import { timeLeft } from '../lib/deadline.ts'
+import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
+import { defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
 import type { PodLike } from '../clients/kube-print.ts'
-import { describeProblem, type PodProblem, podProblems } from './kube-pod-problems.ts'
+import { defineKind, type RunContext } from './kind.ts'
+import { describeProblem, POD_PROBLEM_FIELDS, type PodProblem, podProblems } from './kube-pod-problems.ts'
 import { rolloutState, type RolloutKind, type RolloutState } from './kube-rollout-status.ts'
 
-export interface RolloutStatusOptions extends KubeConnectionOptions {
-  /** Workload kind: Deployment, StatefulSet or DaemonSet (case-insensitive; deploy/sts/ds accepted). Default Deployment. */
-  kind?: string
-  /** Name of the workload. Required. */
-  name: string
-  /** How long to wait for the rollout, ms. Default 300000. 0 judges the current state once (kubectl --watch=false). */
-  timeout?: number
-  /** Expected `deployment.kubernetes.io/revision` (kubectl --revision). Default 0: any. Deployments only. */
-  revision?: number
-  /** Fail as soon as a pod of the new revision is in a fatal state instead of waiting for the deadline. Default true. */
-  failFast?: boolean
-  /** How long ImagePullBackOff, CrashLoopBackOff, ... (and Unschedulable) may last before failFast treats them as fatal, ms from pod creation. Default 60000. */
-  fatalGrace?: number
-  /** Restarts at which a crash-looping container is fatal even inside the grace period. Default 3. */
-  fatalRestarts?: number
-  /** Check id. Default `kube-rollout.<name>`. */
-  id?: string
-  /** Check title. Default "<kind> <name> rolled out". */
-  title?: string
-}
+/** The workload kinds `kubectl rollout status` knows. */
+export const ROLLOUT_WORKLOADS = Object.freeze(['Deployment', 'StatefulSet', 'DaemonSet'] as const)
+export type RolloutWorkload = (typeof ROLLOUT_WORKLOADS)[number]
 
-type RolloutDefaults = { kind: string; timeout: number; revision: number; failFast: boolean; fatalGrace: number; fatalRestarts: number }
-export const ROLLOUT_DEFAULTS: Readonly<RolloutDefaults> = Object.freeze({ kind: 'Deployment', timeout: 300_000, revision: 0, failFast: true, fatalGrace: 60_000, fatalRestarts: 3 })
+export const KubeRolloutOptions = Options({
+  name: Type.String({ minLength: 1, description: 'workload name' }),
+  workload: Type.Optional(Type.Unsafe<RolloutWorkload>({ type: 'string', enum: [...ROLLOUT_WORKLOADS], default: 'Deployment', description: 'workload kind' })),
+  waitFor: Type.Optional(Duration({ description: "how long to wait for the rollout (default: until the check's timeout, less a margin); 0 judges once like kubectl --watch=false" })),
+  revision: Type.Optional(Type.Integer({ minimum: 0, description: 'expected deployment.kubernetes.io/revision of a Deployment, like kubectl --revision (default and 0: any)' })),
+  failFast: Type.Optional(Type.Boolean({ default: true, description: 'fail as soon as a pod of the new revision is in a fatal state; false waits like kubectl' })),
+  ...POD_PROBLEM_FIELDS,
+  ...KUBE_CONNECTION_FIELDS,
+})
+
+/**
+ * rolloutStatus's options: the declared fields (ms, an absolute kubeconfig path) and the run context.
+ * Without `waitFor` and without a `deadline` (a library call outside the runner) it waits
+ * NO_DEADLINE_WAIT_MS.
+ */
+export type RolloutStatusOptions = Static<typeof KubeRolloutOptions> & RunContext
+
+export const ROLLOUT_DEFAULTS = defaultsOf(KubeRolloutOptions, 'workload', 'failFast', 'fatalGrace', 'fatalRestarts')
+/** How long a rollout is waited for when neither `waitFor` nor a deadline says. */
+export const NO_DEADLINE_WAIT_MS = 300_000
+
+/** Options as `observe` uses them: defaults applied, `timeout` the wait in ms (0: look once). */
+type ResolvedRollout = RolloutStatusOptions & typeof ROLLOUT_DEFAULTS & { revision: number; timeout: number }
 
 export interface RolloutEvidence {
   kind: RolloutKind
@@ -50,6 +62,8 @@ export interface RolloutEvidence {
   status?: Record<string, unknown>
   /** Pods of the new revision in a fatal state (failFast). */
   fatalPods?: PodProblem[]
+  /** Problems of the new revision's pods at the last look, fatal or still inside the grace period (at most 10). */
+  lastPodProblems?: PodProblem[]
   waitedMs: number
   watch?: WatchStats
   serverMessage?: string
@@ -75,31 +89,68 @@ export function resolveRolloutKind(kind: string): { kind: RolloutKind; resource:
 
 type Workload = { metadata?: any; spec?: any; status?: any }
 
-export async function rolloutStatus(opts: RolloutStatusOptions): Promise<CheckResult<RolloutEvidence>> {
-  const o = { ...ROLLOUT_DEFAULTS, ...opts }
-  if (!o.name) throw new InvalidArgumentError('rolloutStatus needs a name')
-  const k = resolveRolloutKind(o.kind)
-  for (const f of ['timeout', 'fatalGrace', 'fatalRestarts', 'revision'] as const) {
-    if (!Number.isFinite(o[f]) || o[f] < 0) throw new InvalidArgumentError(`${f} must be a non-negative number, got ${o[f]}`)
-  }
-  const client = createKubeClient(o)
-  const ns = client.namespace
-  const meta = { id: o.id ?? `kube-rollout.${o.name}`, title: o.title ?? `${k.kind} ${o.name} in ${ns} rolled out`, kind: 'kube-rollout' }
-  return timed(meta, () => observe(client, o, k))
+export const kubeRolloutKind = defineKind({
+  kind: 'kube-rollout',
+  description: 'waits (watch) until a Deployment/StatefulSet/DaemonSet has rolled out, judged as `kubectl rollout status`; fails early on crash loops and unpullable images',
+  options: KubeRolloutOptions,
+  positional: 'name',
+  title: (o) => rolloutTitle(o.workload ?? ROLLOUT_DEFAULTS.workload, o.name, o.namespace),
+  validate: validateRollout,
+  run: (o, rt) => rolloutStatus({ ...o, ...rt }),
+})
+
+function rolloutTitle(workload: string, name: string, namespace: string | undefined): string {
+  return `${workload} ${name}${namespace ? ` in ${namespace}` : ''} rolled out`
 }
 
-async function observe(client: KubeClient, o: RolloutStatusOptions & RolloutDefaults, k: ReturnType<typeof resolveRolloutKind>): Promise<Verdict<RolloutEvidence>> {
+/** The cross-field rules, for target files, the command line and library callers alike. */
+export function validateRollout(o: Pick<RolloutStatusOptions, 'workload' | 'revision'>): void {
+  if (o.revision && resolveRolloutKind(o.workload ?? ROLLOUT_DEFAULTS.workload).kind !== 'Deployment') {
+    throw optionProblem('revision', `only a Deployment has a revision to pin (kubectl --revision): leave out {revision}, or set {workload} to Deployment`)
+  }
+}
+
+/**
+ * When the wait for the rollout ends (epoch ms): `waitFor` from now, never past the deadline less a
+ * margin (a tenth of the time left, between 200 ms and 1 s, for the verdict); without `waitFor`,
+ * that point itself; NO_DEADLINE_WAIT_MS from now without a deadline. Pure.
+ */
+export function rolloutWaitEnd(waitFor: number | undefined, deadline: number | undefined, now = Date.now()): number {
+  const left = timeLeft(deadline, now)
+  const byDeadline = left === Infinity ? now + NO_DEADLINE_WAIT_MS : now + left - Math.min(1000, Math.max(200, Math.round(left / 10)))
+  return waitFor === undefined ? byDeadline : Math.min(now + waitFor, byDeadline)
+}
+
+export async function rolloutStatus(options: RolloutStatusOptions): Promise<CheckResult<RolloutEvidence>> {
+  const o = { ...ROLLOUT_DEFAULTS, ...stripUndefined(options) }
+  if (!o.name) throw new InvalidArgumentError('rolloutStatus needs a name')
+  const k = resolveRolloutKind(o.workload)
+  for (const f of ['fatalGrace', 'fatalRestarts', 'revision', 'waitFor'] as const) {
+    const v = o[f]
+    if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new InvalidArgumentError(`${f} must be a non-negative number, got ${v}`)
+  }
+  validateRollout(o)
+  const waitEnd = rolloutWaitEnd(o.waitFor, o.deadline)
+  // Requests are capped against the end of the wait: one that hangs is reported as such before the wait is over.
+  const client = await createKubeClient({ ...o, deadline: o.waitFor === 0 ? o.deadline : waitEnd })
+  const timeout = o.waitFor === 0 ? 0 : Math.max(1, waitEnd - Date.now())
+  const ns = client.namespace
+  const meta = { id: o.id ?? `kube-rollout.${o.name}`, title: o.title ?? rolloutTitle(k.kind, o.name, ns), kind: 'kube-rollout' }
+  return timed(meta, () => observe(client, { ...o, revision: o.revision ?? 0, timeout }, k))
+}
+
+async function observe(client: KubeClient, o: ResolvedRollout, k: ReturnType<typeof resolveRolloutKind>): Promise<Verdict<RolloutEvidence>> {
   const ns = client.namespace
   const started = Date.now()
   const ev: RolloutEvidence = { kind: k.kind, name: o.name, namespace: ns, server: client.server, kubectl: '', progress: [], waitedMs: 0 }
   const op = { verb: 'get', resource: k.resource, kind: k.singular, name: o.name, namespace: ns }
   const fieldSelector = `metadata.name=${o.name}`
-  const list = async () => {
-    const call = client.call()
-    if (k.kind === 'Deployment') return client.apps.listNamespacedDeployment({ namespace: ns, fieldSelector }, call)
-    if (k.kind === 'StatefulSet') return client.apps.listNamespacedStatefulSet({ namespace: ns, fieldSelector }, call)
-    return client.apps.listNamespacedDaemonSet({ namespace: ns, fieldSelector }, call)
-  }
+  const list = () =>
+    client.request<{ items: Workload[]; metadata?: { resourceVersion?: string } }>((call) => {
+      if (k.kind === 'Deployment') return client.apps.listNamespacedDeployment({ namespace: ns, fieldSelector }, call)
+      if (k.kind === 'StatefulSet') return client.apps.listNamespacedStatefulSet({ namespace: ns, fieldSelector }, call)
+      return client.apps.listNamespacedDaemonSet({ namespace: ns, fieldSelector }, call)
+    })
   let latest: Workload | undefined
   let lastState: RolloutState | undefined
   let seen: () => void = () => {}
@@ -158,28 +209,45 @@ async function observe(client: KubeClient, o: RolloutStatusOptions & RolloutDefa
     return { status: 'fail', message: `${k.singular} ${o.name} not found in namespace ${ns}`, evidence: ev }
   }
 
-  // The pods side (failFast): a second watch on the workload's pods, judged against the new revision.
-  const both = new AbortController()
-  const outer = o.signal ? AbortSignal.any([o.signal, both.signal]) : both.signal
+  // The pods side: a second watch on the workload's pods, judged against the new revision. With
+  // failFast it ends the wait on a fatal problem; either way it remembers the last problem seen, so
+  // a timeout can say why the rollout did not finish (kubectl only says it timed out).
+  // Each side has its own stop switch: stopping one must never make the other look interrupted.
+  const stopPods = new AbortController()
+  const stopWorkload = new AbortController()
+  const podsSignal = o.signal ? AbortSignal.any([o.signal, stopPods.signal]) : stopPods.signal
+  const workloadSignal = o.signal ? AbortSignal.any([o.signal, stopWorkload.signal]) : stopWorkload.signal
   const remaining = () => Math.max(1, o.timeout - (Date.now() - started))
+  let lastProblems: PodProblem[] = []
+  const newHash = newReplicaSetHash(client, ns)
   const podsWatch = async (): Promise<PodProblem[] | undefined> => {
     // Wait for the workload to be known (its selector names the pods).
-    await Promise.race([firstSeen, new Promise<void>((resolve) => outer.addEventListener('abort', () => resolve(), { once: true }))])
-    if (!latest || outer.aborted) return undefined
+    await Promise.race([firstSeen, new Promise<void>((resolve) => podsSignal.addEventListener('abort', () => resolve(), { once: true }))])
+    if (!latest || podsSignal.aborted) return undefined
     const sel = selectorString(latest.spec?.selector)
     if (!sel) return undefined
     const res = await watchUntil<PodLike, PodProblem[]>({
       client,
-      signal: outer,
+      signal: podsSignal,
       timeoutMs: remaining(),
       path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`,
       query: { labelSelector: sel },
       list: () => client.core.listNamespacedPod({ namespace: ns, labelSelector: sel }, client.call()),
       evaluate: async (pods) => {
-        const fatal = [...pods.values()].filter((p) => isNewRevisionPod(p, latest)).flatMap((p) => podProblems(p, { now: Date.now(), graceMs: o.fatalGrace, fatalRestarts: o.fatalRestarts })).filter((p) => p.severity !== 'pending')
-        if (fatal.length === 0) return undefined
-        // Confirm which ReplicaSet is the new one before blaming its pods.
-        if (k.kind === 'Deployment' && !(await confirmNewReplicaSet(client, ns, latest, fatal, pods))) return undefined
+        let candidates = [...pods.values()].filter((p) => isNewRevisionPod(p, latest))
+        const problems = () => candidates.flatMap((p) => podProblems(p, { now: Date.now(), graceMs: o.fatalGrace, fatalRestarts: o.fatalRestarts }))
+        if (problems().length === 0) {
+          lastProblems = []
+          return undefined
+        }
+        // Deployments: blame only pods of the newest ReplicaSet (old pods are going away anyway).
+        const hash = k.kind === 'Deployment' ? await newHash(latest) : undefined
+        if (hash) candidates = candidates.filter((p) => p.metadata?.labels?.['pod-template-hash'] === hash)
+        const found = problems()
+        lastProblems = found
+        const fatal = found.filter((p) => p.severity !== 'pending')
+        // Without knowing the new ReplicaSet, a problem may belong to an old pod: remember it, do not fail on it.
+        if (!o.failFast || fatal.length === 0 || (k.kind === 'Deployment' && !hash)) return undefined
         return fatal
       },
       reevaluateEveryMs: 1000,
@@ -189,7 +257,7 @@ async function observe(client: KubeClient, o: RolloutStatusOptions & RolloutDefa
 
   const workloadWatch = watchUntil<Workload, { verdict: Verdict<RolloutEvidence> }>({
     client,
-    signal: outer,
+    signal: workloadSignal,
     timeoutMs: o.timeout,
     path: k.kind === 'Deployment' ? `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments` : k.kind === 'StatefulSet' ? `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/statefulsets` : `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/daemonsets`,
     query: { fieldSelector },
@@ -207,27 +275,38 @@ async function observe(client: KubeClient, o: RolloutStatusOptions & RolloutDefa
     },
   })
 
-  const pods = o.failFast ? podsWatch() : new Promise<undefined>(() => {})
-  const winner = await Promise.race([workloadWatch.then((r) => ({ side: 'workload' as const, r })), pods.then((p) => ({ side: 'pods' as const, p }))])
-  both.abort()
-  if (winner.side === 'pods') {
-    if (winner.p && winner.p.length > 0) {
-      ev.fatalPods = winner.p
-      fill()
-      const first = winner.p[0]!
-      const more = winner.p.length > 1 ? ` (and ${winner.p.length - 1} more)` : ''
-      return { status: 'fail', message: `${k.singular} ${o.name} rollout cannot finish: ${describeProblem(first)}${more}`, evidence: ev }
-    }
-    // The pods side ended without a finding (aborted); fall through to the workload result.
+  const pods = podsWatch().catch(() => undefined)
+  const first = await Promise.race([workloadWatch.then((r) => ({ side: 'workload' as const, r })), pods.then((p) => ({ side: 'pods' as const, p }))])
+  if (first.side === 'pods' && first.p && first.p.length > 0) {
+    stopWorkload.abort()
+    ev.fatalPods = first.p
+    fill()
+    const top = first.p[0]!
+    const more = first.p.length > 1 ? ` (and ${first.p.length - 1} more)` : ''
+    return { status: 'fail', message: `${k.singular} ${o.name} rollout cannot finish: ${describeProblem(top)}${more}`, evidence: ev }
   }
-  const r = winner.side === 'workload' ? winner.r : await workloadWatch
+  // The pods side ended without a finding (its own deadline, a refused pod list): the workload side decides.
+  const r = first.side === 'workload' ? first.r : await workloadWatch
+  stopPods.abort()
   ev.watch = r.stats
+  if (lastProblems.length > 0) ev.lastPodProblems = lastProblems.slice(0, 10)
   if (r.outcome === 'done') return r.value.verdict
   if (r.outcome === 'error') return failFrom(r.error)
   fill()
-  if (r.outcome === 'aborted') return { status: 'fail', message: `interrupted while waiting: ${lastState?.message ?? ev.kubectl}`, evidence: ev }
+  const lastLine = lastState?.error ?? lastState?.message ?? ev.kubectl
+  const problem = lastProblems.length > 0 ? `; last pod problem: ${describeProblem(worst(lastProblems))}${lastProblems.length > 1 ? ` (and ${lastProblems.length - 1} more)` : ''}` : ''
+  if (r.outcome === 'aborted') return { status: 'fail', message: `interrupted while waiting: ${lastLine || 'no status seen'}${problem}`, evidence: ev }
   const secs = Math.round(o.timeout / 100) / 10
-  return { status: 'fail', message: `timed out after ${secs}s waiting for the rollout: ${ev.kubectl || 'no status seen'}${r.stats.lastError ? ` (last error: ${r.stats.lastError})` : ''}`, evidence: ev }
+  // kubectl's own wording on --timeout expiry, then what it would have printed last, then why.
+  return { status: 'fail', message: `${KUBECTL_TIMEOUT} after ${secs}s: ${lastLine || 'no status seen'}${problem}${r.stats.lastError ? ` (last error: ${r.stats.lastError})` : ''}`, evidence: ev }
+}
+
+/** What `kubectl rollout status --timeout` prints when the time is up (client-go's wait.ErrWaitTimeout). */
+export const KUBECTL_TIMEOUT = 'timed out waiting for the condition'
+
+/** The problem to name first: fatal ones before those still inside their grace period. */
+function worst(problems: PodProblem[]): PodProblem {
+  return problems.find((p) => p.severity === 'now') ?? problems.find((p) => p.severity === 'grace') ?? problems[0]!
 }
 
 function summarizeStatus(st: any): Record<string, unknown> {
@@ -260,20 +339,33 @@ function isNewRevisionPod(p: PodLike, w: Workload | undefined): boolean {
   return true
 }
 
-/** True when the fatal pods belong to the Deployment's newest ReplicaSet (by revision). */
-async function confirmNewReplicaSet(client: KubeClient, ns: string, d: Workload | undefined, fatal: PodProblem[], pods: ReadonlyMap<string, PodLike>): Promise<boolean> {
-  if (!d) return false
-  let rsList
-  try {
-    rsList = await client.apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: selectorString(d.spec?.selector) }, client.call())
-  } catch {
-    return false
+/**
+ * The pod-template-hash of a Deployment's newest ReplicaSet (highest revision), looked up once per
+ * Deployment revision (and at most every 2 s while it cannot be found), so judging pods every second
+ * does not list ReplicaSets every second.
+ */
+function newReplicaSetHash(client: KubeClient, ns: string): (d: Workload | undefined) => Promise<string | undefined> {
+  let cached: { revision: string; hash: string } | undefined
+  let triedAt = 0
+  return async (d) => {
+    if (!d) return undefined
+    const revision = String(d.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? '')
+    if (cached && cached.revision === revision) return cached.hash
+    if (Date.now() - triedAt < 2000) return undefined
+    triedAt = Date.now()
+    let rsList
+    try {
+      rsList = await client.apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: selectorString(d.spec?.selector) }, client.call())
+    } catch {
+      return undefined
+    }
+    const rev = (rs: (typeof rsList.items)[number]) => Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0)
+    const owned = rsList.items.filter((rs) => rs.metadata?.ownerReferences?.some((r) => r.uid === d.metadata?.uid))
+    const newest = owned.sort((a, b) => rev(b) - rev(a))[0]
+    const hash = newest?.metadata?.labels?.['pod-template-hash']
+    if (!newest || !hash) return undefined
+    // The controller writes the new ReplicaSet before the Deployment's revision: only trust a match.
+    if (!revision || String(rev(newest)) === revision) cached = { revision, hash }
+    return hash
   }
-  const owned = rsList.items.filter((rs) => rs.metadata?.ownerReferences?.some((r) => r.uid === d.metadata?.uid))
-  const newest = owned.sort((a, b) => Number(b.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0) - Number(a.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0))[0]
-  const hash = newest?.metadata?.labels?.['pod-template-hash']
-  if (!hash) return false
-  const keep = fatal.filter((f) => [...pods.values()].some((p) => p.metadata?.name === f.pod && p.metadata?.labels?.['pod-template-hash'] === hash))
-  fatal.splice(0, fatal.length, ...keep)
-  return keep.length > 0
 }

@@ -1,41 +1,51 @@
 import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { displayUrl, httpRequest, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../clients/http.ts'
+import { displayUrl, HTTP_TRANSPORT_FIELDS, httpRequest, maskHeaders, parseHttpUrl, SENSITIVE_HEADER, transportOptions } from '../clients/http.ts'
 import { formatFromContentType, parseExposition, type ExpositionFormat, type MetricFamily, type Sample } from '../clients/prom-text.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { decodeOptions } from '../lib/options.ts'
+import { defaultsOf, Options, StatusCodes, StringMap, Type, Url, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * `metricsEndpoint`: GET a Prometheus `/metrics` URL, parse the exposition by its content type
- * (text 0.0.4 or OpenMetrics 1.0) and require metric families to be present, optionally with
- * label values and a minimum value.
+ * `kind: metrics` — `metricsEndpoint`: GET a Prometheus `/metrics` URL, parse the exposition by its
+ * content type (text 0.0.4 or OpenMetrics 1.0) and require metric families to be present,
+ * optionally with label values and a minimum value.
  */
 
-/** A metric family that must be present. */
-export interface MetricRequirement {
-  /** Metric name. For counters `x` and `x_total` are the same metric; for histograms and summaries the family name matches its `_count`. */
-  name: string
-  /** Label values a sample must have (exact match; other labels are ignored). Default: any. */
-  labels?: Record<string, string>
-  /** Minimum of the sum over the matching samples (inclusive). Default: no minimum. */
-  min?: number
-}
+const METRIC_NAME = '^[a-zA-Z_:][a-zA-Z0-9_:]*$'
 
-export interface MetricsEndpointOptions extends HttpTransportOptions {
-  /** Absolute http(s) URL of the metrics endpoint. Required. */
-  url: string
-  /** Families that must be present. Plain strings are names. Default: none (the exposition must only parse). */
-  require?: readonly (MetricRequirement | string)[]
-  /** Accepted status code(s). Default 200. */
-  expectStatus?: number | number[]
-  /** Request headers (e.g. Authorization). Sensitive values never reach evidence. */
-  headers?: Record<string, string>
-  /** Accept header. Default: OpenMetrics 1.0.0 preferred, text 0.0.4 next, as Prometheus sends. */
-  accept?: string
-  /** Result id. Default `metrics`. */
-  id?: string
-  /** Result title. Default "Metrics endpoint <url> exposes ...". */
-  title?: string
-}
+const MetricRequirementSchema = Options(
+  {
+    name: Type.String({ pattern: METRIC_NAME, description: 'metric name; for counters x and x_total are the same metric, a histogram or summary family name stands for its _count' }),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'label values a sample must have (exact match; other labels are ignored)' })),
+    min: Type.Optional(Type.Number({ description: 'minimum of the sum over the matching samples (inclusive)' })),
+  },
+  { description: 'a metric with label values and a minimum' },
+)
+/** A metric family that must be present. */
+export type MetricRequirement = Static<typeof MetricRequirementSchema>
+
+/** The seed application's metrics path, under the target baseUrl. */
+export const DEFAULT_METRICS_PATH = '/metrics'
+
+export const MetricsOptions = Options({
+  url: Type.Optional(Url({ default: DEFAULT_METRICS_PATH, description: 'the metrics endpoint: an absolute http(s) URL, or a path under the target baseUrl' })),
+  require: Type.Optional(Type.Union([
+    Type.String({ pattern: METRIC_NAME, description: 'one metric name' }),
+    Type.Array(Type.Union([Type.String({ pattern: METRIC_NAME, description: 'metric name' }), MetricRequirementSchema])),
+  ], {
+    description: 'metric families that must be present: a name, or { name, labels, min } (counters match with or without _total; min applies to the sum of the matching samples); one name alone is accepted too (check metrics URL --require NAME)',
+  })),
+  expectStatus: Type.Optional(StatusCodes({ default: 200, description: 'status code(s) that pass' })),
+  headers: Type.Optional(StringMap({ secretKeys: SENSITIVE_HEADER, description: 'request headers, e.g. Authorization: env:METRICS_TOKEN; credentials must be env: references and never reach evidence' })),
+  accept: Type.Optional(Type.String({ minLength: 1, default: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1', description: 'Accept header: OpenMetrics 1.0.0 preferred, then text 0.0.4, as Prometheus asks' })),
+  // Real expositions reach megabytes (kube-state-metrics); a cut-off exposition is judged invalid.
+  maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1, default: 16 * 1024 * 1024, description: 'largest exposition read, in bytes; a larger one fails' })),
+  ...HTTP_TRANSPORT_FIELDS,
+})
+/** What `metricsEndpoint` takes: the options as declared, with an absolute `url`. */
+export type MetricsEndpointOptions = Omit<Static<typeof MetricsOptions>, 'url'> & Required<Pick<Static<typeof MetricsOptions>, 'url'>> & RunContext
 
 /** One requirement's outcome. */
 export interface RequirementEvidence {
@@ -84,11 +94,21 @@ export interface MetricsObservation {
 
 type Resolved = MetricsEndpointOptions & { id: string; accept: string; maxBodyBytes: number }
 
-export const METRICS_DEFAULTS: Readonly<Pick<Resolved, 'id' | 'accept' | 'maxBodyBytes'>> = Object.freeze({
-  id: 'metrics',
-  accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
-  // Real expositions reach megabytes (kube-state-metrics); a cut-off exposition is judged invalid.
-  maxBodyBytes: 16 * 1024 * 1024,
+export const METRICS_DEFAULTS: Readonly<Pick<Resolved, 'id' | 'accept' | 'maxBodyBytes'>> = Object.freeze({ ...defaultsOf(MetricsOptions, 'accept', 'maxBodyBytes'), id: 'metrics' })
+const STATUS_DEFAULT = defaultsOf(MetricsOptions, 'expectStatus').expectStatus
+
+// Decodes the default url through the same adapter as a url the user writes.
+const URL_FIELD = Options({ url: MetricsOptions.properties.url })
+
+export const metricsKind = defineKind({
+  kind: 'metrics',
+  description: 'Prometheus /metrics endpoint: parses (text 0.0.4 or OpenMetrics 1.0) and has the required families',
+  options: MetricsOptions,
+  positional: 'url',
+  prepare: (o, ctx) => (o.url === undefined ? { ...o, url: decodeOptions(URL_FIELD, { url: DEFAULT_METRICS_PATH }, ctx).url } : o),
+  validate: (o) => void normalizeRequirements(o.require),
+  title: (o) => defaultTitle(o.url ?? DEFAULT_METRICS_PATH, normalizeRequirements(o.require)),
+  run: (o, rt) => metricsEndpoint({ ...o, url: o.url ?? DEFAULT_METRICS_PATH, ...rt }),
 })
 
 const LISTED_SAMPLES = 10
@@ -111,9 +131,10 @@ export async function metricsEndpoint(options: MetricsEndpointOptions): Promise<
   })
 }
 
-/** Requirements with strings expanded and values checked; InvalidArgumentError for bad ones. */
-export function normalizeRequirements(list: readonly (MetricRequirement | string)[] | undefined): MetricRequirement[] {
-  if (list === undefined) return []
+/** Requirements with strings expanded and values checked (one name alone is a list of one); InvalidArgumentError for bad ones. */
+export function normalizeRequirements(given: string | readonly (MetricRequirement | string)[] | undefined): MetricRequirement[] {
+  if (given === undefined) return []
+  const list = typeof given === 'string' ? [given] : given
   if (!Array.isArray(list)) throw new InvalidArgumentError('require must be a list of metric names or { name, labels, min } objects')
   return list.map((item, i) => {
     const r: MetricRequirement = typeof item === 'string' ? { name: item } : { ...item }
@@ -129,7 +150,8 @@ export function normalizeRequirements(list: readonly (MetricRequirement | string
 }
 
 function normalizeStatuses(value: number | number[] | undefined): number[] {
-  const list = value === undefined ? [200] : Array.isArray(value) ? value : [value]
+  const given = value ?? STATUS_DEFAULT
+  const list = Array.isArray(given) ? given : [given]
   if (list.length === 0 || !list.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) {
     throw new InvalidArgumentError(`expectStatus must be an HTTP status code (100-599) or a non-empty list of them, got ${JSON.stringify(value)}`)
   }
@@ -150,7 +172,7 @@ async function observe(opts: Resolved, headers: Record<string, string>): Promise
 }
 
 /** Pure: the verdict on one scrape. */
-export function judgeMetrics(obs: MetricsObservation, require: readonly MetricRequirement[], expectStatus: readonly number[] = [200]): Verdict<MetricsEvidence> {
+export function judgeMetrics(obs: MetricsObservation, require: readonly MetricRequirement[], expectStatus: readonly number[] = normalizeStatuses(undefined)): Verdict<MetricsEvidence> {
   const evidence = { expectedStatus: [...expectStatus] } as MetricsEvidence
   if (obs.status !== undefined) evidence.status = obs.status
   if (obs.contentType !== undefined) evidence.contentType = obs.contentType

@@ -1,23 +1,49 @@
-import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
+import { errorMessage, InterruptedError, optionProblem } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { connectOrExplain, describeConnectionError, openPostgres, validateConnectionOptions, type ParsedPostgresUrl, type PostgresConnectionOptions, type SslMode } from '../clients/postgres.ts'
+import { defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
+import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, postgresLabel, preparePostgresConnection, validateConnectionOptions, type ParsedPostgresUrl, type SslMode } from '../clients/postgres.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
-/** `postgresConnect`: the database accepts connections; server version, TLS and round-trip latency. */
+/**
+ * `kind: postgres` — `postgresConnect`: the database accepts connections; server version, TLS and
+ * round-trip latency.
+ */
 
-export interface PostgresConnectOptions extends PostgresConnectionOptions {
-  /** Check id. Default `postgres`. */
-  id?: string
-  /** Check title. Default "PostgreSQL at host:port/db accepts connections". */
-  title?: string
-  /** Round trips of `SELECT 1` measured; the median is reported. Default 3, at least 1. */
-  pings?: number
-  /** Fail when the median round trip exceeds this, ms. Default 0 (no limit). */
-  maxLatency?: number
-  /** Fail when the server's major version is lower, e.g. 15. Default 0 (any). */
-  minServerVersion?: number
-  /** Fail unless the connection is encrypted (in addition to sslmode). Default false. */
-  requireTls?: boolean
+export const PostgresOptions = Options({
+  ...POSTGRES_CONNECTION_FIELDS,
+  pings: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'SELECT 1 round trips measured; the median is reported' })),
+  maxLatency: Type.Optional(Duration({ default: 0, description: 'fail when the median round trip takes longer; 0 = no limit' })),
+  minServerVersion: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'fail when the server major version is lower, e.g. 15; 0 = any' })),
+  requireTls: Type.Optional(Type.Boolean({ default: false, description: 'fail unless the connection is encrypted (whatever sslmode allows)' })),
+})
+export type PostgresConnectOptions = Static<typeof PostgresOptions> & RunContext
+
+const CONNECT_DEFAULTS = defaultsOf(PostgresOptions, 'pings', 'maxLatency', 'minServerVersion', 'requireTls')
+
+export const postgresKind = defineKind({
+  kind: 'postgres',
+  description: 'PostgreSQL accepts a connection (sslmode honoured); reports server version and round-trip latency',
+  options: PostgresOptions,
+  positional: 'url',
+  prepare: preparePostgresConnection,
+  validate: validatePostgresConnectOptions,
+  title: postgresTitle,
+  run: (o, rt) => postgresConnect({ ...o, ...rt }),
+})
+
+/** The default title: "PostgreSQL at host:port/db accepts connections". */
+export function postgresTitle(o: Pick<PostgresConnectOptions, 'url'>): string {
+  return `PostgreSQL at ${postgresLabel(o.url)} accepts connections`
+}
+
+/** The option rules (the kind's validate and postgresConnect both run them); OptionsError names the field. */
+export function validatePostgresConnectOptions(opts: PostgresConnectOptions): void {
+  const o = { ...CONNECT_DEFAULTS, ...stripUndefined(opts) }
+  validateConnectionOptions(o)
+  if (!Number.isInteger(o.pings) || o.pings < 1 || o.pings > 100) throw optionProblem('pings', `must be an integer from 1 to 100, got ${o.pings}`)
+  if (!Number.isFinite(o.maxLatency) || o.maxLatency < 0) throw optionProblem('maxLatency', `must be a non-negative number of ms, got ${o.maxLatency}`)
+  if (!Number.isFinite(o.minServerVersion) || o.minServerVersion < 0) throw optionProblem('minServerVersion', `must be a non-negative number, got ${o.minServerVersion}`)
 }
 
 export interface PostgresEvidence {
@@ -39,8 +65,6 @@ export interface PostgresEvidence {
   minServerVersion?: number
   error?: string
 }
-
-const CONNECT_DEFAULTS = Object.freeze({ pings: 3, maxLatency: 0, minServerVersion: 0, requireTls: false })
 
 /** What was observed from one connection attempt. */
 export interface PostgresObservation {
@@ -71,14 +95,12 @@ export function judgePostgres(obs: PostgresObservation, limits: { maxLatency: nu
 /** Connects, reads the server version and measures the round-trip latency. */
 export async function postgresConnect(opts: PostgresConnectOptions): Promise<CheckResult<PostgresEvidence>> {
   const o = { ...CONNECT_DEFAULTS, ...stripUndefined(opts) }
+  validatePostgresConnectOptions(o)
   const { parsed, sslmode } = validateConnectionOptions(o)
-  if (!Number.isInteger(o.pings) || o.pings < 1 || o.pings > 100) throw new InvalidArgumentError(`pings must be an integer from 1 to 100, got ${o.pings}`)
-  if (!Number.isFinite(o.maxLatency) || o.maxLatency < 0) throw new InvalidArgumentError(`maxLatency must be a non-negative number of ms, got ${o.maxLatency}`)
-  if (!Number.isFinite(o.minServerVersion) || o.minServerVersion < 0) throw new InvalidArgumentError(`minServerVersion must be a non-negative number, got ${o.minServerVersion}`)
   const base: PostgresEvidence = { url: parsed.maskedUrl, host: parsed.host, port: parsed.port, database: parsed.database, user: parsed.user, sslmode }
   if (o.maxLatency > 0) base.maxLatencyMs = o.maxLatency
   if (o.minServerVersion > 0) base.minServerVersion = o.minServerVersion
-  return timed<PostgresEvidence>({ id: o.id ?? 'postgres', title: o.title ?? `PostgreSQL at ${parsed.host}:${parsed.port}/${parsed.database} accepts connections`, kind: 'postgres' }, async () => {
+  return timed<PostgresEvidence>({ id: o.id ?? 'postgres', title: o.title ?? postgresTitle(o), kind: 'postgres' }, async () => {
     const obs = await observePostgres(o, parsed)
     const verdict = judgePostgres(obs, o)
     const evidence: PostgresEvidence = { ...base }

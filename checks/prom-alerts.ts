@@ -1,24 +1,23 @@
-import { InvalidArgumentError } from '../lib/errors.ts'
-import { formatSeries, matchesLabels, parseLabelSelector, promAlerts, publicUrl, type LabelMatcher, type PromAlert, type PromApiOutcome, type PrometheusConnection } from '../clients/prometheus.ts'
-import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { formatSeries, matchesLabels, parseLabelSelector, prometheusConnection, prometheusConnectionProblems, PROMETHEUS_CONNECTION_FIELDS, promAlerts, publicUrl, type LabelMatcher, type PromAlert, type PromApiOutcome } from '../clients/prometheus.ts'
+import { errorMessage, OptionsError, type OptionProblem } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
-export interface NoFiringAlertsOptions extends Omit<PrometheusConnection, 'url'> {
-  /** Check id. Default `prom-alerts`. */
-  id?: string
-  /** Check title. Default "No alerts firing matching <selector>". */
-  title?: string
-  /** Prometheus base URL. Required. */
-  url: string
-  /** Label selector on alert labels, e.g. `service="ai-agents-api"`. Default: every alert. */
-  selector?: string
-  /** Only alerts with one of these `severity` labels count, e.g. `[critical, warning]`. Default: all severities. */
-  severities?: string[]
-  /** Alert names that never count (e.g. `Watchdog`, which fires by design). Default `[Watchdog]`. */
-  ignore?: string[]
-  /** Also fail on `pending` alerts (condition true, `for` not yet elapsed). Default false: listed in evidence only. */
-  failOnPending?: boolean
-}
+/**
+ * `kind: prom-alerts` — `noFiringAlerts`: no alert matching a label selector is firing
+ * (`/api/v1/alerts`); pending ones are listed, and fail only when asked.
+ */
+
+export const PromAlertsOptions = Options({
+  selector: Type.Optional(Type.String({ minLength: 1, description: 'label selector on alert labels, e.g. service="ai-agents-api" (default: every alert)' })),
+  severities: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'only alerts with one of these severity labels count, e.g. critical,warning (default: every severity)' })),
+  ignore: Type.Optional(Type.Array(Type.String(), { default: ['Watchdog'], description: 'alert names that never count (Watchdog fires by design)' })),
+  failOnPending: Type.Optional(Type.Boolean({ default: false, description: 'also fail on pending alerts (condition true, for not yet elapsed); otherwise they are only listed' })),
+  ...PROMETHEUS_CONNECTION_FIELDS,
+})
+export type NoFiringAlertsOptions = Static<typeof PromAlertsOptions> & RunContext
 
 export interface AlertEvidence {
   alertname: string
@@ -39,17 +38,46 @@ export type NoFiringAlertsEvidence = {
   error?: string
 }
 
-export const NO_FIRING_ALERTS_DEFAULTS = Object.freeze({ id: 'prom-alerts', ignore: ['Watchdog'] as string[], failOnPending: false })
+export const NO_FIRING_ALERTS_DEFAULTS = Object.freeze({ ...defaultsOf(PromAlertsOptions, 'ignore', 'failOnPending'), id: 'prom-alerts' as string })
+
+export const promAlertsKind = defineKind({
+  kind: 'prom-alerts',
+  description: 'no Prometheus alerts firing that match a label selector (severity shown); pending ones listed',
+  options: PromAlertsOptions,
+  positional: 'selector',
+  title: (o) => noFiringAlertsTitle(o),
+  validate: (o) => validatePromAlerts(o),
+  run: (o, rt) => noFiringAlerts({ ...o, ...rt }),
+})
+
+function noFiringAlertsTitle(o: Pick<NoFiringAlertsOptions, 'selector'>): string {
+  return `No alerts firing${o.selector ? ` matching ${o.selector}` : ''}`
+}
+
+/** The rules on noFiringAlerts' options, for the kind (at build) and library callers (at run): OptionsError naming each field. */
+export function validatePromAlerts(o: Partial<NoFiringAlertsOptions>): void {
+  const problems: OptionProblem[] = []
+  if (o.selector !== undefined) {
+    try {
+      parseLabelSelector(o.selector)
+    } catch (err) {
+      problems.push({ path: ['selector'], message: errorMessage(err) })
+    }
+  }
+  if (o.severities !== undefined && (!Array.isArray(o.severities) || o.severities.length === 0)) problems.push({ path: ['severities'], message: 'must be a non-empty list' })
+  problems.push(...prometheusConnectionProblems(o))
+  if (problems.length > 0) throw new OptionsError(problems)
+}
 
 /** No alert matching the selector is firing (`/api/v1/alerts`). */
 export async function noFiringAlerts(options: NoFiringAlertsOptions): Promise<CheckResult<NoFiringAlertsEvidence>> {
   const opts = { ...NO_FIRING_ALERTS_DEFAULTS, ...stripUndefined(options) }
+  validatePromAlerts(opts)
   const matchers = opts.selector ? parseLabelSelector(opts.selector) : []
-  if (opts.severities !== undefined && (!Array.isArray(opts.severities) || opts.severities.length === 0)) throw new InvalidArgumentError('noFiringAlerts: severities must be a non-empty list')
-  const prometheus = publicUrl(opts.url)
-  const title = opts.title ?? `No alerts firing${opts.selector ? ` matching ${opts.selector}` : ''}`
+  const prometheus = publicUrl(opts.prometheus)
+  const title = opts.title ?? noFiringAlertsTitle(opts)
   return timed({ id: opts.id, title, kind: 'prom-alerts' }, async () =>
-    judgeAlerts(await promAlerts(opts), { prometheus, matchers, severities: opts.severities, ignore: opts.ignore, failOnPending: opts.failOnPending }),
+    judgeAlerts(await promAlerts(prometheusConnection(opts)), { prometheus, matchers, severities: opts.severities, ignore: opts.ignore, failOnPending: opts.failOnPending }),
   )
 }
 

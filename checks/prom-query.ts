@@ -1,41 +1,54 @@
-import { InvalidArgumentError } from '../lib/errors.ts'
-import { formatSeries, parsePromValue, promInstantQuery, publicUrl, promRangeQuery, type PromApiOutcome, type PrometheusConnection, type PromQueryData } from '../clients/prometheus.ts'
-import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { formatSeries, parsePromValue, prometheusConnection, prometheusConnectionProblems, PROMETHEUS_CONNECTION_FIELDS, promInstantQuery, promRangeQuery, publicUrl, type PromApiOutcome, type PromQueryData } from '../clients/prometheus.ts'
+import { OptionsError, type OptionProblem } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
+
+/**
+ * `kind: prom-query` — `promQuery`: a PromQL expression compared with a threshold. Every series
+ * must satisfy it; an empty result and NaN values are explicit verdicts (`onEmpty`, `onNaN`).
+ *
+ * `guard` demands enough data first. A rate gate judged on too little traffic passes vacuously:
+ * 0 errors out of Prometheus' own scrapes, or out of the first two requests, is "0 %". The guard is
+ * a second PromQL expression, evaluated (instant, at `time` when set) before the query; it holds
+ * when its result has a sample that is neither 0 nor NaN, so a filtering comparison
+ * (`sum(increase(http_requests_total[5m])) >= 100`, empty when false), a `bool` comparison (0 when
+ * false) or a bare count (`sum(increase(...))`: any traffic at all) all read as meant. While it does
+ * not hold, the check fails with "not enough data: ..." and the query is not evaluated; `eventually`
+ * retries it like any failure, so a suite waits for the traffic instead of passing before it. A guard
+ * that Prometheus rejects (`bad_data`) is an error, like a malformed query.
+ */
 
 /** Comparison between each series value and the threshold: the value must satisfy `value <op> threshold`. */
 export type CompareOp = '<' | '<=' | '>' | '>=' | '==' | '!='
 export const COMPARE_OPS: readonly CompareOp[] = Object.freeze(['<', '<=', '>', '>=', '==', '!='])
 
-export interface PromQueryOptions extends Omit<PrometheusConnection, 'url'> {
-  /** Check id. Default `prom-query`. */
-  id?: string
-  /** Check title. Default "PromQL `<query>` <op> <threshold>". */
-  title?: string
-  /** Prometheus base URL, e.g. `http://prometheus:9090`. Required. */
-  url: string
-  /** PromQL expression evaluated as an instant query. Required. */
-  query: string
-  /** Comparison every series must satisfy: `value <op> threshold`. Required. */
-  op: CompareOp
-  /** Number to compare against (same unit as the query result, e.g. seconds or a ratio). Required. */
-  threshold: number
-  /** Verdict when the query returns no series. Default `fail`: no data is never a silent pass. */
-  onEmpty?: 'fail' | 'pass'
-  /** Verdict for a series whose value is `NaN` (e.g. 0/0 when nothing was requested). Default `fail`. */
-  onNaN?: 'fail' | 'pass'
-  /**
-   * Window in ms over which the condition must have held, up to now (like an alerting rule's `for`).
-   * When set, the check runs one range query over the window (`/api/v1/query_range`) and every sample
-   * must satisfy the comparison; there is no waiting. To wait *until* the condition holds, use the
-   * engine's `eventually` (target file: `eventually: {timeout: 2m}`). Default 0: one instant query.
-   */
-  for?: number
-  /** Step of the range query in ms when `for` is set. Default: `for / 12`, at least 1000. */
-  step?: number
-  /** Evaluation time for an instant query (RFC 3339 or Unix seconds). Default: now. */
-  time?: string
-}
+const Verdicts = (o: { default: 'fail' | 'pass'; description: string }) => Type.Unsafe<'fail' | 'pass'>({ type: 'string', enum: ['fail', 'pass'], ...o })
+
+export const PromQueryOptions = Options({
+  query: Type.String({ minLength: 1, description: 'PromQL expression judged series by series (one instant query, or a range query over the for window), e.g. sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))' }),
+  op: Type.Unsafe<CompareOp>({ type: 'string', enum: [...COMPARE_OPS], description: 'comparison every series value must satisfy: value <op> threshold' }),
+  threshold: Type.Number({ description: 'number compared with, in the unit of the query result (seconds, a ratio, a count)' }),
+  guard: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'PromQL expression that must hold (return a sample neither 0 nor NaN) before the query is judged, e.g. sum(increase(http_requests_total[5m])) >= 100; until then the check fails with "not enough data" instead of passing on too little traffic',
+    }),
+  ),
+  onEmpty: Type.Optional(Verdicts({ default: 'fail', description: 'verdict when the query returns no series (fail: no data is never a silent pass)' })),
+  onNaN: Type.Optional(Verdicts({ default: 'fail', description: 'verdict for NaN values, e.g. 0/0 when there was no traffic' })),
+  for: Type.Optional(Duration({ default: 0, description: 'window over which the condition must have held up to now, like an alerting rule\'s for: one range query, no waiting (0: one instant query). To wait until it holds, use eventually' })),
+  step: Type.Optional(Duration({ positive: true, description: 'resolution of the for window (by default for/12, at least 1s)' })),
+  ...PROMETHEUS_CONNECTION_FIELDS,
+})
+
+/**
+ * Options of `promQuery`: the declaration above (`for` and `step` in ms, `prometheus` an absolute
+ * URL) plus the run context, and for library callers only `time`: the evaluation time of an instant
+ * query (RFC 3339 or Unix seconds; default now).
+ */
+export type PromQueryOptions = Static<typeof PromQueryOptions> & RunContext & { time?: string }
 
 /** One series as observed, for auditors. */
 export interface PromSeriesEvidence {
@@ -66,9 +79,21 @@ export type PromQueryEvidence = {
   error?: string
   httpStatus?: number
   warnings?: string[]
+  /** The `guard` and what it returned, when one was given. */
+  guard?: PromGuardEvidence
 }
 
-export const PROM_QUERY_DEFAULTS = Object.freeze({ id: 'prom-query', onEmpty: 'fail' as 'fail' | 'pass', onNaN: 'fail' as 'fail' | 'pass', for: 0 })
+/** What the guard returned. */
+export interface PromGuardEvidence {
+  query: string
+  /** True when a sample was neither 0 nor NaN: the query was then judged. */
+  holds: boolean
+  seriesCount?: number
+  /** The first sample that made it hold, else the first sample (absent for an empty result). */
+  value?: string
+}
+
+export const PROM_QUERY_DEFAULTS = Object.freeze({ ...defaultsOf(PromQueryOptions, 'onEmpty', 'onNaN', 'for'), id: 'prom-query' as string })
 
 const MAX_SERIES_IN_EVIDENCE = 100
 
@@ -86,40 +111,127 @@ export interface PromQueryExpectation {
   stepMs?: number
 }
 
+export const promQueryKind = defineKind({
+  kind: 'prom-query',
+  description: 'PromQL query compared with a threshold; every series must satisfy it; empty and NaN results are explicit verdicts; a guard expression can demand enough data first',
+  options: PromQueryOptions,
+  positional: 'query',
+  aliases: { 'on-nan': 'onNaN' },
+  title: (o) => promQueryTitle(o),
+  validate: (o) => validatePromQuery(o),
+  run: (o, rt) => promQuery({ ...o, ...rt }),
+})
+
+/** The default title: `PromQL <query> <op> <threshold>[ for <n> s]`. */
+function promQueryTitle(o: Pick<PromQueryOptions, 'query' | 'op' | 'threshold' | 'for'>): string {
+  return `PromQL ${o.query} ${o.op} ${o.threshold}${o.for ? ` for ${o.for / 1000} s` : ''}`
+}
+
 /**
- * Instant PromQL query compared with a threshold. Every series must satisfy it; an empty result
- * and NaN values are explicit verdicts (`onEmpty`, `onNaN`). Prometheus down → fail; malformed
- * query (`bad_data`) → error.
+ * The rules on promQuery's options, for the kind (when the check is built) and for library
+ * callers (when it runs): OptionsError naming each field.
+ */
+export function validatePromQuery(o: Partial<PromQueryOptions>): void {
+  const problems: OptionProblem[] = []
+  const problem = (field: string, message: string) => problems.push({ path: [field], message })
+  if (typeof o.query !== 'string' || o.query.trim() === '') problem('query', 'a PromQL expression is required')
+  if (!COMPARE_OPS.includes(o.op as CompareOp)) problem('op', `must be one of ${COMPARE_OPS.join(' ')}, got ${String(o.op)}`)
+  if (typeof o.threshold !== 'number' || Number.isNaN(o.threshold)) problem('threshold', `must be a number, got ${String(o.threshold)}`)
+  if (o.guard !== undefined && (typeof o.guard !== 'string' || o.guard.trim() === '')) problem('guard', 'must be a PromQL expression')
+  for (const k of ['onEmpty', 'onNaN'] as const) {
+    if (o[k] !== undefined && o[k] !== 'fail' && o[k] !== 'pass') problem(k, `must be "fail" or "pass", got ${String(o[k])}`)
+  }
+  if (o.for !== undefined && (!Number.isFinite(o.for) || o.for < 0)) problem('for', `must be a non-negative number of ms, got ${String(o.for)}`)
+  if (o.step !== undefined) {
+    if (!Number.isFinite(o.step) || o.step <= 0) problem('step', `must be a positive number of ms, got ${String(o.step)}`)
+    else if (!o.for) problem('step', 'applies only with {for} (it is the resolution of the {for} window)')
+  }
+  problems.push(...prometheusConnectionProblems(o))
+  if (problems.length > 0) throw new OptionsError(problems)
+}
+
+/**
+ * PromQL query compared with a threshold. Every series must satisfy it; an empty result and NaN
+ * values are explicit verdicts (`onEmpty`, `onNaN`). With `guard`, that expression is evaluated
+ * first and must hold, else the check fails with "not enough data" and the query is not judged.
+ * Prometheus down → fail; malformed query or guard (`bad_data`) → error.
  */
 export async function promQuery(options: PromQueryOptions): Promise<CheckResult<PromQueryEvidence>> {
   const opts = { ...PROM_QUERY_DEFAULTS, ...stripUndefined(options) }
-  if (typeof opts.query !== 'string' || opts.query.trim() === '') throw new InvalidArgumentError('promQuery: query is required')
-  if (!COMPARE_OPS.includes(opts.op)) throw new InvalidArgumentError(`promQuery: op must be one of ${COMPARE_OPS.join(' ')}, got ${String(opts.op)}`)
-  if (typeof opts.threshold !== 'number' || Number.isNaN(opts.threshold)) throw new InvalidArgumentError(`promQuery: threshold must be a number, got ${String(opts.threshold)}`)
-  for (const k of ['onEmpty', 'onNaN'] as const) {
-    if (opts[k] !== 'fail' && opts[k] !== 'pass') throw new InvalidArgumentError(`promQuery: ${k} must be "fail" or "pass", got ${String(opts[k])}`)
-  }
-  if (!Number.isFinite(opts.for) || opts.for < 0) throw new InvalidArgumentError(`promQuery: for must be a non-negative number of ms, got ${String(opts.for)}`)
+  validatePromQuery(opts)
   const stepMs = opts.step ?? Math.max(1000, Math.round(opts.for / 12))
-  if (!Number.isFinite(stepMs) || stepMs <= 0) throw new InvalidArgumentError(`promQuery: step must be a positive number of ms, got ${String(opts.step)}`)
-  const prometheus = publicUrl(opts.url)
+  const prometheus = publicUrl(opts.prometheus)
   const expectation: PromQueryExpectation = { prometheus, query: opts.query, op: opts.op, threshold: opts.threshold, onEmpty: opts.onEmpty, onNaN: opts.onNaN }
   if (opts.for > 0) {
     expectation.forMs = opts.for
     expectation.stepMs = stepMs
   }
-  const title = opts.title ?? `PromQL ${opts.query} ${opts.op} ${opts.threshold}${opts.for > 0 ? ` for ${opts.for / 1000} s` : ''}`
+  const conn = prometheusConnection(opts)
+  const title = opts.title ?? promQueryTitle(opts)
 
   return timed({ id: opts.id, title, kind: 'prom-query' }, async () => {
+    let guard: PromGuardEvidence | undefined
+    if (opts.guard !== undefined) {
+      const verdict = judgePromGuard(await promInstantQuery(conn, opts.guard, { time: opts.time }), opts.guard, expectation)
+      if (verdict.status !== 'pass') return verdict
+      guard = verdict.evidence.guard
+    }
     let outcome: PromApiOutcome<PromQueryData>
     if (opts.for > 0) {
       const end = Date.now() / 1000
-      outcome = await promRangeQuery(opts, opts.query, { start: end - opts.for / 1000, end, step: stepMs / 1000 })
+      outcome = await promRangeQuery(conn, opts.query, { start: end - opts.for / 1000, end, step: stepMs / 1000 })
     } else {
-      outcome = await promInstantQuery(opts, opts.query, { time: opts.time })
+      outcome = await promInstantQuery(conn, opts.query, { time: opts.time })
     }
-    return judgePromQuery(outcome, expectation)
+    const verdict = judgePromQuery(outcome, expectation)
+    return guard ? { ...verdict, evidence: { ...verdict.evidence, guard } } : verdict
   })
+}
+
+/**
+ * Pure: judges the guard's outcome. `pass` when it holds (a sample neither 0 nor NaN: the query is
+ * then judged); `fail` with "not enough data" when it does not, or when Prometheus cannot be reached;
+ * `error` when the guard itself is wrong (bad_data, a range vector, a string).
+ */
+export function judgePromGuard(outcome: PromApiOutcome<PromQueryData>, guard: string, x: PromQueryExpectation): Verdict<PromQueryEvidence> {
+  const evidence: PromQueryEvidence = { prometheus: x.prometheus, query: x.query, expect: `${x.op} ${x.threshold}`, guard: { query: guard, holds: false } }
+  if (x.forMs !== undefined) evidence.forMs = x.forMs
+  if (!outcome.ok) {
+    const failed = apiFailure(outcome, evidence)
+    return { ...failed, message: `guard: ${failed.message}` }
+  }
+  const data = outcome.data
+  let values: string[]
+  if (data.resultType === 'vector') values = data.result.flatMap((s) => (s.value ? [s.value[1]] : []))
+  else if (data.resultType === 'scalar') values = [data.result[1]]
+  else if (data.resultType === 'matrix') return { status: 'error', message: 'guard returns a range vector (e.g. `metric[5m]`); wrap it in a function such as increase() or count_over_time()', evidence }
+  else return { status: 'error', message: `guard returns a ${data.resultType}, not a number`, evidence }
+  const seriesCount = data.resultType === 'vector' ? data.result.length : 1
+  const holding = values.find((v) => {
+    const n = parsePromValue(v)
+    return !Number.isNaN(n) && n !== 0
+  })
+  const g: PromGuardEvidence = { query: guard, holds: holding !== undefined, seriesCount }
+  const shown = holding ?? values[0]
+  if (shown !== undefined) g.value = shown
+  evidence.guard = g
+  if (g.holds) return { status: 'pass', message: `guard ${guard} holds (${holding})`, evidence }
+  const what = seriesCount === 0 ? 'returned no series' : seriesCount === 1 ? `is ${values[0] ?? 'empty'}` : `is 0 or NaN in all ${seriesCount} series`
+  return { status: 'fail', message: `not enough data: guard ${guard} ${what}, so the query was not judged`, evidence }
+}
+
+/** The verdict on an API call that did not succeed (evidence filled in). */
+function apiFailure(outcome: Extract<PromApiOutcome<unknown>, { ok: false }>, evidence: PromQueryEvidence): Verdict<PromQueryEvidence> {
+  if (outcome.errorType) evidence.errorType = outcome.errorType
+  evidence.error = outcome.error
+  if (outcome.httpStatus !== undefined) evidence.httpStatus = outcome.httpStatus
+  if (outcome.kind === 'network') return { status: 'fail', message: `Prometheus unreachable: ${outcome.error}`, evidence }
+  if (outcome.kind === 'api') {
+    // A malformed query will not fix itself: 'error' (could not check), which eventually does not retry.
+    const status = outcome.errorType === 'bad_data' ? 'error' : 'fail'
+    return { status, message: `Prometheus API error ${outcome.errorType}: ${outcome.error}`, evidence }
+  }
+  return { status: 'fail', message: `Prometheus answered unexpectedly: ${outcome.error}`, evidence }
 }
 
 /** True when `value <op> threshold`. */
@@ -145,18 +257,7 @@ export function judgePromQuery(outcome: PromApiOutcome<PromQueryData>, x: PromQu
   const expect = `${x.op} ${x.threshold}`
   const evidence: PromQueryEvidence = { prometheus: x.prometheus, query: x.query, expect }
   if (x.forMs !== undefined) evidence.forMs = x.forMs
-  if (!outcome.ok) {
-    if (outcome.errorType) evidence.errorType = outcome.errorType
-    evidence.error = outcome.error
-    if (outcome.httpStatus !== undefined) evidence.httpStatus = outcome.httpStatus
-    if (outcome.kind === 'network') return { status: 'fail', message: `Prometheus unreachable: ${outcome.error}`, evidence }
-    if (outcome.kind === 'api') {
-      // A malformed query will not fix itself: 'error' (could not check), which eventually does not retry.
-      const status = outcome.errorType === 'bad_data' ? 'error' : 'fail'
-      return { status, message: `Prometheus API error ${outcome.errorType}: ${outcome.error}`, evidence }
-    }
-    return { status: 'fail', message: `Prometheus answered unexpectedly: ${outcome.error}`, evidence }
-  }
+  if (!outcome.ok) return apiFailure(outcome, evidence)
   if (outcome.warnings.length > 0) evidence.warnings = outcome.warnings
   const data = outcome.data
   evidence.resultType = data.resultType

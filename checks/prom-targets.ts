@@ -1,22 +1,22 @@
-import { InvalidArgumentError } from '../lib/errors.ts'
-import { matchesLabels, parseLabelSelector, promActiveTargets, publicUrl, type LabelMatcher, type PromApiOutcome, type PrometheusConnection, type PromTarget } from '../clients/prometheus.ts'
-import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { matchesLabels, parseLabelSelector, prometheusConnection, prometheusConnectionProblems, PROMETHEUS_CONNECTION_FIELDS, promActiveTargets, publicUrl, type LabelMatcher, type PromApiOutcome, type PromTarget } from '../clients/prometheus.ts'
+import { errorMessage, OptionsError, type OptionProblem } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
-export interface PromTargetsUpOptions extends Omit<PrometheusConnection, 'url'> {
-  /** Check id. Default `prom-targets`. */
-  id?: string
-  /** Check title. Default "Prometheus targets of job <job> are up". */
-  title?: string
-  /** Prometheus base URL. Required. */
-  url: string
-  /** Only targets of this job (`job` label). At least one of `job` and `selector` is required. */
-  job?: string
-  /** Label selector on target labels, e.g. `env="prod", instance=~"api-.*"`. */
-  selector?: string
-  /** Fewer matching active targets than this is a failure (a job with no targets is not "all up"). Default 1. */
-  minTargets?: number
-}
+/**
+ * `kind: prom-targets` — `promTargetsUp`: every active scrape target of a job (or label selector)
+ * is up (`/api/v1/targets?state=active`).
+ */
+
+export const PromTargetsOptions = Options({
+  job: Type.Optional(Type.String({ minLength: 1, description: 'job label of the targets (give job, selector or both)' })),
+  selector: Type.Optional(Type.String({ minLength: 1, description: 'label selector on target labels, e.g. env="prod", instance=~"api-.*"' })),
+  minTargets: Type.Optional(Type.Integer({ minimum: 0, default: 1, description: 'fewer matching active targets than this fails (a job with no targets is not "all up")' })),
+  ...PROMETHEUS_CONNECTION_FIELDS,
+})
+export type PromTargetsUpOptions = Static<typeof PromTargetsOptions> & RunContext
 
 export interface PromTargetEvidence {
   job: string
@@ -42,17 +42,48 @@ export type PromTargetsEvidence = {
   error?: string
 }
 
-export const PROM_TARGETS_DEFAULTS = Object.freeze({ id: 'prom-targets', minTargets: 1 })
+export const PROM_TARGETS_DEFAULTS = Object.freeze({ ...defaultsOf(PromTargetsOptions, 'minTargets'), id: 'prom-targets' as string })
+
+export const promTargetsKind = defineKind({
+  kind: 'prom-targets',
+  description: 'every active Prometheus scrape target of a job (or label selector) is up; evidence lists each with its last error',
+  options: PromTargetsOptions,
+  positional: 'job',
+  title: (o) => promTargetsTitle(o),
+  validate: (o) => validatePromTargets(o),
+  run: (o, rt) => promTargetsUp({ ...o, ...rt }),
+})
+
+function promTargetsTitle(o: Pick<PromTargetsUpOptions, 'job' | 'selector'>): string {
+  return `Prometheus targets ${o.job ? `of job ${o.job}` : `matching ${o.selector ?? '?'}`} are up`
+}
+
+/** The rules on promTargetsUp's options, for the kind (at build) and library callers (at run): OptionsError naming each field. */
+export function validatePromTargets(o: Partial<PromTargetsUpOptions>): void {
+  const problems: OptionProblem[] = []
+  if (!o.job && !o.selector) problems.push({ path: [], message: 'give {job}, {selector} or both' })
+  if (o.selector) {
+    try {
+      parseLabelSelector(o.selector)
+    } catch (err) {
+      problems.push({ path: ['selector'], message: errorMessage(err) })
+    }
+  }
+  if (o.minTargets !== undefined && (!Number.isInteger(o.minTargets) || o.minTargets < 0)) problems.push({ path: ['minTargets'], message: `must be a non-negative integer, got ${String(o.minTargets)}` })
+  problems.push(...prometheusConnectionProblems(o))
+  if (problems.length > 0) throw new OptionsError(problems)
+}
 
 /** Every active target matching the job/selector is `up` (`/api/v1/targets?state=active`). */
 export async function promTargetsUp(options: PromTargetsUpOptions): Promise<CheckResult<PromTargetsEvidence>> {
   const opts = { ...PROM_TARGETS_DEFAULTS, ...stripUndefined(options) }
-  if (!opts.job && !opts.selector) throw new InvalidArgumentError('promTargetsUp: give job or selector')
-  if (!Number.isInteger(opts.minTargets) || opts.minTargets < 0) throw new InvalidArgumentError(`promTargetsUp: minTargets must be a non-negative integer, got ${String(opts.minTargets)}`)
+  validatePromTargets(opts)
   const matchers: LabelMatcher[] = [...(opts.job ? [{ name: 'job', op: '=' as const, value: opts.job }] : []), ...(opts.selector ? parseLabelSelector(opts.selector) : [])]
-  const prometheus = publicUrl(opts.url)
-  const title = opts.title ?? `Prometheus targets ${opts.job ? `of job ${opts.job}` : `matching ${opts.selector}`} are up`
-  return timed({ id: opts.id, title, kind: 'prom-targets' }, async () => judgeTargets(await promActiveTargets(opts), { prometheus, matchers, minTargets: opts.minTargets }))
+  const prometheus = publicUrl(opts.prometheus)
+  const title = opts.title ?? promTargetsTitle(opts)
+  return timed({ id: opts.id, title, kind: 'prom-targets' }, async () =>
+    judgeTargets(await promActiveTargets(prometheusConnection(opts)), { prometheus, matchers, minTargets: opts.minTargets }),
+  )
 }
 
 /** Pure: judges the targets API outcome. */

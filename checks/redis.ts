@@ -1,20 +1,46 @@
-import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
+import { errorMessage, InterruptedError, InvalidArgumentError, optionProblem } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { describeRedisError, openRedis, validateRedisOptions, type RedisConnectionOptions, type RedisSession } from '../clients/redis.ts'
+import { Bytes, defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
+import { describeRedisError, openRedis, prepareRedisConnection, REDIS_CONNECTION_FIELDS, redisLabel, validateRedisOptions, type RedisSession } from '../clients/redis.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
-/** `redisPing`: Redis answers PING; round-trip latency and memory used against limits. */
-export interface RedisPingOptions extends RedisConnectionOptions {
-  /** Check id. Default `redis`. */
-  id?: string
-  /** Check title. Default "Redis at host:port answers PING". */
-  title?: string
-  /** PINGs measured; the median is reported. Default 3, at least 1. */
-  pings?: number
-  /** Fail when the median PING round trip exceeds this, ms. Default 0 (no limit). */
-  maxLatency?: number
-  /** Fail when INFO memory `used_memory` is at or above this, bytes (the seed runbook: 400 MB). Default 0 (no limit). */
-  maxMemory?: number
+/** `kind: redis` — `redisPing`: Redis answers PING; round-trip latency and memory used against limits. */
+
+export const RedisOptions = Options({
+  ...REDIS_CONNECTION_FIELDS,
+  pings: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'PINGs measured; the median is reported' })),
+  maxLatency: Type.Optional(Duration({ default: 0, description: 'fail when the median PING round trip takes longer; 0 = no limit' })),
+  maxMemory: Type.Optional(Bytes({ default: 0, description: 'fail when INFO memory used_memory reaches this, e.g. 400MB (the seed runbook); 0 = no limit' })),
+})
+export type RedisPingOptions = Static<typeof RedisOptions> & RunContext
+
+const PING_DEFAULTS = defaultsOf(RedisOptions, 'pings', 'maxLatency', 'maxMemory')
+
+export const redisKind = defineKind({
+  kind: 'redis',
+  description: 'Redis answers PING (round trip) and INFO memory used_memory is under a limit',
+  options: RedisOptions,
+  positional: 'url',
+  prepare: prepareRedisConnection,
+  validate: validateRedisPingOptions,
+  title: redisTitle,
+  run: (o, rt) => redisPing({ ...o, ...rt }),
+})
+
+/** The default title: "Redis at host:port answers PING". */
+export function redisTitle(o: Pick<RedisPingOptions, 'url'>): string {
+  return `Redis at ${redisLabel(o.url)} answers PING`
+}
+
+/** The option rules (the kind's validate and redisPing both run them); OptionsError names the field. */
+export function validateRedisPingOptions(opts: RedisPingOptions): void {
+  const o = { ...PING_DEFAULTS, ...stripUndefined(opts) }
+  validateRedisOptions(o)
+  if (!Number.isInteger(o.pings) || o.pings < 1 || o.pings > 100) throw optionProblem('pings', `must be an integer from 1 to 100, got ${o.pings}`)
+  for (const k of ['maxLatency', 'maxMemory'] as const) {
+    if (!Number.isFinite(o[k]) || o[k] < 0) throw optionProblem(k, `must be a non-negative number, got ${o[k]}`)
+  }
 }
 
 export interface RedisEvidence {
@@ -82,20 +108,15 @@ export function parseInfo(text: string): Record<string, string> {
   return out
 }
 
-const PING_DEFAULTS = Object.freeze({ pings: 3, maxLatency: 0, maxMemory: 0 })
-
 /** PING round trip and INFO memory against a limit. */
 export async function redisPing(opts: RedisPingOptions): Promise<CheckResult<RedisEvidence>> {
   const o = { ...PING_DEFAULTS, ...stripUndefined(opts) }
+  validateRedisPingOptions(o)
   const { parsed } = validateRedisOptions(o)
-  if (!Number.isInteger(o.pings) || o.pings < 1 || o.pings > 100) throw new InvalidArgumentError(`pings must be an integer from 1 to 100, got ${o.pings}`)
-  for (const k of ['maxLatency', 'maxMemory'] as const) {
-    if (!Number.isFinite(o[k]) || o[k] < 0) throw new InvalidArgumentError(`${k} must be a non-negative number, got ${o[k]}`)
-  }
   const base: RedisEvidence = { url: parsed.maskedUrl, host: parsed.host, port: parsed.port, db: parsed.db, tls: parsed.tls }
   if (o.maxLatency > 0) base.maxLatencyMs = o.maxLatency
   if (o.maxMemory > 0) base.maxMemory = o.maxMemory
-  return timed<RedisEvidence>({ id: o.id ?? 'redis', title: o.title ?? `Redis at ${parsed.host}:${parsed.port} answers PING`, kind: 'redis' }, async () => {
+  return timed<RedisEvidence>({ id: o.id ?? 'redis', title: o.title ?? redisTitle(o), kind: 'redis' }, async () => {
     let session: RedisSession
     try {
       session = await openRedis(o)

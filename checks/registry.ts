@@ -8,6 +8,32 @@ import type { AnyCheckKind } from './kind.ts'
  */
 const LOADERS: Readonly<Record<string, () => Promise<AnyCheckKind>>> = Object.freeze({
   'http': async () => (await import('./http.ts')).httpKind,
+  'https-redirect': async () => (await import('./https-redirect.ts')).httpsRedirectKind,
+  'security-headers': async () => (await import('./security-headers.ts')).securityHeadersKind,
+  'tls': async () => (await import('./tls.ts')).tlsKind,
+  'webhook': async () => (await import('./webhook.ts')).webhookKind,
+  'metrics': async () => (await import('./metrics.ts')).metricsKind,
+  'postgres': async () => (await import('./postgres.ts')).postgresKind,
+  'alembic': async () => (await import('./alembic.ts')).alembicKind,
+  'rls': async () => (await import('./rls.ts')).rlsKind,
+  'sql': async () => (await import('./sql.ts')).sqlKind,
+  'redis': async () => (await import('./redis.ts')).redisKind,
+  'queue-depth': async () => (await import('./queue-depth.ts')).queueDepthKind,
+  'prom-query': async () => (await import('./prom-query.ts')).promQueryKind,
+  'prom-targets': async () => (await import('./prom-targets.ts')).promTargetsKind,
+  'prom-alerts': async () => (await import('./prom-alerts.ts')).promAlertsKind,
+  'latency': async () => (await import('./latency.ts')).latencyKind,
+  'grafana': async () => (await import('./grafana.ts')).grafanaKind,
+  'browser': async () => (await import('./browser.ts')).browserKind,
+  'kube-rollout': async () => (await import('./kube-rollout.ts')).kubeRolloutKind,
+  'kube-pods': async () => (await import('./kube-pods.ts')).kubePodsKind,
+  'kube-certificate': async () => (await import('./kube-certificate.ts')).kubeCertificateKind,
+  'kube-resource': async () => (await import('./kube-resource.ts')).kubeResourceKind,
+  'kube-secret-keys': async () => (await import('./kube-secret-keys.ts')).kubeSecretKeysKind,
+  'kube-ingress': async () => (await import('./kube-ingress.ts')).kubeIngressKind,
+  'kube-hpa': async () => (await import('./kube-hpa.ts')).kubeHpaKind,
+  'kube-events': async () => (await import('./kube-events.ts')).kubeEventsKind,
+  'dns': async () => (await import('./dns.ts')).dnsKind,
 })
 
 /** The kind names, in documentation order. */

@@ -1,40 +1,30 @@
 import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { displayUrl, httpRequest, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../clients/http.ts'
+import { displayUrl, HTTP_TRANSPORT_FIELDS, httpRequest, parseHttpUrl, SENSITIVE_HEADER, transportOptions } from '../clients/http.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { defaultsOf, Options, StringMap, Type, Url, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * `securityHeaders`: the response carries HSTS with a long enough max-age, `X-Content-Type-Options:
- * nosniff`, clickjacking protection (X-Frame-Options or CSP frame-ancestors) and a
- * Content-Security-Policy. Each requirement can be turned off.
+ * `kind: security-headers` — `securityHeaders`: the response carries HSTS with a long enough
+ * max-age, `X-Content-Type-Options: nosniff`, clickjacking protection (X-Frame-Options or CSP
+ * frame-ancestors) and a Content-Security-Policy. Each requirement can be turned off.
  */
 
-export interface SecurityHeadersRequirements {
-  /** Require Strict-Transport-Security. Default true. */
-  hsts?: boolean
-  /**
-   * Minimum HSTS max-age in seconds. Default 31536000 (one year: the HSTS preload list's
-   * minimum and what most scanners expect; 15552000 = 180 days is the common lower bar).
-   */
-  minHstsMaxAge?: number
-  /** Require `X-Content-Type-Options: nosniff`. Default true. */
-  nosniff?: boolean
-  /** Require `X-Frame-Options: DENY|SAMEORIGIN` or a CSP `frame-ancestors` directive. Default true. */
-  frameProtection?: boolean
-  /** Require a (non report-only) Content-Security-Policy. Default true. */
-  csp?: boolean
-}
+export const SecurityHeadersOptions = Options({
+  url: Url({ description: 'URL to GET (normally https://), or a path such as / under the target baseUrl' }),
+  headers: Type.Optional(StringMap({ secretKeys: SENSITIVE_HEADER, description: 'request headers, sent and never recorded; credentials must be env: references' })),
+  hsts: Type.Optional(Type.Boolean({ default: true, description: 'require Strict-Transport-Security' })),
+  minHstsMaxAge: Type.Optional(Type.Integer({ minimum: 0, default: 31_536_000, description: "minimum HSTS max-age in seconds (one year, the preload list's minimum; 15552000, 180 days, is the common lower bar)" })),
+  nosniff: Type.Optional(Type.Boolean({ default: true, description: 'require X-Content-Type-Options: nosniff' })),
+  frameProtection: Type.Optional(Type.Boolean({ default: true, description: 'require X-Frame-Options DENY/SAMEORIGIN or a CSP frame-ancestors directive' })),
+  csp: Type.Optional(Type.Boolean({ default: true, description: 'require an enforced (not report-only) Content-Security-Policy' })),
+  ...HTTP_TRANSPORT_FIELDS,
+})
+export type SecurityHeadersOptions = Static<typeof SecurityHeadersOptions> & RunContext
 
-export interface SecurityHeadersOptions extends HttpTransportOptions, SecurityHeadersRequirements {
-  /** URL to GET (normally https://). Required. */
-  url: string
-  /** Request headers. Sent, never recorded. */
-  headers?: Record<string, string>
-  /** Result id. Default `security-headers`. */
-  id?: string
-  /** Result title. Default "<url> sends the security headers". */
-  title?: string
-}
+/** Which headers are required; each can be turned off. */
+export type SecurityHeadersRequirements = Pick<SecurityHeadersOptions, 'hsts' | 'minHstsMaxAge' | 'nosniff' | 'frameProtection' | 'csp'>
 
 /** What the response carried; input of the pure judge. */
 export interface SecurityHeadersObservation {
@@ -67,14 +57,20 @@ export type SecurityHeadersEvidence = {
   error?: { code: string; phase?: string }
 }
 
-export const SECURITY_HEADERS_DEFAULTS = Object.freeze({
-  hsts: true,
-  minHstsMaxAge: 31_536_000,
-  nosniff: true,
-  frameProtection: true,
-  csp: true,
-  id: 'security-headers',
+export const SECURITY_HEADERS_DEFAULTS = Object.freeze({ ...defaultsOf(SecurityHeadersOptions, 'hsts', 'minHstsMaxAge', 'nosniff', 'frameProtection', 'csp'), id: 'security-headers' })
+
+export const securityHeadersKind = defineKind({
+  kind: 'security-headers',
+  description: 'response carries HSTS (long max-age), X-Content-Type-Options nosniff, framing protection and a CSP',
+  options: SecurityHeadersOptions,
+  positional: 'url',
+  title: (o) => defaultTitle(o.url),
+  run: (o, rt) => securityHeaders({ ...o, ...rt }),
 })
+
+function defaultTitle(url: string | URL): string {
+  return `${displayUrl(url)} sends the security headers`
+}
 
 type Requirements = Required<SecurityHeadersRequirements>
 
@@ -89,7 +85,7 @@ export async function securityHeaders(options: SecurityHeadersOptions): Promise<
   if (typeof opts.url !== 'string') throw new InvalidArgumentError('securityHeaders: url is required')
   const url = parseHttpUrl(opts.url)
   const req = checkRequirements(opts)
-  const title = opts.title ?? `${displayUrl(url)} sends the security headers`
+  const title = opts.title ?? defaultTitle(url)
   return timed({ id: opts.id, title, kind: 'security-headers' }, async () => {
     let obs: SecurityHeadersObservation
     try {

@@ -1,15 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { HttpConnectionError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { displayUrl, httpRequest, maskHeaders, parseHttpUrl, transportOptions, type HttpTransportOptions } from '../clients/http.ts'
+import { HttpConnectionError, InvalidArgumentError, optionProblem, TimeoutError } from '../lib/errors.ts'
+import { displayUrl, HTTP_DEFAULTS, HTTP_TRANSPORT_FIELDS, httpRequest, maskHeaders, parseHttpUrl, SENSITIVE_HEADER, transportOptions } from '../clients/http.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { isWebhookScheme, schemeInfo, sign, SIGNING_DEFAULTS, WEBHOOK_SCHEMES, type WebhookScheme } from '../clients/webhook-signing.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { decodeOptions } from '../lib/options.ts'
+import { defaultsOf, FilePath, Options, Secret, StatusCodes, StringMap, Type, Url, type Static } from '../lib/schema.ts'
+import { defineKind, type RunContext } from './kind.ts'
 
 /**
- * Live webhook checks: send one delivery to an endpoint and judge how it answers. Each check sends
- * exactly the bytes it signed (a Buffer, never re-serialised). The signing itself lives in
- * `clients/webhook-signing.ts` so the `webhook` command and tests share it.
+ * `kind: webhook` — live webhook checks: send one delivery to an endpoint and judge how it
+ * answers. Each check sends exactly the bytes it signed (a Buffer, never re-serialised). The
+ * signing itself lives in `clients/webhook-signing.ts` so the `webhook` command and tests share it.
  */
 
 /** What a webhook check proves about the endpoint. */
@@ -21,48 +24,45 @@ export const WEBHOOK_EXPECTATIONS: readonly WebhookExpectation[] = Object.freeze
 export const DEFAULT_WEBHOOK_PAYLOAD =
   '{"ticket_id": "TEST-001", "subject": "Test ticket", "description": "Testing production deployment", "tenant_id": "00000000-0000-0000-0000-000000000001"}'
 
-export interface WebhookCheckOptions extends HttpTransportOptions {
-  /** Absolute http(s) URL of the webhook endpoint. Required. */
-  url: string
-  /** Signing scheme. Default `hmac-sha256-hex` (`X-ServiceDesk-Signature: sha256=<hex>`, the seed application). */
-  scheme?: WebhookScheme
-  /** Shared secret (already resolved from `env:`). Required. Never copied into evidence or messages. */
-  secret: string
-  /** `hmac-sha256-hex` only: signature header name. Default `X-ServiceDesk-Signature`. */
-  header?: string
-  /** `hmac-sha256-hex` only: text before the hex digest. Default `sha256=`. */
-  prefix?: string
-  /** Body to send, exactly as given. Default: the seed's JSON test ticket. Exclusive with `payloadFile`. */
-  payload?: string | Buffer
-  /** File whose bytes are the body. Default: none (use `payload`). */
-  payloadFile?: string
-  /** Extra request headers. Default `Content-Type: application/json` unless given here. */
-  headers?: Record<string, string>
-  /** HTTP method. Default `POST`. */
-  method?: string
-  /**
-   * Status codes that pass. Default: 202 for `accepts-valid` (the seed's "202 Accepted with job ID");
-   * 401 or 403 for the rejection checks.
-   */
-  expectStatus?: number | number[]
-  /**
-   * Timestamped schemes: the receiver's tolerance in seconds. `rejects-replay` signs a timestamp
-   * `tolerance + 60` seconds old. Default 300 (Stripe, Slack, Standard Webhooks).
-   */
-  tolerance?: number
-  /** Current time in ms since the epoch, for timestamps. Default `Date.now()`. */
-  now?: number
-  /**
-   * `rejects-*` checks first send a correctly signed control delivery: a rejection only proves
-   * something when the endpoint accepts the real thing. Status codes that count as accepting it.
-   * Default: any 2xx.
-   */
-  controlStatus?: number | number[]
-  /** Result id. Default `webhook.<expectation>`, e.g. `webhook.rejects-invalid-signature`. */
-  id?: string
-  /** Result title. Default: a sentence naming the URL and the expectation. */
-  title?: string
-}
+/** The seed application's endpoint, under the target baseUrl. */
+export const DEFAULT_WEBHOOK_PATH = '/webhook/servicedesk'
+
+export const WebhookOptions = Options({
+  expect: Type.Optional(Type.Unsafe<WebhookExpectation>({
+    enum: [...WEBHOOK_EXPECTATIONS],
+    default: 'accepts-valid',
+    description:
+      'what to prove: accepts-valid (correct signature → expectStatus, default 202), rejects-invalid (signature from a wrong key → 401/403), rejects-missing (no signature header → 401/403), rejects-replay (correct signature, timestamp tolerance+60 s old → 401/403; stripe, slack, standard-webhooks only). The rejects-* checks first send a correctly signed control delivery; if it is not accepted (controlStatus) the result is an error, since the rejection would prove nothing',
+  })),
+  url: Type.Optional(Url({ default: DEFAULT_WEBHOOK_PATH, description: 'the webhook endpoint: an absolute http(s) URL, or a path under the target baseUrl' })),
+  scheme: Type.Optional(Type.Unsafe<WebhookScheme>({
+    enum: [...WEBHOOK_SCHEMES],
+    default: 'hmac-sha256-hex',
+    description: 'signing scheme: hmac-sha256-hex (X-ServiceDesk-Signature: sha256=<hex>, the seed application), github, stripe, slack, standard-webhooks, shopify',
+  })),
+  secret: Secret(Type.String({ minLength: 1, description: 'shared signing secret (standard-webhooks: whsec_<base64>); never copied into evidence or messages' })),
+  header: Type.Optional(Type.String({ minLength: 1, default: SIGNING_DEFAULTS.header, description: 'hmac-sha256-hex only: the signature header name' })),
+  prefix: Type.Optional(Type.String({ default: SIGNING_DEFAULTS.prefix, description: 'hmac-sha256-hex only: text before the hex digest (may be empty)' })),
+  payload: Type.Optional(Type.String({ description: "request body, sent byte for byte as signed; @FILE (as curl's --data-binary) reads the file instead (default: the seed's JSON test ticket TEST-001)" })),
+  payloadFile: Type.Optional(FilePath({ what: 'payload file', description: 'file whose exact bytes are the body; exclusive with payload' })),
+  headers: Type.Optional(StringMap({ secretKeys: SENSITIVE_HEADER, description: 'extra request headers (Content-Type: application/json unless given here); credentials must be env: references' })),
+  expectStatus: Type.Optional(StatusCodes({ description: 'status code(s) that pass (default 202 for accepts-valid, as the seed answers "202 Accepted with job ID"; 401 or 403 for the rejects-* checks)' })),
+  controlStatus: Type.Optional(StatusCodes({ description: 'rejects-* only: status code(s) that count as accepting the correctly signed control delivery sent first (default: any 2xx)' })),
+  tolerance: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: SIGNING_DEFAULTS.tolerance, description: "timestamped schemes: the receiver's replay window in seconds; rejects-replay signs a timestamp tolerance + 60 s old" })),
+  maxBodyBytes: Type.Optional(Type.Integer({ minimum: 0, default: HTTP_DEFAULTS.maxBodyBytes, description: 'read at most this many response bytes' })),
+  ...HTTP_TRANSPORT_FIELDS,
+})
+
+/**
+ * What the webhook checks take: the options as declared (with an absolute `url`; `payloadFile` a
+ * path, the `@FILE` form of `payload` is for target files and the command line), plus for library
+ * callers a Buffer `payload` (sent as is), the HTTP `method` (default `POST`) and the clock `now`
+ * (ms since the epoch, default `Date.now()`) used for signed timestamps. The expectation is the
+ * first argument of `webhookCheck` (or the function called), not an option.
+ */
+export type WebhookCheckOptions = Omit<Static<typeof WebhookOptions>, 'expect' | 'url' | 'payload'> &
+  Required<Pick<Static<typeof WebhookOptions>, 'url'>> &
+  RunContext & { payload?: string | Buffer; method?: string; now?: number }
 
 /** How the delivery was signed. */
 export type SignatureKind = 'valid' | 'forged' | 'omitted' | 'stale'
@@ -124,11 +124,44 @@ export type WebhookControlEvidence = {
 
 type Resolved = WebhookCheckOptions & { scheme: WebhookScheme; method: string; tolerance: number }
 
-const DEFAULTS: Readonly<Pick<Resolved, 'scheme' | 'method' | 'tolerance'>> = Object.freeze({
-  scheme: 'hmac-sha256-hex',
-  method: 'POST',
-  tolerance: SIGNING_DEFAULTS.tolerance,
+const DEFAULTS: Readonly<Pick<Resolved, 'scheme' | 'method' | 'tolerance'>> = Object.freeze({ ...defaultsOf(WebhookOptions, 'scheme', 'tolerance'), method: 'POST' })
+const DEFAULT_EXPECTATION = defaultsOf(WebhookOptions, 'expect').expect
+
+// Decodes a default or a derived value through the same adapter as the fields a user writes.
+const URL_FIELD = Options({ url: WebhookOptions.properties.url })
+const AT_FILE = Options({ payload: FilePath({ what: 'payload file', description: 'the file named after @' }) })
+
+export const webhookKind = defineKind({
+  kind: 'webhook',
+  description: 'signed webhook delivery: valid accepted, forged/missing/replayed signatures rejected',
+  options: WebhookOptions,
+  positional: 'url',
+  prepare(o, ctx) {
+    let out = o.url === undefined ? { ...o, url: decodeOptions(URL_FIELD, { url: DEFAULT_WEBHOOK_PATH }, ctx).url } : o
+    // `payload: '@file'` is curl's convention (`check webhook URL --payload @ticket.json`): the file's
+    // bytes are the body. Checked now, so a missing file is a configuration error naming `payload`.
+    if (o.payload !== undefined && o.payload.startsWith('@') && o.payload.length > 1 && o.payloadFile === undefined) {
+      const { payload: _atFile, ...rest } = out
+      out = { ...rest, payloadFile: decodeOptions(AT_FILE, { payload: o.payload.slice(1) }, ctx).payload }
+    }
+    return out
+  },
+  validate: validateWebhookOptions,
+  title: (o) => defaultTitle(o.expect ?? DEFAULT_EXPECTATION, o.url ?? DEFAULT_WEBHOOK_PATH, o.scheme ?? DEFAULTS.scheme),
+  run: (o, rt) => webhookCheck(o.expect ?? DEFAULT_EXPECTATION, { ...o, url: o.url ?? DEFAULT_WEBHOOK_PATH, ...rt }),
 })
+
+/**
+ * The cross-field rules, for the kind (when the check is built) and for library callers (when it
+ * runs): one payload source, and a replay needs a scheme that signs a timestamp.
+ */
+export function validateWebhookOptions(o: { expect?: WebhookExpectation | undefined; scheme?: WebhookScheme | undefined; payload?: unknown; payloadFile?: string | undefined }): void {
+  if (o.payload !== undefined && o.payloadFile !== undefined) throw optionProblem('payloadFile', 'give either {payload} or {payloadFile}, not both')
+  const scheme = o.scheme ?? DEFAULTS.scheme
+  if ((o.expect ?? DEFAULT_EXPECTATION) === 'rejects-replay' && isWebhookScheme(scheme) && !schemeInfo(scheme).timestamped) {
+    throw optionProblem('expect', `rejects-replay needs a timestamped {scheme} (stripe, slack, standard-webhooks); ${scheme} signs no timestamp`)
+  }
+}
 
 const DEFAULT_STATUS: Readonly<Record<WebhookExpectation, readonly number[]>> = Object.freeze({
   'accepts-valid': [202],
@@ -182,10 +215,8 @@ export async function webhookCheck(expectation: WebhookExpectation, options: Web
   if (!isWebhookScheme(opts.scheme)) throw new InvalidArgumentError(`unknown webhook scheme "${String(opts.scheme)}"; expected one of ${WEBHOOK_SCHEMES.join(', ')}`)
   if (typeof opts.secret !== 'string' || opts.secret === '') throw new InvalidArgumentError('webhook check: secret is required (reference it as env:NAME in a target file)')
   if (!Number.isFinite(opts.tolerance) || opts.tolerance <= 0) throw new InvalidArgumentError(`tolerance must be a positive number of seconds, got ${opts.tolerance}`)
+  validateWebhookOptions({ ...opts, expect: expectation })
   const info = schemeInfo(opts.scheme, opts)
-  if (expectation === 'rejects-replay' && !info.timestamped) {
-    throw new InvalidArgumentError(`rejects-replay needs a timestamped scheme (stripe, slack, standard-webhooks); ${opts.scheme} signs no timestamp`)
-  }
   const expectStatus = normalizeStatuses(opts.expectStatus, DEFAULT_STATUS[expectation])
   const controlStatus = opts.controlStatus === undefined ? undefined : normalizeStatuses(opts.controlStatus, [], 'controlStatus')
   const body = loadPayload(opts)
@@ -386,7 +417,6 @@ async function send(opts: Resolved, body: Buffer, headers: Record<string, string
 }
 
 function loadPayload(opts: WebhookCheckOptions): Buffer {
-  if (opts.payload !== undefined && opts.payloadFile !== undefined) throw new InvalidArgumentError('give either payload or payloadFile, not both')
   if (opts.payloadFile !== undefined) {
     try {
       return readFileSync(opts.payloadFile)

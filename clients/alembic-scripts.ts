@@ -15,6 +15,10 @@ export interface ScriptRevision {
   /** Parents through `down_revision` (empty for a base; two or more for a merge point). */
   downRevisions: string[]
   branchLabels: string[]
+  /**
+   * `depends_on` entries. In a map built by `buildRevisionMap`, branch labels are resolved to the
+   * revision that declares them, as Alembic's `_add_depends_on` does.
+   */
   dependsOn: string[]
   /** File name inside the versions folder. */
   file: string
@@ -72,6 +76,20 @@ export function buildRevisionMap(list: readonly ScriptRevision[], versionsDir = 
       throw new ConfigError(`revision ${r.revision} refers to itself`, { file: join(versionsDir, r.file) })
     }
     revisions.set(r.revision, r)
+  }
+  // Alembic's _map_branch_labels: a label names the revision that declares it, and depends_on may use it.
+  const labels = new Map<string, string>()
+  for (const r of revisions.values()) {
+    for (const label of r.branchLabels) {
+      const owner = labels.get(label)
+      if (owner !== undefined) throw new ConfigError(`branch label "${label}" in revision ${r.revision} is already used by revision ${owner}`, { file: join(versionsDir, r.file) })
+      labels.set(label, r.revision)
+    }
+  }
+  for (const [id, r] of revisions) {
+    if (r.dependsOn.some((d) => !revisions.has(d) && labels.has(d))) {
+      revisions.set(id, { ...r, dependsOn: r.dependsOn.map((d) => (revisions.has(d) ? d : (labels.get(d) ?? d))) })
+    }
   }
   const warnings: string[] = []
   const parents = new Set<string>()
@@ -161,8 +179,8 @@ export function pendingRevisions(scripts: MigrationScripts, current: readonly st
   return order
 }
 
-/** `id` and everything below it (through down_revision and depends_on). */
-export function ancestors(scripts: MigrationScripts, id: string): Set<string> {
+/** `id` and everything below it (through down_revision and depends_on; only down_revision when `viaDependsOn` is false). */
+export function ancestors(scripts: MigrationScripts, id: string, viaDependsOn = true): Set<string> {
   const out = new Set<string>()
   const stack = [id]
   while (stack.length > 0) {
@@ -170,7 +188,48 @@ export function ancestors(scripts: MigrationScripts, id: string): Set<string> {
     if (out.has(cur)) continue
     out.add(cur)
     const r = scripts.revisions.get(cur)
-    if (r) stack.push(...r.downRevisions, ...r.dependsOn)
+    if (r) stack.push(...r.downRevisions, ...(viaDependsOn ? r.dependsOn : []))
+  }
+  return out
+}
+
+/**
+ * What `alembic current` prints for these version table rows (RevisionMap `_get_all_current`): the
+ * rows and everything they imply through down_revision and depends_on, keeping only revisions with
+ * no down_revision descendant in that set. A database is at heads exactly when this equals
+ * `scripts.heads`: a revision that is a head only because others merely depend on it (an
+ * "effective head") is applied, but has no row of its own. Unknown rows are left out; sorted.
+ */
+export function currentHeads(scripts: MigrationScripts, rows: readonly string[]): string[] {
+  const applied = new Set<string>()
+  for (const row of rows) if (scripts.revisions.has(row)) for (const a of ancestors(scripts, row)) applied.add(a)
+  const below = new Set<string>()
+  for (const a of applied) for (const b of ancestors(scripts, a, false)) if (b !== a) below.add(b)
+  return [...applied].filter((a) => !below.has(a)).sort()
+}
+
+/** A version table row that is an ancestor of another row: Alembic's HeadMaintainer never leaves one. */
+export interface StaleRow {
+  revision: string
+  /** The row it is an ancestor of. */
+  below: string
+  /** How: through down_revision alone, or only with a depends_on on the way. */
+  via: 'down_revision' | 'depends_on'
+}
+
+/**
+ * Rows that are ancestors of other rows. `alembic upgrade` keeps one row per head of what is
+ * applied (a merge deletes the rows it merges, a dependency's row is replaced by its dependent's),
+ * so such a row was written by hand or by a failed tool; Alembic's own `upgrade` then refuses
+ * ("Requested revision Y overlaps with other requested revisions X"). Sorted by revision.
+ */
+export function staleRows(scripts: MigrationScripts, rows: readonly string[]): StaleRow[] {
+  const known = [...new Set(rows)].filter((r) => scripts.revisions.has(r)).sort()
+  const out: StaleRow[] = []
+  for (const x of known) {
+    const above = known.find((y) => y !== x && ancestors(scripts, y).has(x))
+    if (above === undefined) continue
+    out.push({ revision: x, below: above, via: ancestors(scripts, above, false).has(x) ? 'down_revision' : 'depends_on' })
   }
   return out
 }

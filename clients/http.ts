@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { capToDeadline } from '../lib/deadline.ts'
 import { HttpConnectionError, InterruptedError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
+import { redactor as processRedactor, type Redactor } from '../lib/redact.ts'
 import { defaultsOf, Duration, FilePath, Options, TargetString, Type, type Static } from '../lib/schema.ts'
 export { displayUrl } from '../lib/url.ts'
 
@@ -327,6 +328,22 @@ export function maskHeaders(headers: Record<string, string>): Record<string, str
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(headers)) out[k] = isSensitiveHeader(k) ? '***' : v
   return out
+}
+
+/**
+ * The value of an `Authorization: Basic` header, the one place runbook-kit builds it. The
+ * credentials are registered with the redactor first (the password and `user:password`, whose
+ * base64 is the header value), so a server or proxy that echoes the header cannot leak them.
+ */
+export function basicAuthorization(username: string | undefined, password: string | undefined, redactor: Redactor = processRedactor): string {
+  redactor.addBasicCredentials(username, password)
+  return `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`
+}
+
+/** The value of an `Authorization: Bearer` header, the token registered with the redactor first. */
+export function bearerAuthorization(token: string, redactor: Redactor = processRedactor): string {
+  redactor.add(token)
+  return `Bearer ${token}`
 }
 
 const caFiles = new Map<string, Buffer>()

@@ -9,9 +9,6 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { extname, join } from 'node:path'
-import { PatchStrategy } from '@kubernetes/client-node'
-// The generated model serialiser turns typed objects back into wire JSON (needed for JSON patches).
-import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js'
 import { parseAllDocuments } from 'yaml'
 import { InvalidArgumentError, RunbookKitError } from '../lib/errors.ts'
 import { createKubeClient, describeKubeError, type KubeClient, type KubeConnectionOptions, type KubeFailure, type KubeOperation, kubeStatusCode } from './kube.ts'
@@ -115,7 +112,7 @@ export interface ApplyManifestsOptions extends CommonActionOptions {
 /** Server-side apply of every manifest, in dependency order; one result per object like `kubectl apply`. */
 export async function applyManifests(opts: ApplyManifestsOptions): Promise<ActionResult[]> {
   const objs = loadManifests(opts.paths)
-  const client = createKubeClient(opts)
+  const client = await createKubeClient(opts)
   const results: ActionResult[] = []
   for (const o of objs) results.push(await applyOne(client, o, opts, results))
   return results
@@ -139,7 +136,7 @@ async function applyOne(client: KubeClient, input: Obj, opts: CommonActionOption
   }
   let after: Obj
   try {
-    after = (await api.patch(o as never, undefined, dry ? 'All' : undefined, opts.fieldManager ?? 'runbook-kit', opts.forceConflicts ?? true, PatchStrategy.ServerSideApply)) as Obj
+    after = (await api.patch(o as never, undefined, dry ? 'All' : undefined, opts.fieldManager ?? 'runbook-kit', opts.forceConflicts ?? true, client.lib.PatchStrategy.ServerSideApply)) as Obj
   } catch (err) {
     throw actionError(err, op, client, done)
   }
@@ -198,7 +195,7 @@ export async function upsertSecretFromEnv(opts: UpsertSecretFromEnvOptions): Pro
     red.add(value)
     data[key] = Buffer.from(value).toString('base64')
   }
-  const client = createKubeClient(opts)
+  const client = await createKubeClient(opts)
   return applyOne(client, { apiVersion: 'v1', kind: 'Secret', metadata: { name: opts.name, namespace: client.namespace }, type: opts.type ?? 'Opaque', data }, opts, [])
 }
 
@@ -254,7 +251,7 @@ export async function setImage(opts: SetImageOptions): Promise<ActionResult> {
   const kind = opts.kind ?? 'Deployment'
   if (!opts.name) throw new InvalidArgumentError('setImage needs a name')
   if (!opts.images || Object.keys(opts.images).length === 0) throw new InvalidArgumentError('setImage needs at least one container=image')
-  const client = createKubeClient(opts)
+  const client = await createKubeClient(opts)
   const w = await readWorkload(client, kind, opts.name)
   const spec = w.spec?.template?.spec ?? {}
   const containers: { name: string; image?: string }[] = spec.containers ?? []
@@ -268,7 +265,7 @@ export async function setImage(opts: SetImageOptions): Promise<ActionResult> {
     if ((c ?? ic)!.image !== image) changed = true
     ;(c ? (patch.containers ??= []) : (patch.initContainers ??= [])).push({ name: container, image })
   }
-  if (changed) await patchWorkload(client, kind, opts.name, { spec: { template: { spec: patch } } }, PatchStrategy.StrategicMergePatch, opts)
+  if (changed) await patchWorkload(client, kind, opts.name, { spec: { template: { spec: patch } } }, client.lib.PatchStrategy.StrategicMergePatch, opts)
   return workloadResult(kind, opts.name, client.namespace, changed ? 'image updated' : 'unchanged', Boolean(opts.dryRun))
 }
 
@@ -278,13 +275,13 @@ export type RestartRolloutOptions = WorkloadTarget
 export async function restartRollout(opts: RestartRolloutOptions): Promise<ActionResult> {
   const kind = opts.kind ?? 'Deployment'
   if (!opts.name) throw new InvalidArgumentError('restartRollout needs a name')
-  const client = createKubeClient(opts)
+  const client = await createKubeClient(opts)
   const w = await readWorkload(client, kind, opts.name)
   if (kind === 'Deployment' && w.spec?.paused) {
     throw new KubeActionError(`can't restart paused deployment (run rollout resume first)`, { reason: 'Paused', message: 'deployment is paused' })
   }
   const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
-  await patchWorkload(client, kind, opts.name, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } }, PatchStrategy.StrategicMergePatch, opts)
+  await patchWorkload(client, kind, opts.name, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } }, client.lib.PatchStrategy.StrategicMergePatch, opts)
   return workloadResult(kind, opts.name, client.namespace, 'restarted', Boolean(opts.dryRun))
 }
 
@@ -310,7 +307,7 @@ export async function rolloutUndo(opts: RolloutUndoOptions): Promise<ActionResul
   if (!opts.name) throw new InvalidArgumentError('rolloutUndo needs a name')
   const toRevision = opts.toRevision ?? 0
   if (!Number.isInteger(toRevision) || toRevision < 0) throw new InvalidArgumentError(`toRevision must be a non-negative integer, got ${toRevision}`)
-  const client = createKubeClient(opts)
+  const client = await createKubeClient(opts)
   const kind = opts.kind ?? 'Deployment'
   if (kind !== 'Deployment') return undoFromControllerRevision(client, kind, opts, toRevision)
   const ns = client.namespace
@@ -340,7 +337,7 @@ export async function rolloutUndo(opts: RolloutUndoOptions): Promise<ActionResul
   }
   const targetRev = rev(target)
   const wireTemplate = (t: unknown) => {
-    const w = ObjectSerializer.serialize(t, 'V1PodTemplateSpec', '') as { metadata?: { labels?: Record<string, string> } }
+    const w = client.lib.ObjectSerializer.serialize(t, 'V1PodTemplateSpec', '') as { metadata?: { labels?: Record<string, string> } }
     if (w.metadata?.labels) delete w.metadata.labels['pod-template-hash']
     return w
   }
@@ -358,7 +355,7 @@ export async function rolloutUndo(opts: RolloutUndoOptions): Promise<ActionResul
     { op: 'replace', path: '/spec/template', value: rsTemplate },
     { op: 'replace', path: '/metadata/annotations', value: annotations },
   ]
-  await patchWorkload(client, 'Deployment', opts.name, patch, PatchStrategy.JsonPatch, opts)
+  await patchWorkload(client, 'Deployment', opts.name, patch, client.lib.PatchStrategy.JsonPatch, opts)
   return { ...workloadResult('Deployment', opts.name, ns, 'rolled back', dry), revision: targetRev }
 }
 
@@ -388,11 +385,11 @@ async function undoFromControllerRevision(client: KubeClient, kind: WorkloadKind
   }
   const data = (target.data ?? {}) as { spec?: { template?: Record<string, unknown> } }
   const { $patch: _p, ...stored } = (data.spec?.template ?? {}) as Record<string, unknown>
-  const current = ObjectSerializer.serialize(w.spec?.template, 'V1PodTemplateSpec', '')
+  const current = client.lib.ObjectSerializer.serialize(w.spec?.template, 'V1PodTemplateSpec', '')
   const rev = Number(target.revision)
   if (stable(stored) === stable(current)) {
     return { ...workloadResult(kind, opts.name, ns, 'skipped rollback', dry, `skipped rollback (current template already matches revision ${rev})`), revision: rev }
   }
-  await patchWorkload(client, kind, opts.name, data, PatchStrategy.StrategicMergePatch, opts)
+  await patchWorkload(client, kind, opts.name, data, client.lib.PatchStrategy.StrategicMergePatch, opts)
   return { ...workloadResult(kind, opts.name, ns, 'rolled back', dry), revision: rev }
 }

@@ -1,11 +1,61 @@
+import { Options, Secret, StringMap, Type, Url, type Static } from '../lib/schema.ts'
+import type { OptionProblem } from '../lib/errors.ts'
+import { HTTP_TRANSPORT_FIELDS, SENSITIVE_HEADER } from './http.ts'
 import { errorMessage, InterruptedError, InvalidArgumentError } from '../lib/errors.ts'
-import { httpRequest, parseHttpUrl } from './http.ts'
+import type { Redactor } from '../lib/redact.ts'
+import { basicAuthorization, bearerAuthorization, httpRequest, parseHttpUrl } from './http.ts'
 
 /**
  * A small client for the Prometheus HTTP API (`/api/v1/...`). It never throws because Prometheus
  * is down or answers with an error: every outcome is data (`PromApiOutcome`), so checks can judge it.
  * Envelope and error types follow prometheus/prometheus docs/querying/api.md and web/api/v1/api.go.
  */
+
+/**
+ * The connection options of every Prometheus check kind (`prom-query`, `prom-targets`,
+ * `prom-alerts`), declared once here and spread into each kind's options: where Prometheus is,
+ * how to authenticate, and the HTTP transport (timeouts, CA, server name).
+ */
+export const PROMETHEUS_CONNECTION_FIELDS = Object.freeze({
+  prometheus: Url({ description: 'Prometheus base URL, e.g. http://prometheus:9090, or the query URL of anything serving its HTTP API (Thanos, Mimir, VictoriaMetrics); a path such as /prometheus goes under the target baseUrl' }),
+  bearerToken: Type.Optional(Secret(Type.String({ minLength: 1, description: 'sent as Authorization: Bearer <token> (not with username/password)' }))),
+  username: Type.Optional(Type.String({ description: 'HTTP basic auth user name, with password' })),
+  password: Type.Optional(Secret(Type.String({ description: 'HTTP basic auth password' }))),
+  headers: Type.Optional(StringMap({ secretKeys: SENSITIVE_HEADER, description: 'extra request headers, e.g. X-Scope-OrgID for Mimir; credentials (Authorization, tokens, cookies, API keys) must be env: references' })),
+  ...HTTP_TRANSPORT_FIELDS,
+})
+const ConnectionSchema = Options(PROMETHEUS_CONNECTION_FIELDS)
+/** The connection options as a check receives them (absolute URL, ms, a CA file path or PEM text). */
+export type PrometheusConnectionOptions = Static<typeof ConnectionSchema>
+
+const CONNECTION_KEYS = Object.keys(PROMETHEUS_CONNECTION_FIELDS).filter((k) => k !== 'prometheus') as (keyof Omit<PrometheusConnectionOptions, 'prometheus'>)[]
+
+/**
+ * The rules on the connection options, for each kind's validate (so a bad entry fails when it is
+ * built, and library callers of the checks get the same words): an http(s) URL, and one way to
+ * authenticate. `{field}` names another option.
+ */
+export function prometheusConnectionProblems(o: Partial<PrometheusConnectionOptions>): OptionProblem[] {
+  let url: URL | undefined
+  try {
+    url = parseHttpUrl(String(o.prometheus))
+  } catch {
+    return [{ path: ['prometheus'], message: 'must be an absolute http(s) URL' }]
+  }
+  if (o.bearerToken && (o.username || o.password || url.username || url.password)) {
+    return [{ path: ['bearerToken'], message: 'give {bearerToken} or basic auth ({username} and {password}, or credentials in the URL), not both' }]
+  }
+  return []
+}
+
+/** The client connection for a check's options (other fields ignored), with the attempt's signal and deadline. */
+export function prometheusConnection(o: PrometheusConnectionOptions & { signal?: AbortSignal | undefined; deadline?: number | undefined }): PrometheusConnection {
+  const conn: PrometheusConnection = { url: o.prometheus }
+  for (const k of CONNECTION_KEYS) if (o[k] !== undefined) (conn as unknown as Record<string, unknown>)[k] = o[k]
+  if (o.signal !== undefined) conn.signal = o.signal
+  if (o.deadline !== undefined) conn.deadline = o.deadline
+  return conn
+}
 
 /** How to reach Prometheus (or anything speaking its API: Thanos, Mimir, VictoriaMetrics). */
 export interface PrometheusConnection {
@@ -19,7 +69,7 @@ export interface PrometheusConnection {
   password?: string
   /** Extra request headers (e.g. `X-Scope-OrgID` for Mimir). */
   headers?: Record<string, string>
-  /** PEM CA bundle contents (not a path) for an https URL. Default: system roots. */
+  /** PEM CA bundle for an https URL: a file path, or the PEM text itself. Default: system roots. */
   ca?: string | Buffer
   /** TLS server name. Default: the URL's host. */
   servername?: string
@@ -29,9 +79,13 @@ export interface PrometheusConnection {
   headersTimeout?: number
   /** ms of inactivity while reading the body. Default 10000. */
   bodyTimeout?: number
+  /** Epoch ms by which each request must be over: the HTTP client caps every phase against it, so a hang names its phase. */
+  deadline?: number
   /** Largest accepted response body in bytes. Default 8 MiB. */
   maxBodyBytes?: number
   signal?: AbortSignal
+  /** Where the credentials (bearer token, password, the basic `user:password` pair) are registered for masking before anything is sent. Default: the process-wide redactor. */
+  redactor?: Redactor
 }
 
 /** Prometheus `errorType` values (web/api/v1/api.go), plus what a client adds for transport problems. */
@@ -114,9 +168,9 @@ export async function promApi<T>(conn: PrometheusConnection, path: string, param
   const form = new URLSearchParams()
   for (const [k, v] of Object.entries(params)) if (v !== undefined) (method === 'GET' ? url.searchParams : form).set(k, v)
   const headers: Record<string, string> = { accept: 'application/json', ...conn.headers }
-  if (conn.bearerToken) headers.authorization = `Bearer ${conn.bearerToken}`
+  if (conn.bearerToken) headers.authorization = bearerAuthorization(conn.bearerToken, conn.redactor)
   else if (username !== undefined || password !== undefined) {
-    headers.authorization = `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`
+    headers.authorization = basicAuthorization(username, password, conn.redactor)
   }
   if (method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded'
 
@@ -134,6 +188,7 @@ export async function promApi<T>(conn: PrometheusConnection, path: string, param
       bodyTimeout: conn.bodyTimeout,
       maxBodyBytes: conn.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
       signal: conn.signal,
+      deadline: conn.deadline,
     })
   } catch (err) {
     if (err instanceof InvalidArgumentError || err instanceof InterruptedError) throw err

@@ -1,29 +1,49 @@
-import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
-import { Redis, type RedisOptions } from 'ioredis'
-import { errorMessage, InterruptedError, InvalidArgumentError, TimeoutError } from '../lib/errors.ts'
-import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
+// Types only: ioredis loads on the first connection (the registry imports check modules to read their declarations).
+import type { Redis, RedisOptions } from 'ioredis'
+import { capToDeadline } from '../lib/deadline.ts'
+import { errorMessage, InterruptedError, InvalidArgumentError, optionProblem, TimeoutError } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
-import { maskPassword } from './postgres.ts'
+import type { Redactor } from '../lib/redact.ts'
+import { defaultsOf, Duration, FilePath, Options, Type, type Static } from '../lib/schema.ts'
+import { maskPassword, readCa } from './postgres.ts'
 
 /**
- * Redis connectivity: `redisPing`, plus the connection helper `queueDepth` shares.
+ * Redis connections for every Redis check (redis, queue-depth): the connection options they all
+ * declare, URL parsing, TLS, phase timeouts capped against the attempt's deadline, and plain
+ * explanations of connection failures.
  */
 
+/** The connection options every Redis kind (redis, queue-depth) declares, declared once here. */
+export const REDIS_CONNECTION_FIELDS = Object.freeze({
+  url: Type.String({ minLength: 1, description: 'redis://[user:password@]host:port[/db] or rediss:// (TLS), with the optional ACL user and password; put the password in an env: reference (it is masked everywhere)' }),
+  ca: Type.Optional(FilePath({ what: 'CA file', targetDefault: 'tls.ca', description: "PEM CA bundle trusted for rediss:// (a file; default: the target's tls.ca, else the system roots)" })),
+  servername: Type.Optional(Type.String({ minLength: 1, description: 'TLS server name to verify (default: the URL host)' })),
+  connectTimeout: Type.Optional(Duration({ positive: true, default: '5s', description: 'time to connect, handshake, authenticate and become ready' })),
+  commandTimeout: Type.Optional(Duration({ positive: true, default: '5s', description: 'time each command may take' })),
+})
+const ConnectionSchema = Options(REDIS_CONNECTION_FIELDS)
+/** The connection options as a check receives them (ms; `ca` a file path or the PEM text). */
+export type RedisConnectionFields = Static<typeof ConnectionSchema>
+
 /** How to reach Redis; shared by every Redis check. */
-export interface RedisConnectionOptions {
-  /** `redis://[user:password@]host:port[/db]` or `rediss://` (TLS). ACL user and password come from the URL. */
-  url: string
-  /** PEM file with the CA(s) to trust for `rediss://`. Default: system roots. */
-  ca?: string
-  /** TLS server name to verify. Default: the URL's host. */
-  servername?: string
-  /** TCP connect + TLS handshake + AUTH + ready check, in ms. Default 5000. */
-  connectTimeout?: number
-  /** Each command, in ms. Default 5000. */
-  commandTimeout?: number
+export interface RedisConnectionOptions extends RedisConnectionFields {
   /** Aborting closes the connection. */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
+  /** Epoch ms by which the check must be over: the connect and command timeouts are capped against it, so a hang names its phase. */
+  deadline?: number | undefined
+}
+
+/** What every Redis kind does when it is built: registers the URL's password for redaction. */
+export function prepareRedisConnection<T extends RedisConnectionFields>(options: T, ctx: { redactor: Redactor }): T {
+  ctx.redactor.addUrlCredentials(options.url)
+  return options
+}
+
+/** `host:port` of a URL, without credentials (titles). */
+export function redisLabel(url: string): string {
+  const p = parseRedisUrl(url)
+  return `${p.host}:${p.port}`
 }
 
 export interface ParsedRedisUrl {
@@ -60,7 +80,7 @@ export function parseRedisUrl(url: string): ParsedRedisUrl {
   }
 }
 
-const CONNECTION_DEFAULTS = Object.freeze({ connectTimeout: 5_000, commandTimeout: 5_000 })
+const CONNECTION_DEFAULTS = defaultsOf(ConnectionSchema, 'connectTimeout', 'commandTimeout')
 
 export interface RedisSession {
   client: Redis
@@ -69,22 +89,31 @@ export interface RedisSession {
   close(): void
 }
 
-/** Checks the options without connecting; throws InvalidArgumentError. */
-export function validateRedisOptions(opts: RedisConnectionOptions): { parsed: ParsedRedisUrl; connectTimeout: number; commandTimeout: number } {
+/**
+ * Checks the connection options without connecting (every Redis kind's validate and check function
+ * run it); throws OptionsError naming the field.
+ */
+export function validateRedisOptions(opts: RedisConnectionFields): { parsed: ParsedRedisUrl; connectTimeout: number; commandTimeout: number } {
   const o = { ...CONNECTION_DEFAULTS, ...stripUndefined(opts) }
   for (const k of ['connectTimeout', 'commandTimeout'] as const) {
-    if (!Number.isFinite(o[k]) || o[k] <= 0) throw new InvalidArgumentError(`${k} must be a positive number of ms, got ${o[k]}`)
+    if (!Number.isFinite(o[k]) || o[k] <= 0) throw optionProblem(k, `must be a positive number of ms, got ${o[k]}`)
   }
-  return { parsed: parseRedisUrl(o.url), connectTimeout: o.connectTimeout, commandTimeout: o.commandTimeout }
+  try {
+    return { parsed: parseRedisUrl(o.url), connectTimeout: o.connectTimeout, commandTimeout: o.commandTimeout }
+  } catch (err) {
+    throw optionProblem('url', errorMessage(err))
+  }
 }
 
 /**
  * Connects (no retries, no offline queue) and waits until the server is ready. Rejects with the
  * server's reason (e.g. WRONGPASS), a TimeoutError (phase `connect`) for a server that never
- * answers, or an InterruptedError on abort.
+ * answers, or an InterruptedError on abort. The connect phase and every command afterwards are
+ * capped against `deadline`, so a hang is reported with its phase before the runner's bare timeout.
  */
 export async function openRedis(opts: RedisConnectionOptions): Promise<RedisSession> {
   const { parsed, connectTimeout, commandTimeout } = validateRedisOptions(opts)
+  const { deadline, signal } = opts
   const options: RedisOptions = {
     host: parsed.host,
     port: parsed.port,
@@ -92,8 +121,9 @@ export async function openRedis(opts: RedisConnectionOptions): Promise<RedisSess
     username: parsed.username,
     password: parsed.password,
     lazyConnect: true,
+    // ioredis's own limit on the TCP/TLS stage; ours (below, capped) covers the whole connect phase and fires first.
     connectTimeout,
-    commandTimeout,
+    // No commandTimeout here: the handshake belongs to the connect phase, and commands get theirs in timeCommands.
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     reconnectOnError: () => false,
@@ -105,30 +135,25 @@ export async function openRedis(opts: RedisConnectionOptions): Promise<RedisSess
     const servername = opts.servername ?? parsed.host
     // SNI must not carry an IP (RFC 6066); Node still verifies IP SANs against the host.
     if (!isIP(servername)) tls.servername = servername
-    if (opts.ca) {
-      try {
-        tls.ca = readFileSync(opts.ca, 'utf8')
-      } catch (err) {
-        throw new InvalidArgumentError(`cannot read CA file ${opts.ca}: ${errorMessage(err)}`, { cause: err })
-      }
-    }
+    if (opts.ca) tls.ca = readCa(opts.ca)
     options.tls = tls
   }
+  if (signal?.aborted) throw new InterruptedError('aborted before connecting')
+  const { Redis } = await import('ioredis')
   const client = new Redis(options)
   let lastError: unknown
   client.on('error', (err) => {
     lastError = err
   })
-  const signal = opts.signal
-  if (signal?.aborted) throw new InterruptedError('aborted before connecting')
   const started = performance.now()
+  const connectMs = capToDeadline(connectTimeout, deadline)
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
   try {
     await Promise.race([
       client.connect(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TimeoutError('connect', connectTimeout)), connectTimeout)
+        timer = setTimeout(() => reject(new TimeoutError('connect', connectMs)), connectMs)
         onAbort = () => reject(new InterruptedError('aborted while connecting'))
         signal?.addEventListener('abort', onAbort, { once: true })
       }),
@@ -142,17 +167,34 @@ export async function openRedis(opts: RedisConnectionOptions): Promise<RedisSess
     clearTimeout(timer)
     if (onAbort) signal?.removeEventListener('abort', onAbort)
   }
-  const connectMs = Math.round((performance.now() - started) * 10) / 10
+  const tookMs = Math.round((performance.now() - started) * 10) / 10
+  timeCommands(client, commandTimeout, deadline)
   const disconnect = () => client.disconnect()
   signal?.addEventListener('abort', disconnect, { once: true })
   return {
     client,
     parsed,
-    connectMs,
+    connectMs: tookMs,
     close() {
       signal?.removeEventListener('abort', disconnect)
       client.disconnect()
     },
+  }
+}
+
+/**
+ * Gives every command sent from now on its own timeout, capped against the deadline when it is
+ * sent (not when the client was made), that rejects with TimeoutError phase `command`. Pipelined
+ * commands go through sendCommand too.
+ */
+function timeCommands(client: Redis, commandTimeout: number, deadline: number | undefined): void {
+  const send = client.sendCommand.bind(client)
+  client.sendCommand = (command, stream) => {
+    const ms = capToDeadline(commandTimeout, deadline)
+    const timer = setTimeout(() => command.reject(new TimeoutError('command', ms)), ms)
+    const clear = () => clearTimeout(timer)
+    command.promise.then(clear, clear)
+    return send(command, stream)
   }
 }
 

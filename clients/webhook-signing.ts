@@ -79,6 +79,8 @@ export interface VerifySuccess {
   matched: number
   /** How many candidate signatures the header carried. */
   signatures: number
+  /** 0-based index of the secret that matched, among those given (several during key rotation). */
+  secretIndex: number
   /** Signed timestamp (unix seconds), for timestamped schemes. */
   timestamp?: number
   /** Standard Webhooks message id. */
@@ -95,6 +97,16 @@ export interface VerifyFailure {
   header?: string
   /** A likely cause, when one could be recognised (e.g. the sender signed the body plus a newline). */
   hint?: string
+  /**
+   * Timestamp failures only: whether the signature itself matches (so only the age fails), and
+   * with which secret. The verdict stays a failure, as in the reference libraries.
+   */
+  signatureMatches?: boolean
+  secretIndex?: number
+  /** Timestamp failures only: the signed timestamp (unix seconds). */
+  timestamp?: number
+  /** The scheme whose signature header the delivery carries, when it is not the one verified with. */
+  suggestedScheme?: WebhookScheme
 }
 
 export type VerifyResult = VerifySuccess | VerifyFailure
@@ -132,6 +144,38 @@ export function schemeInfo(scheme: WebhookScheme, opts: Pick<SigningOptions, 'he
   }
 }
 
+/** Schemes whose signature header can carry several signatures (key rotation). */
+export const MULTI_SIGNATURE_SCHEMES: readonly WebhookScheme[] = Object.freeze(['stripe', 'standard-webhooks'])
+
+/** Why a scheme cannot carry several signatures in one delivery; undefined when it can. */
+export function multiSignatureRefusal(scheme: WebhookScheme, opts: Pick<SigningOptions, 'header' | 'prefix'> = {}): string | undefined {
+  if (MULTI_SIGNATURE_SCHEMES.includes(scheme)) return undefined
+  const header = schemeInfo(scheme, opts).signatureHeader
+  const shape: Record<Exclude<WebhookScheme, 'stripe' | 'standard-webhooks'>, string> = {
+    github: `${header}: sha256=<hex>; GitHub signs with the webhook's one secret and has no key rotation in the header`,
+    slack: `${header}: v0=<hex>`,
+    shopify: `${header}: <base64>`,
+    'hmac-sha256-hex': `${header}: ${opts.prefix ?? SIGNING_DEFAULTS.prefix}<hex>`,
+  }
+  return `${scheme} deliveries carry one signature (${shape[scheme as keyof typeof shape]}), so several secrets cannot be signed into one delivery; sign once per secret. Only stripe (t=...,v1=...,v1=...) and standard-webhooks (v1,... v1,...) carry several`
+}
+
+/** Signature headers of the known providers, lower-case, and the scheme each belongs to. */
+const PROVIDER_HEADERS: readonly [string, WebhookScheme][] = [
+  ['stripe-signature', 'stripe'],
+  ['x-hub-signature-256', 'github'],
+  ['x-slack-signature', 'slack'],
+  ['webhook-signature', 'standard-webhooks'],
+  ['x-shopify-hmac-sha256', 'shopify'],
+  ['x-servicedesk-signature', 'hmac-sha256-hex'],
+]
+
+/** The known providers' signature headers present in a delivery, with their schemes (in header-table order). */
+export function detectSchemes(headers: Record<string, string | string[] | undefined>): { scheme: WebhookScheme; header: string }[] {
+  const present = new Set(Object.keys(headers ?? {}).filter((k) => headers[k] !== undefined && headers[k] !== '').map((k) => k.toLowerCase()))
+  return PROVIDER_HEADERS.filter(([h]) => present.has(h)).map(([h, scheme]) => ({ scheme, header: schemeInfo(scheme).signatureHeader || h }))
+}
+
 /** Type guard for scheme names coming from configuration or the command line. */
 export function isWebhookScheme(value: unknown): value is WebhookScheme {
   return typeof value === 'string' && (WEBHOOK_SCHEMES as readonly string[]).includes(value)
@@ -139,12 +183,19 @@ export function isWebhookScheme(value: unknown): value is WebhookScheme {
 
 /**
  * Signs `body` and returns the headers to send with it (signature, plus timestamp and id headers
- * for the schemes that have them). Throws InvalidArgumentError for an unknown scheme, an empty
- * secret or a Standard Webhooks secret that is not base64.
+ * for the schemes that have them). Several secrets (key rotation) give one signature each, in
+ * order, for the schemes that carry several (`MULTI_SIGNATURE_SCHEMES`). Throws
+ * InvalidArgumentError for an unknown scheme, no or an empty secret, several secrets for a
+ * scheme with one signature, or a Standard Webhooks secret that is not base64.
  */
-export function sign(scheme: WebhookScheme, secret: string, body: Buffer | string, opts: SignOptions = {}): Record<string, string> {
+export function sign(scheme: WebhookScheme, secret: string | readonly string[], body: Buffer | string, opts: SignOptions = {}): Record<string, string> {
   const info = schemeInfo(scheme, opts)
-  const key = signingKey(scheme, secret)
+  const keys = signingKeys(scheme, secret)
+  if (keys.length > 1) {
+    const refusal = multiSignatureRefusal(scheme, opts)
+    if (refusal) throw new InvalidArgumentError(refusal)
+  }
+  const key = keys[0]!
   const raw = toBuffer(body)
   const ts = opts.timestamp ?? Math.floor((opts.now ?? Date.now()) / 1000)
   if (info.timestamped && (!Number.isInteger(ts) || ts < 0)) throw new InvalidArgumentError(`timestamp must be a non-negative integer of unix seconds, got ${ts}`)
@@ -156,7 +207,7 @@ export function sign(scheme: WebhookScheme, secret: string, body: Buffer | strin
     case 'shopify':
       return { [info.signatureHeader]: hmac(key, raw).toString('base64') }
     case 'stripe':
-      return { [info.signatureHeader]: `t=${ts},v1=${hmac(key, concat(`${ts}.`, raw)).toString('hex')}` }
+      return { [info.signatureHeader]: [`t=${ts}`, ...keys.map((k) => `v1=${hmac(k, concat(`${ts}.`, raw)).toString('hex')}`)].join(',') }
     case 'slack':
       return {
         [info.timestampHeader!]: String(ts),
@@ -168,7 +219,7 @@ export function sign(scheme: WebhookScheme, secret: string, body: Buffer | strin
       return {
         [info.idHeader!]: id,
         [info.timestampHeader!]: String(ts),
-        [info.signatureHeader]: 'v1,' + hmac(key, concat(`${id}.${ts}.`, raw)).toString('base64'),
+        [info.signatureHeader]: keys.map((k) => 'v1,' + hmac(k, concat(`${id}.${ts}.`, raw)).toString('base64')).join(' '),
       }
     }
   }
@@ -176,18 +227,19 @@ export function sign(scheme: WebhookScheme, secret: string, body: Buffer | strin
 
 /**
  * Verifies a delivery: `headers` as received (any case; arrays for repeated headers), `body` the raw
- * bytes. Never throws for what the sender did wrong — that is the verdict; throws
- * InvalidArgumentError only for a bad scheme, secret or option.
+ * bytes. With several secrets (key rotation) it is valid when any secret matches any signature;
+ * the result says which (`secretIndex`). Never throws for what the sender did wrong — that is the
+ * verdict; throws InvalidArgumentError only for a bad scheme, secret or option.
  */
 export function verify(
   scheme: WebhookScheme,
-  secret: string,
+  secret: string | readonly string[],
   body: Buffer | string,
   headers: Record<string, string | string[] | undefined>,
   opts: VerifyOptions = {},
 ): VerifyResult {
   const info = schemeInfo(scheme, opts)
-  const key = signingKey(scheme, secret)
+  const keys = signingKeys(scheme, secret)
   const raw = toBuffer(body)
   const tolerance = opts.tolerance ?? SIGNING_DEFAULTS.tolerance
   if (!Number.isFinite(tolerance) || tolerance < 0) throw new InvalidArgumentError(`tolerance must be a non-negative number of seconds, got ${tolerance}`)
@@ -201,12 +253,21 @@ export function verify(
     if (hint) f.hint = hint
     return f
   }
-  if (value === undefined || value === '') return fail('missing-header', `no ${sigHeader} header`, sigHeader)
+  if (value === undefined || value === '') {
+    const f = fail('missing-header', `no ${sigHeader} header`, sigHeader)
+    // The delivery may simply be another provider's: say which scheme its headers belong to.
+    const other = detectSchemes(headers).find((d) => d.scheme !== scheme)
+    if (other) {
+      f.suggestedScheme = other.scheme
+      f.hint = `the delivery carries ${other.header}, the signature header of the ${other.scheme} scheme`
+    }
+    return f
+  }
 
   // Each scheme yields: candidate signatures (as sent), a function computing the expected one for
-  // some body, and the timestamp/id to check.
+  // some body and key, and the timestamp/id to check.
   let candidates: string[]
-  let expected: (b: Buffer) => string
+  let expected: (b: Buffer, key: Buffer) => string
   let timestamp: number | undefined
   let id: string | undefined
   let caseInsensitive = false
@@ -219,14 +280,14 @@ export function verify(
       if (!/^[0-9a-fA-F]+$/.test(hex)) return fail('malformed-header', `${sigHeader} is not "${prefix}<hex digest>"`, sigHeader)
       candidates = [hex]
       caseInsensitive = true
-      expected = (b) => hmac(key, b).toString('hex')
+      expected = (b, key) => hmac(key, b).toString('hex')
       break
     }
     case 'shopify': {
       const b64 = value.trim()
       if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return fail('malformed-header', `${sigHeader} is not a base64 digest`, sigHeader)
       candidates = [b64]
-      expected = (b) => hmac(key, b).toString('base64')
+      expected = (b, key) => hmac(key, b).toString('base64')
       break
     }
     case 'stripe': {
@@ -250,7 +311,7 @@ export function verify(
       timestamp = Number(t)
       candidates = v1
       const ts = t
-      expected = (b) => hmac(key, concat(`${ts}.`, b)).toString('hex')
+      expected = (b, key) => hmac(key, concat(`${ts}.`, b)).toString('hex')
       break
     }
     case 'slack': {
@@ -263,7 +324,7 @@ export function verify(
       candidates = [value.slice(3).trim()]
       caseInsensitive = true
       const base = ts.trim()
-      expected = (b) => hmac(key, concat(`v0:${base}:`, b)).toString('hex')
+      expected = (b, key) => hmac(key, concat(`v0:${base}:`, b)).toString('hex')
       break
     }
     case 'standard-webhooks': {
@@ -286,33 +347,47 @@ export function verify(
       timestamp = Number(ts.trim())
       candidates = v1
       const prefix = `${msgId}.${ts.trim()}.`
-      expected = (b) => hmac(key, concat(prefix, b)).toString('base64')
+      expected = (b, key) => hmac(key, concat(prefix, b)).toString('base64')
       break
     }
   }
 
-  // Time first, as the reference libraries do: a stale delivery is stale whatever its signature.
+  // Every secret against every signature, in constant time each; the first pair that matches wins.
+  const norm = (s: string) => (caseInsensitive ? s.toLowerCase() : s)
+  let matched = -1
+  let secretIndex = -1
+  keys.forEach((key, k) => {
+    const want = expected(raw, key)
+    for (let i = 0; i < candidates.length; i++) {
+      if (constantTimeEqual(norm(candidates[i]!), want) && matched < 0) {
+        matched = i
+        secretIndex = k
+      }
+    }
+  })
+
+  // A stale delivery is rejected whatever its signature, as the reference libraries do; the result
+  // still says whether the signature matches, so an old capture can be told from a forged one.
   if (timestamp !== undefined && tolerance > 0) {
     const age = nowS - timestamp
-    if (age > tolerance) {
-      return fail('timestamp-too-old', `timestamp is ${age} s old, more than the ${tolerance} s tolerance`, info.timestampHeader ?? sigHeader)
-    }
-    if (info.rejectsFuture && -age > tolerance) {
-      return fail('timestamp-in-future', `timestamp is ${-age} s in the future, more than the ${tolerance} s tolerance`, info.timestampHeader ?? sigHeader)
+    const tooOld = age > tolerance
+    if (tooOld || (info.rejectsFuture && -age > tolerance)) {
+      const f = tooOld
+        ? fail('timestamp-too-old', `timestamp is ${age} s old, more than the ${tolerance} s tolerance`, info.timestampHeader ?? sigHeader)
+        : fail('timestamp-in-future', `timestamp is ${-age} s in the future, more than the ${tolerance} s tolerance`, info.timestampHeader ?? sigHeader)
+      f.timestamp = timestamp
+      f.signatureMatches = matched >= 0
+      if (matched >= 0) f.secretIndex = secretIndex
+      return f
     }
   }
 
-  const want = expected(raw)
-  const norm = (s: string) => (caseInsensitive ? s.toLowerCase() : s)
-  let matched = -1
-  for (let i = 0; i < candidates.length; i++) {
-    if (constantTimeEqual(norm(candidates[i]!), want) && matched < 0) matched = i
-  }
   if (matched < 0) {
     const plural = candidates.length > 1 ? `none of the ${candidates.length} signatures in ${sigHeader} match` : `${sigHeader} does not match`
-    return fail('mismatch', `${plural} the body (${raw.length} bytes) signed with the configured secret`, sigHeader, mismatchHint(candidates.map(norm), raw, expected))
+    const secrets = keys.length > 1 ? `any of the ${keys.length} configured secrets` : 'the configured secret'
+    return fail('mismatch', `${plural} the body (${raw.length} bytes) signed with ${secrets}`, sigHeader, mismatchHint(candidates.map(norm), raw, keys, expected))
   }
-  const ok: VerifySuccess = { ok: true, scheme, header: sigHeader, matched, signatures: candidates.length }
+  const ok: VerifySuccess = { ok: true, scheme, header: sigHeader, matched, signatures: candidates.length, secretIndex }
   if (timestamp !== undefined) ok.timestamp = timestamp
   if (id !== undefined) ok.id = id
   return ok
@@ -333,7 +408,7 @@ export function constantTimeEqual(a: string | Buffer, b: string | Buffer): boole
 }
 
 /** The seed's most common incident is "signature validation always fails": name the usual causes. */
-function mismatchHint(candidates: string[], raw: Buffer, expected: (b: Buffer) => string): string | undefined {
+function mismatchHint(candidates: string[], raw: Buffer, keys: readonly Buffer[], expected: (b: Buffer, key: Buffer) => string): string | undefined {
   const variants: [Buffer, string][] = [
     [Buffer.concat([raw, Buffer.from('\n')]), 'the body plus a trailing newline (e.g. `echo` without -n)'],
   ]
@@ -345,10 +420,19 @@ function mismatchHint(candidates: string[], raw: Buffer, expected: (b: Buffer) =
     // not JSON
   }
   for (const [bytes, what] of variants) {
-    const want = expected(bytes)
-    if (candidates.some((c) => constantTimeEqual(c, want))) return `the signature matches ${what}: sender and receiver disagree on the exact bytes`
+    for (const key of keys) {
+      const want = expected(bytes, key)
+      if (candidates.some((c) => constantTimeEqual(c, want))) return `the signature matches ${what}: sender and receiver disagree on the exact bytes`
+    }
   }
   return undefined
+}
+
+/** One key per secret, in order; at least one. */
+function signingKeys(scheme: WebhookScheme, secret: string | readonly string[]): Buffer[] {
+  const list = typeof secret === 'string' ? [secret] : Array.isArray(secret) ? secret : [secret as unknown as string]
+  if (list.length === 0) throw new InvalidArgumentError('at least one webhook secret is required')
+  return list.map((s) => signingKey(scheme, s))
 }
 
 function signingKey(scheme: WebhookScheme, secret: string): Buffer {

@@ -130,6 +130,11 @@ export function optionProblem(field: string | (string | number)[], message: stri
 }
 
 function renderProblem(p: OptionProblem, name: (path: (string | number)[]) => string): string {
-  const text = p.message.replace(/\{([A-Za-z0-9_.]+)\}/g, (_all, ref: string) => name(ref.split('.')))
+  const text = renderOptionMessage(p.message, name)
   return p.path.length > 0 ? `${name(p.path)}: ${text}` : text
+}
+
+/** A problem's message with its `{field}` references named for the audience. */
+export function renderOptionMessage(message: string, name: (path: (string | number)[]) => string): string {
+  return message.replace(/\{([A-Za-z0-9_.]+)\}/g, (_all, ref: string) => name(ref.split('.')))
 }

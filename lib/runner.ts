@@ -1,5 +1,5 @@
 import { eventually } from './eventually.ts'
-import { ConfigError, errorMessage, InterruptedError, InvalidArgumentError } from './errors.ts'
+import { ConfigError, errorMessage, InterruptedError, InvalidArgumentError, TimeoutError } from './errors.ts'
 import type { Attempt, CheckResult } from './result.ts'
 
 /** A check ready to run: identity plus a function that observes and judges. */
@@ -130,37 +130,73 @@ async function runOne(spec: CheckSpec<any>, defaultTimeoutMs: number, runSignal:
   return { ...result, id: spec.id, title: spec.title, kind: result.kind ?? spec.kind }
 }
 
-/** One attempt, bounded by its timeout even if the check ignores its signal. */
+/**
+ * After an attempt's deadline, how long the runner still waits for the check's own result before
+ * stopping it: clients cap their phases just inside the deadline, so the check normally reports the
+ * phase that hung ("headers timed out after 900 ms"); on a loaded machine its timer may fire in the
+ * same tick as the runner's, and this grace lets its account win over a bare "timed out".
+ */
+export const DEADLINE_GRACE_MS = 250
+
+const interruptions = new WeakMap<AbortSignal, Promise<'interrupted'>>()
+const never = new Promise<never>(() => {})
+
+/** One promise per run signal (not one listener per check: 50 in flight would trip MaxListeners). */
+function interruption(signal: AbortSignal | undefined): Promise<'interrupted'> {
+  if (!signal) return never
+  let p = interruptions.get(signal)
+  if (!p) {
+    p = new Promise<'interrupted'>((resolve) => {
+      // An already-aborted signal never fires 'abort' again.
+      if (signal.aborted) resolve('interrupted')
+      else signal.addEventListener('abort', () => resolve('interrupted'), { once: true })
+    })
+    interruptions.set(signal, p)
+  }
+  return p
+}
+
+/** One attempt, bounded by its timeout (plus DEADLINE_GRACE_MS) even if the check ignores its signal. */
 async function attemptWithTimeout(spec: CheckSpec<any>, timeoutMs: number, runSignal: AbortSignal | undefined): Promise<CheckResult> {
   const started = Date.now()
-  const timeout = AbortSignal.timeout(timeoutMs)
-  const signal = runSignal ? AbortSignal.any([runSignal, timeout]) : timeout
+  const deadline = started + timeoutMs
+  const stop = new AbortController()
+  const signal = runSignal ? AbortSignal.any([runSignal, stop.signal]) : stop.signal
   const base = { id: spec.id, title: spec.title, kind: spec.kind, startedAt: new Date(started).toISOString(), attempts: 1 }
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<'aborted'>((resolve) => {
-    onAbort = () => resolve('aborted')
-    // An already-aborted signal never fires 'abort' again.
-    if (signal.aborted) resolve('aborted')
-    else signal.addEventListener('abort', onAbort, { once: true })
-  })
+  const timers: NodeJS.Timeout[] = []
+  const after = (ms: number) => new Promise<'timeout'>((resolve) => timers.push(setTimeout(() => resolve('timeout'), ms)))
+  const interrupted = interruption(runSignal)
+  const running = Promise.resolve()
+    .then(() => spec.run(signal, deadline))
+    .then((r) => ({ r }), (e: unknown) => ({ e }))
+  let timedOut = false
   try {
-    const outcome = await Promise.race([spec.run(signal, started + timeoutMs), aborted])
-    if (outcome !== 'aborted' && !(runSignal?.aborted && outcome.status !== 'pass')) return outcome
-    if (runSignal?.aborted) {
-      return { ...base, status: 'error', message: 'interrupted while running', evidence: outcome === 'aborted' ? {} : outcome.evidence, durationMs: Date.now() - started, interrupted: true }
+    let outcome = await Promise.race([running, interrupted, after(timeoutMs)])
+    if (outcome === 'timeout') {
+      timedOut = true
+      outcome = await Promise.race([running, interrupted, after(DEADLINE_GRACE_MS)])
     }
-    return { ...base, status: 'fail', message: `timed out after ${timeoutMs} ms`, evidence: { timeoutMs }, durationMs: Date.now() - started }
-  } catch (err) {
-    if (runSignal?.aborted) {
-      return { ...base, status: 'error', message: 'interrupted while running', evidence: {}, durationMs: Date.now() - started, interrupted: true }
+    if (outcome === 'interrupted' || runSignal?.aborted) {
+      stop.abort(new InterruptedError('the run was interrupted'))
+      const evidence = typeof outcome === 'object' && 'r' in outcome && outcome.r ? outcome.r.evidence : {}
+      if (typeof outcome === 'object' && 'r' in outcome && outcome.r?.status === 'pass') return outcome.r
+      return { ...base, status: 'error', message: 'interrupted while running', evidence, durationMs: Date.now() - started, interrupted: true }
     }
-    if (timeout.aborted && !(err instanceof InterruptedError)) {
+    if (outcome === 'timeout') {
+      stop.abort(new TimeoutError('overall', timeoutMs))
+      return { ...base, status: 'fail', message: `timed out after ${timeoutMs} ms`, evidence: { timeoutMs }, durationMs: Date.now() - started }
+    }
+    if ('r' in outcome) return outcome.r
+    const err = outcome.e
+    if (timedOut && !(err instanceof InterruptedError)) {
       return { ...base, status: 'fail', message: `timed out after ${timeoutMs} ms (${errorMessage(err)})`, evidence: { timeoutMs }, durationMs: Date.now() - started }
     }
     // Bad options or configuration found only at run time are not crashes: say what to fix.
     const what = err instanceof InvalidArgumentError || err instanceof ConfigError ? 'invalid configuration' : 'check crashed'
     return { ...base, status: 'error', message: `${what}: ${errorMessage(err)}`, evidence: {}, durationMs: Date.now() - started }
   } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort)
+    for (const t of timers) clearTimeout(t)
+    // Whatever the outcome, nothing of this attempt keeps running.
+    if (!stop.signal.aborted) stop.abort(new InterruptedError('the attempt is over'))
   }
 }

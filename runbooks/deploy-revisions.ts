@@ -36,7 +36,7 @@ export function judgeUndo(name: string, recorded: number | undefined, live: Live
 
 /** Reads a Deployment's revision and generations; undefined when it does not exist. */
 export async function readLiveRevision(conn: KubeConnectionOptions, name: string): Promise<LiveRevision | undefined> {
-  const client = createKubeClient(conn)
+  const client = await createKubeClient(conn)
   try {
     const d = await client.apps.readNamespacedDeployment({ name, namespace: client.namespace }, client.call())
     return {

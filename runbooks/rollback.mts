@@ -33,7 +33,7 @@ const expectedVersion = toVersion ?? d.previousVersion
 
 // 1. What runs now (read-only): recorded for the report and the incident timeline.
 await rb.step('Record the running release', { estimate: '10s' }, async (ctx) => {
-  const client = createKubeClient({ ...conn, signal: ctx.signal })
+  const client = await createKubeClient({ ...conn, signal: ctx.signal })
   const running: Record<string, { revision?: string; images: string[] }> = {}
   for (const name of d.deployments) {
     const dep = await ctx.action(`get deployment/${name} -n ${ns}`, () => client.apps.readNamespacedDeployment({ name, namespace: ns }, client.call()))
@@ -48,7 +48,7 @@ await rb.step('Record the running release', { estimate: '10s' }, async (ctx) => 
 await rb.step(toVersion ? `Redeploy version ${toVersion}` : 'Undo to the previous revision', { estimate: '2-3m', destructive: true }, async (ctx) => {
   for (const name of d.deployments) {
     if (toVersion) {
-      const client = createKubeClient({ ...conn, signal: ctx.signal })
+      const client = await createKubeClient({ ...conn, signal: ctx.signal })
       const dep = await client.apps.readNamespacedDeployment({ name, namespace: ns }, client.call())
       const images = Object.fromEntries((dep.spec?.template?.spec?.containers ?? []).map((c) => [c.name, retag(c.image ?? '', toVersion)]))
       const r = await ctx.action(`set image deployment/${name} ${Object.entries(images).map(([c, i]) => `${c}=${i}`).join(' ')} -n ${ns}`, () => setImage({ ...conn, name, images, dryRun: ctx.dryRun, signal: ctx.signal }))

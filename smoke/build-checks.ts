@@ -1,9 +1,8 @@
 import { isAbsolute, resolve, dirname } from 'node:path'
 import { buildCheck, type BuildContext, type CheckEntry } from '../checks/build.ts'
-import { ConfigError, errorMessage, OptionsError, type ConfigProblem } from '../lib/errors.ts'
+import { ConfigError, errorMessage, OptionsError, renderOptionMessage, type ConfigProblem } from '../lib/errors.ts'
 import type { Redactor } from '../lib/redact.ts'
 import type { CheckSpec } from '../lib/runner.ts'
-import { legacyBuild } from './kinds/legacy.ts'
 import { pathAt, type LoadedTarget, type TargetFile } from './target-file.ts'
 
 export interface BuildOptions {
@@ -48,11 +47,11 @@ export function buildChecks(loaded: LoadedTarget, target: TargetFile, opts: Buil
     if (withDefaults.timeout === undefined && defaults.timeout !== undefined) withDefaults.timeout = defaults.timeout
     if (withDefaults.eventually === undefined && defaults.eventually !== undefined) withDefaults.eventually = defaults.eventually
     try {
-      specs.push(buildEntry(kind, withDefaults, ctx))
+      specs.push(buildCheck(kind, withDefaults, ctx))
     } catch (err) {
       const at = (path: (string | number)[]) => pathAt(loaded.yaml, ['checks', i, ...path])
       if (err instanceof OptionsError) {
-        for (const p of err.problems) problems.push({ path: at(p.path), message: p.message.replace(/\{([A-Za-z0-9_.]+)\}/g, (_a, ref: string) => ref) })
+        for (const p of err.problems) problems.push({ path: at(p.path), message: renderOptionMessage(p.message, (ref) => ref.join('.')) })
       } else {
         problems.push({ path: at([]), message: errorMessage(err) })
       }
@@ -61,16 +60,3 @@ export function buildChecks(loaded: LoadedTarget, target: TargetFile, opts: Buil
   if (problems.length > 0) throw new ConfigError('invalid check options', { file: loaded.file, problems })
   return specs
 }
-
-// TRANSITIONAL: legacyBuild serves kinds not yet declared beside their check.
-export function buildEntry(kind: Parameters<typeof buildCheck>[0], entry: CheckEntry, ctx: BuildContext): CheckSpec {
-  const legacy = legacyBuild(kind, entry, ctx)
-  if (!legacy) return buildCheck(kind, entry, ctx)
-  const spec: CheckSpec = { id: entry.id, kind: entry.kind, ...legacy }
-  if (entry.skip !== undefined) spec.skip = entry.skip
-  if (entry.timeout !== undefined) spec.timeoutMs = parseDurationLoose(entry.timeout)
-  if (entry.eventually) spec.eventually = { timeoutMs: parseDurationLoose(entry.eventually.timeout), ...(entry.eventually.interval !== undefined ? { intervalMs: parseDurationLoose(entry.eventually.interval) } : {}) }
-  return spec
-}
-
-import { parseDuration as parseDurationLoose } from '../lib/duration.ts'

@@ -3,7 +3,8 @@ import { ConfigError, errorMessage, InterruptedError, UsageError } from '../lib/
 import { explainWriteError, fallbackReportDir, prepareReportDir } from '../lib/report/folder.ts'
 import { Redactor, redactor as globalRedactor } from '../lib/redact.ts'
 import { buildMeta, writeReports, type WrittenReports } from '../lib/report/index.ts'
-import type { RunReport, RunVerdict } from '../lib/report/model.ts'
+import { relativeFile } from '../lib/report/location.ts'
+import type { ResultRecord, RunReport, RunVerdict } from '../lib/report/model.ts'
 import { summarize, type CheckResult } from '../lib/result.ts'
 import { runChecks, type CheckSpec, type RunnerEvent } from '../lib/runner.ts'
 import { openEnvironment, type TargetEnvironment } from './environment.ts'
@@ -68,7 +69,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   await prepareReportDir(reportDir)
   let loaded: LoadedTarget | undefined
   let environment: TargetEnvironment | undefined
-  let results: CheckResult[] = []
+  let results: ResultRecord[] = []
   let interrupted = false
   let fatal: string | undefined
   let verdict: RunVerdict = 'passed'
@@ -94,7 +95,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
       signal: opts.signal,
       onEvent: opts.onEvent,
     })
-    results = outcome.results
+    results = withLocations(outcome.results, loaded, cwd)
     interrupted = outcome.interrupted
   } catch (err) {
     if (opts.signal?.aborted && (err instanceof InterruptedError || (err as Error)?.name === 'AbortError')) {
@@ -130,24 +131,33 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   const report: RunReport = { schemaVersion: 1, meta, summary, results, steps: [] }
   // The reports first, then the sandbox is stopped: a second Ctrl-C while it stops finds them written.
   try {
-    return await writeSmokeReports(reportDir, report, redactor)
+    return await writeSmokeReports(reportDir, report, redactor, cwd)
   } finally {
     await environment?.close().catch(() => undefined)
   }
 }
 
+/** Each result with the file and line of its entry in the target file, for CI annotations. */
+function withLocations(results: readonly CheckResult[], loaded: LoadedTarget, cwd: string): ResultRecord[] {
+  const file = relativeFile(loaded.file, cwd)
+  return results.map((r) => {
+    const line = loaded.yaml.lineOf(['checks', loaded.target.checks.findIndex((c) => c.id === r.id)])
+    return { ...r, file, ...(line ? { line } : {}) }
+  })
+}
+
 /** Writes the reports; when the folder fails, the run fails and the record goes to a folder under the OS temp folder. */
-async function writeSmokeReports(reportDir: string, report: RunReport, redactor: Redactor): Promise<SmokeOutcome> {
+async function writeSmokeReports(reportDir: string, report: RunReport, redactor: Redactor, cwd: string): Promise<SmokeOutcome> {
   const exitCode = report.meta.exitCode as SmokeOutcome['exitCode']
   try {
-    return { exitCode, report, reports: await writeReports(reportDir, report, redactor) }
+    return { exitCode, report, reports: await writeReports(reportDir, report, redactor, process.env, { cwd }) }
   } catch (err) {
     // The run happened: say so, and fail the run (CI would otherwise lose its JUnit file silently).
     const writeError = `could not write the reports to ${reportDir}: ${await explainWriteError(err, reportDir)}`
     const failed = { ...report, meta: { ...report.meta, ...(report.meta.verdict === 'passed' ? { verdict: 'failed' as const } : {}), exitCode: exitCode === 0 ? 1 : exitCode, error: report.meta.error ? `${report.meta.error}; ${writeError}` : writeError } }
     try {
       const fallbackDir = await fallbackReportDir(report.meta.suite)
-      return { exitCode: failed.meta.exitCode as SmokeOutcome['exitCode'], report: failed, reports: await writeReports(fallbackDir, failed, redactor), writeError, fallbackDir }
+      return { exitCode: failed.meta.exitCode as SmokeOutcome['exitCode'], report: failed, reports: await writeReports(fallbackDir, failed, redactor, process.env, { cwd }), writeError, fallbackDir }
     } catch {
       return { exitCode: failed.meta.exitCode as SmokeOutcome['exitCode'], report: failed, writeError }
     }

@@ -5,7 +5,7 @@ import type { CommonCheckFields } from '../checks/build.ts'
 import { ajvProblems, compileSchema, loadYamlFile, type LoadedYaml } from '../lib/config.ts'
 import { ConfigError, type ConfigProblem } from '../lib/errors.ts'
 import { packageRoot } from '../lib/paths.ts'
-import { KIND_NAMES, loadKinds } from './kinds/index.ts'
+import { KIND_NAMES, loadKinds } from '../checks/registry.ts'
 import { kindEntrySchema, literalSecrets, topLevelSchema, type TargetSections } from './target-schema.ts'
 
 /** A target file as written (after validation). */

@@ -162,6 +162,8 @@ export interface ParsedCheckArgs {
   /** The command's own options (timeout, eventually, interval, report-dir). */
   command: Partial<Record<(typeof COMMAND_OPTIONS)[number], string>>
   json: boolean
+  /** `--no-color`. */
+  noColor: boolean
   help: boolean
 }
 
@@ -171,11 +173,16 @@ export function parseCheckArgs(kind: AnyCheckKind, argv: readonly string[], env:
   const command: ParsedCheckArgs['command'] = {}
   const positionals: string[] = []
   let json = false
+  let noColor = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
-    if (arg === '--help' || arg === '-h') return { options, command, json, help: true }
+    if (arg === '--help' || arg === '-h') return { options, command, json, noColor, help: true }
     if (arg === '--json') {
       json = true
+      continue
+    }
+    if (arg === '--no-color') {
+      noColor = true
       continue
     }
     if (!arg.startsWith('--') || arg === '--') {
@@ -236,7 +243,7 @@ export function parseCheckArgs(kind: AnyCheckKind, argv: readonly string[], env:
     if (!kind.positional) throw new UsageError(`"check ${kind.kind}" takes no positional argument (got "${positionals[0]}")`)
     options[kind.positional] = positionals[0]
   }
-  return { options, command, json, help: false }
+  return { options, command, json, noColor, help: false }
 }
 
 /** `check <kind> --help`, generated from the declaration. */
@@ -277,6 +284,7 @@ export function kindHelp(kind: AnyCheckKind): string {
     '  --interval <duration>             pause between retries (default: 1s)',
     '  --report-dir <dir>                where artifacts (e.g. screenshots) go (default: a temp dir)',
     '  --json                            print the result as JSON',
+    '  --no-color                        no colours (also NO_COLOR=1; FORCE_COLOR=1 colours without a TTY)',
     '',
     'Durations: 500ms, 10s, 2m, 1m30s or a number of ms. Exit codes: 0 passed, 1 failed, 2 usage or configuration error.',
   )

@@ -1,14 +1,15 @@
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { AnyCheckKind } from '../../checks/kind.ts'
+import { isGitHubActions, resultAnnotations } from '../../lib/ci.ts'
 import { ajvProblems, compileSchema } from '../../lib/config.ts'
-import { ConfigError, OptionsError, UsageError } from '../../lib/errors.ts'
+import { ConfigError, OptionsError, renderOptionMessage, UsageError } from '../../lib/errors.ts'
 import { redactor } from '../../lib/redact.ts'
 import type { CheckResult } from '../../lib/result.ts'
 import { runChecks } from '../../lib/runner.ts'
 import { closingLine, TerminalReporter } from '../../lib/terminal.ts'
-import { buildEntry } from '../../smoke/build-checks.ts'
-import { KIND_NAMES, loadKind, loadKinds } from '../../smoke/kinds/index.ts'
+import { buildCheck } from '../../checks/build.ts'
+import { KIND_NAMES, loadKind, loadKinds } from '../../checks/registry.ts'
 import { kindEntrySchema } from '../../smoke/target-schema.ts'
 import type { Command } from '../cli.ts'
 import { flagFor, kebab, kindHelp, parseCheckArgs } from './check-options.ts'
@@ -17,7 +18,7 @@ async function generalHelp(): Promise<string> {
   const KINDS = await loadKinds()
   const width = Math.max(...KINDS.map((k) => k.kind.length))
   return [
-    'Usage: runbook-kit check <kind> [<argument>] [--<option> <value>...] [--json]',
+    'Usage: runbook-kit check <kind> [<argument>] [--<option> <value>...] [--json] [--no-color]',
     '',
     'Runs one check and prints its verdict and evidence. The options are the same names as the',
     "kind's fields in a target file (kebab-case; nested fields as --expect.status; lists comma-separated).",
@@ -49,7 +50,15 @@ export const command: Command = {
     if (args.command.eventually) entry.eventually = { timeout: args.command.eventually, ...(args.command.interval ? { interval: args.command.interval } : {}) }
     const validate = compileSchema(kindEntrySchema(kind))
     if (!validate(entry)) {
-      const problems = ajvProblems(validate.errors).map((p) => ({ ...p, path: p.path && !p.path.startsWith('(document)') ? flagFor(kind, p.path.split(/\.|\[(\d+)\]/).filter(Boolean)) : 'options' }))
+      const problems = ajvProblems(validate.errors).map((p) => {
+        const missing = /^missing required key "(.+)"$/.exec(p.message)
+        const at = p.path.startsWith('(document)') ? [] : p.path.split(/\.|\[(\d+)\]/).filter(Boolean)
+        if (missing) {
+          const flag = flagFor(kind, [...at, missing[1]!])
+          return { path: flag, message: `required${at.length === 0 && kind.positional === missing[1] ? ` (or give it as the argument: check ${kind.kind} <${missing[1]}>)` : ''}` }
+        }
+        return { ...p, path: at.length > 0 ? flagFor(kind, at) : 'options' }
+      })
       throw new ConfigError(`invalid options for "check ${kind.kind}"`, { problems })
     }
     const reportDir = resolve(args.command['report-dir'] ?? join(tmpdir(), `runbook-kit-check-${process.pid}`))
@@ -59,7 +68,7 @@ export const command: Command = {
     const onSignal = () => controller.abort()
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
-    const term = new TerminalReporter({ stream: args.json ? process.stderr : process.stdout, redactor, live: false })
+    const term = new TerminalReporter({ stream: args.json ? process.stderr : process.stdout, redactor, live: false, color: args.noColor ? false : undefined })
     try {
       const outcome = await runChecks([spec], { concurrency: 1, signal: controller.signal, onEvent: args.json ? undefined : term.onEvent })
       const result = redactor.redactDeep(outcome.results[0]!) as CheckResult
@@ -69,6 +78,7 @@ export const command: Command = {
         for (const line of evidenceLines(result.evidence)) term.line(`        ${line}`)
         term.line(closingLine({ pass: 0, fail: 0, error: 0, skip: 0, [result.status]: 1 }))
       }
+      if (isGitHubActions()) for (const a of resultAnnotations(result)) term.line(a)
       if (outcome.interrupted) return 130
       return result.status === 'pass' || result.status === 'skip' ? 0 : 1
     } finally {
@@ -81,9 +91,13 @@ export const command: Command = {
 /** The one build path, with the option problems named as this command's flags. */
 function buildForCli(kind: AnyCheckKind, entry: Record<string, unknown> & { id: string; kind: string }, reportDir: string) {
   try {
-    return buildEntry(kind, entry, { tls: {}, reportDir, redactor, resolvePath: (p) => resolve(p) })
+    return buildCheck(kind, entry, { tls: {}, reportDir, redactor, resolvePath: (p) => resolve(p) })
   } catch (err) {
-    if (err instanceof OptionsError) throw new ConfigError(`invalid options for "check ${kind.kind}"`, { problems: err.render((path) => flagFor(kind, path)).map((message) => ({ path: '', message })) })
+    if (err instanceof OptionsError) {
+      const name = (path: (string | number)[]) => flagFor(kind, path)
+      const problems = err.problems.map((p) => ({ path: p.path.length > 0 ? name(p.path) : 'options', message: renderOptionMessage(p.message, name) }))
+      throw new ConfigError(`invalid options for "check ${kind.kind}"`, { problems })
+    }
     throw err
   }
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { isGitHubActions, reportAnnotations } from '../../lib/ci.ts'
 import { UsageError } from '../../lib/errors.ts'
 import { redactor } from '../../lib/redact.ts'
 import { RUNNER_DEFAULTS } from '../../lib/runner.ts'
@@ -39,7 +40,7 @@ Options:
       --fault <name>        sandbox targets only: switch on a sandbox fault; repeatable or
 ${wrap(`comma-separated (default: none). Faults: ${Object.keys(sandboxFaults('smoke')).join(', ')}`, 28, 94)}
       --json                print report.json to stdout instead of the progress lines
-      --no-color            no colours (also NO_COLOR=1)
+      --no-color            no colours (also NO_COLOR=1; FORCE_COLOR=1 colours without a TTY)
   -h, --help                show this help
 
 Secrets: write env:NAME in the target file; values are read from the environment and
@@ -124,7 +125,10 @@ export const command: Command = {
         },
       })
       term.end()
+      term.endGroup()
       const { report, reports } = outcome
+      // GitHub Actions: an annotation per failing check on its target-file line (redacted before escaping).
+      if (isGitHubActions()) for (const a of reportAnnotations(redactor.redactDeep(report))) term.line(a)
       if (report.meta.verdict === 'config-error') {
         process.stderr.write(redactor.redact(`runbook-kit smoke: configuration error: ${report.meta.error}\n`))
       } else if (report.meta.error && report.meta.error !== outcome.writeError) {

@@ -6,29 +6,35 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_WEBHOOK_PAYLOAD } from '../../checks/webhook.ts'
 import { ConfigError, InvalidArgumentError, UsageError } from '../../lib/errors.ts'
 import { redactor } from '../../lib/redact.ts'
-import { isWebhookScheme, schemeInfo, sign, SIGNING_DEFAULTS, verify, WEBHOOK_SCHEMES, type WebhookScheme } from '../../clients/webhook-signing.ts'
+import { isWebhookScheme, multiSignatureRefusal, schemeInfo, sign, SIGNING_DEFAULTS, verify, WEBHOOK_SCHEMES, type WebhookScheme } from '../../clients/webhook-signing.ts'
 import type { Command } from '../cli.ts'
 
 /**
  * `runbook-kit webhook sign|verify`: sign a test delivery (headers plus a ready curl line) or verify
- * a captured one. The secret is read from an environment variable, registered for redaction, and
- * every printed line passes through the redactor.
+ * a captured one. Secrets are read from environment variables (`--secret-env`, repeatable for key
+ * rotation), registered for redaction, and every printed line passes through the redactor; output
+ * names a secret by its variable, never by its value.
  */
 
 const DEFAULT_SECRET_ENV = 'WEBHOOK_SECRET'
 const DEFAULT_URL = '${API_BASE_URL}/webhook/servicedesk'
 
 const HELP = `Usage:
-  runbook-kit webhook sign   [--scheme S] [--secret-env NAME] [--payload FILE|-] [options]
-  runbook-kit webhook verify [--scheme S] [--secret-env NAME] --headers FILE --payload FILE [options]
+  runbook-kit webhook sign   [--scheme S] [--secret-env NAME]... [--payload FILE|-] [options]
+  runbook-kit webhook verify [--scheme S] [--secret-env NAME]... --headers FILE --payload FILE [options]
 
 sign prints the headers to send with the payload and a ready curl command line (the body is sent
 with --data-binary @FILE, so the bytes sent are the bytes signed). verify checks a captured
 delivery: a headers file (one "Name: value" per line) and the raw body file.
 
+Key rotation: give --secret-env more than once. verify passes when any of the secrets matches and
+says which variable's did; sign puts one signature per secret into the header (stripe:
+t=...,v1=...,v1=...; standard-webhooks: v1,... v1,...). github, slack, shopify and
+hmac-sha256-hex carry one signature per delivery, so sign refuses several secrets for them.
+
 Options:
   --scheme S            ${WEBHOOK_SCHEMES.join(', ')} (default: hmac-sha256-hex)
-  --secret-env NAME     environment variable holding the secret (default: ${DEFAULT_SECRET_ENV}); the value is never printed
+  --secret-env NAME     environment variable holding a secret (default: ${DEFAULT_SECRET_ENV}); repeatable; the value is never printed
   --payload FILE|-      body file, or - for stdin (sign default: the seed's test ticket JSON; verify: required)
   --header H            hmac-sha256-hex: signature header name (default: ${SIGNING_DEFAULTS.header})
   --prefix P            hmac-sha256-hex: text before the hex digest (default: ${SIGNING_DEFAULTS.prefix})
@@ -78,7 +84,7 @@ function parse(args: string[]) {
       strict: true,
       options: {
         scheme: { type: 'string' },
-        'secret-env': { type: 'string' },
+        'secret-env': { type: 'string', multiple: true },
         payload: { type: 'string' },
         header: { type: 'string' },
         prefix: { type: 'string' },
@@ -98,13 +104,21 @@ function parse(args: string[]) {
   }
 }
 
-/** The secret from the named variable, registered for redaction before anything is printed. */
-function readSecret(values: Values): string {
-  const name = values['secret-env'] ?? DEFAULT_SECRET_ENV
-  const secret = process.env[name]
-  if (secret === undefined || secret === '') throw new ConfigError(`environment variable ${name} is not set (--secret-env ${name})`)
-  redactor.add(secret)
-  return secret
+interface NamedSecret {
+  /** The environment variable: what output names. */
+  name: string
+  value: string
+}
+
+/** The secrets from the named variables (each once, in order), registered for redaction before anything is printed. */
+function readSecrets(values: Values): NamedSecret[] {
+  const names = [...new Set(values['secret-env'] ?? [DEFAULT_SECRET_ENV])]
+  return names.map((name) => {
+    const value = process.env[name]
+    if (value === undefined || value === '') throw new ConfigError(`environment variable ${name} is not set (--secret-env ${name})`)
+    redactor.add(value)
+    return { name, value }
+  })
 }
 
 async function readPayload(value: string): Promise<Buffer> {
@@ -144,7 +158,9 @@ function signingOptions(values: Values): { header?: string; prefix?: string } {
 
 async function runSign(scheme: WebhookScheme, values: Values): Promise<number> {
   for (const k of ['headers', 'tolerance', 'now'] as const) if (values[k] !== undefined) throw new UsageError(`--${k} is a verify option`)
-  const secret = readSecret(values)
+  const secrets = readSecrets(values)
+  const refusal = secrets.length > 1 ? multiSignatureRefusal(scheme, signingOptions(values)) : undefined
+  if (refusal) throw new UsageError(`${secrets.length} --secret-env given: ${refusal}`)
   let body: Buffer
   let file: string
   let saved = false
@@ -164,7 +180,7 @@ async function runSign(scheme: WebhookScheme, values: Values): Promise<number> {
     const ts = integer('timestamp', values.timestamp)
     if (ts !== undefined) opts.timestamp = ts
     if (values.id !== undefined) opts.id = values.id
-    headers = sign(scheme, secret, body, opts)
+    headers = sign(scheme, secrets.map((x) => x.value), body, opts)
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw new UsageError(err.message)
     throw err
@@ -180,12 +196,13 @@ async function runSign(scheme: WebhookScheme, values: Values): Promise<number> {
   ].join(' ')
   const sha = createHash('sha256').update(body).digest('hex')
   if (values.json) {
-    out(JSON.stringify({ scheme, headers, payload: { file: resolve(file), bytes: body.length, sha256: sha }, curl }, null, 2))
+    out(JSON.stringify({ scheme, headers, secretEnv: secrets.map((x) => x.name), payload: { file: resolve(file), bytes: body.length, sha256: sha }, curl }, null, 2))
     return 0
   }
   for (const [k, v] of Object.entries(headers)) out(`${k}: ${v}`)
   out('')
-  out(`# ${scheme}, payload ${body.length} bytes, sha256 ${sha}${saved ? `, saved to ${resolve(file)}` : ''}`)
+  const signedWith = secrets.length > 1 ? `, ${secrets.length} signatures (${secrets.map((x) => x.name).join(', ')}, in this order)` : ''
+  out(`# ${scheme}${signedWith}, payload ${body.length} bytes, sha256 ${sha}${saved ? `, saved to ${resolve(file)}` : ''}`)
   out(curl)
   return 0
 }
@@ -211,7 +228,7 @@ async function runVerify(scheme: WebhookScheme, values: Values): Promise<number>
   if (values.headers === undefined) throw new UsageError('verify needs --headers FILE (the captured request headers)')
   if (values.payload === undefined) throw new UsageError('verify needs --payload FILE (the captured raw body)')
   if (values.headers === '-' && values.payload === '-') throw new UsageError('--headers and --payload cannot both be stdin')
-  const secret = readSecret(values)
+  const secrets = readSecrets(values)
   let headerText: string
   try {
     headerText = values.headers === '-' ? (await readPayload('-')).toString('utf8') : readFileSync(values.headers, 'utf8')
@@ -226,7 +243,7 @@ async function runVerify(scheme: WebhookScheme, values: Values): Promise<number>
   const nowS = integer('now', values.now)
   let result
   try {
-    result = verify(scheme, secret, body, headers, {
+    result = verify(scheme, secrets.map((x) => x.value), body, headers, {
       ...signingOptions(values),
       ...(tolerance !== undefined ? { tolerance } : {}),
       ...(nowS !== undefined ? { now: nowS * 1000 } : {}),
@@ -236,19 +253,33 @@ async function runVerify(scheme: WebhookScheme, values: Values): Promise<number>
     throw err
   }
   const sha = createHash('sha256').update(body).digest('hex')
+  const secretName = (i: number | undefined) => (i === undefined ? undefined : secrets[i]?.name)
   if (values.json) {
-    out(JSON.stringify({ ...result, payload: { bytes: body.length, sha256: sha } }, null, 2))
+    const { secretIndex, ...rest } = result
+    const named = secretName(secretIndex)
+    out(JSON.stringify({ ...rest, ...(named !== undefined ? { secretEnv: named } : {}), payload: { bytes: body.length, sha256: sha } }, null, 2))
     return result.ok ? 0 : 1
   }
   const info = schemeInfo(scheme, signingOptions(values))
+  const withSecret = (i: number | undefined) => (secrets.length > 1 && i !== undefined ? ` with the secret in ${secretName(i)}` : '')
   if (result.ok) {
     const which = result.signatures > 1 ? ` (signature ${result.matched + 1} of ${result.signatures})` : ''
     const ts = result.timestamp !== undefined ? `, timestamp ${new Date(result.timestamp * 1000).toISOString()}` : ''
-    out(`VALID: ${result.header} matches the ${body.length}-byte payload${which}${ts} (${scheme})`)
+    out(`VALID: ${result.header} matches the ${body.length}-byte payload${withSecret(result.secretIndex)}${which}${ts} (${scheme})`)
     return 0
   }
   out(`INVALID (${result.reason}): ${result.message} (${scheme}, signature header ${info.signatureHeader})`)
-  if (result.hint) out(`  hint: ${result.hint}`)
+  if (result.signatureMatches !== undefined) {
+    out(
+      result.signatureMatches
+        ? `  signature: matches the payload${withSecret(result.secretIndex)}; only the time check fails`
+        : `  signature: does not match the payload either (with ${secrets.length > 1 ? `any of ${secrets.map((x) => x.name).join(', ')}` : secrets[0]!.name})`,
+    )
+    if (result.timestamp !== undefined) {
+      out(`  to verify this capture anyway: --now ${result.timestamp} (judge it as of its signed time) or --tolerance 0 (no time check)`)
+    }
+  }
+  if (result.hint) out(`  hint: ${result.hint}${result.suggestedScheme ? `: try --scheme ${result.suggestedScheme}` : ''}`)
   out(`  payload: ${body.length} bytes, sha256 ${sha}`)
   return 1
 }

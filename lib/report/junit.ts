@@ -1,27 +1,44 @@
 import { isAbsolute, resolve } from 'node:path'
 import { create } from 'xmlbuilder2'
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js'
-import type { Attempt, CheckResult } from '../result.ts'
-import type { RunReport, StepRecord } from './model.ts'
+import type { Attempt } from '../result.ts'
+import { relativeFile, resultLocation } from './location.ts'
+import type { ResultRecord, RunReport, SourceLocation, StepRecord } from './model.ts'
 import { cleanText, isoNoZone, oneLine, seconds, truncate, valueText } from './text.ts'
 
 /**
  * `junit.xml`, rendered from the report data with xmlbuilder2 (never by string concatenation).
  *
- * Shape (validated against `junit-10.xsd`, the Jenkins xUnit schema, in the tests):
- * `<testsuites name tests failures errors time>` (that schema has no `skipped` on `<testsuites>`)
- * → one `<testsuite name tests failures errors skipped time timestamp hostname id package>` with run properties
- * → one `<testcase classname name time>` per check result, and per runbook step.
+ * Shape: `<testsuites name tests failures errors skipped time>` → one `<testsuite name tests failures
+ * errors skipped time timestamp hostname id file>` with run properties → one `<testcase classname name
+ * time file line timestamp>` per check result, and per runbook step.
+ *
+ * Everything validates against `junit-10.xsd` (the Jenkins xUnit schema) except four attributes that the
+ * schema lacks and real consumers need (reports/README.md has the measurements):
+ * - `<testsuites skipped>`: test-results-parser (testbeats) computes passed = tests − failures − errors −
+ *   skipped from the root's attributes, and junitparser, asked for a missing root counter, recomputes every
+ *   counter *and time* from the cases (suite time becomes the sum of case times, not the wall time).
+ * - `<testcase file line>`: mikepenz/action-junit-report annotates `file`:`line`; without them it guesses a
+ *   file from the classname and a line from any `:digits` in the message (a URL's port). GitLab shows `file`.
+ * - `<testcase timestamp>`: Jenkins reads it as the case's start; without it, it guesses the start as the
+ *   suite's plus the durations of the cases before (wrong for checks that run concurrently).
+ * `strict: true` leaves those four out, and the file validates fully.
  *
  * Consumers' quirks this follows (see shared/reference/junit.md): a dotted, non-empty classname on every
  * case (Jenkins splits it at the last dot); unique classname+name pairs (GitLab keeps only the first of
  * duplicates, so the name carries the check id); the reason in `message=` and in the text (GitLab shows
- * only the text); one `<system-out>` per case; times as plain seconds; no zone on `timestamp`.
+ * only the text); one `<system-out>` per case; times as plain seconds; no zone on `timestamp`; no
+ * `package` on the suite (Jenkins shows the suite as `package.name`); attachment paths relative to the
+ * working directory (GitLab resolves them against the project directory, Jenkins against the workspace).
  */
 
 export interface JunitOptions {
-  /** Absolute report directory; relative `screenshot` evidence becomes a GitLab `[[ATTACHMENT|path]]` under it. */
+  /** Absolute report directory; relative `screenshot` evidence becomes a `[[ATTACHMENT|path]]` under it. */
   reportDir?: string
+  /** The run's working directory: attachment and target-file paths are written relative to it. Default `process.cwd()`. */
+  cwd?: string
+  /** Only what `junit-10.xsd` allows: no `<testsuites skipped>`, no `<testcase file line timestamp>`. Default false. */
+  strict?: boolean
 }
 
 /** The XML-level outcome of one test case; counted once so the counters always match the children. */
@@ -29,10 +46,12 @@ type Outcome =
   | { kind: 'pass' }
   | { kind: 'failure' | 'error' | 'skipped'; type: string; message: string; text: string }
 
-interface CaseModel {
+interface CaseModel extends SourceLocation {
   classname: string
   name: string
   timeMs: number
+  /** ISO start time (with milliseconds, no zone), for `<testcase timestamp>`. */
+  timestamp?: string
   outcome: Outcome
   /** Earlier attempts, as flakyFailure/flakyError (final pass) or rerunFailure/rerunError (final fail). */
   reruns: { element: 'flakyFailure' | 'flakyError' | 'rerunFailure' | 'rerunError'; type: string; message: string; text: string }[]
@@ -44,45 +63,50 @@ const MAX_VALUE_CHARS = 4000
 
 export function renderJunit(report: RunReport, opts: JunitOptions = {}): string {
   const { meta } = report
+  const cwd = opts.cwd ?? process.cwd()
+  const strict = opts.strict === true
   const cases: CaseModel[] = []
-  if (meta.verdict === 'config-error' && report.results.length === 0) cases.push(configErrorCase(report))
-  for (const r of report.results) cases.push(checkCase(report, r, opts))
+  if (meta.verdict === 'config-error' && report.results.length === 0) cases.push(configErrorCase(report, cwd))
+  for (const r of report.results) cases.push(checkCase(report, r, opts, cwd))
   for (const s of report.steps) cases.push(stepCase(report, s))
 
   const count = (k: Outcome['kind']) => cases.filter((c) => c.outcome.kind === k).length
   const tests = String(cases.length)
   const failures = String(count('failure'))
   const errors = String(count('error'))
+  const skipped = String(count('skipped'))
+  // The wall time of the run, on the root and the suite alike. Checks run concurrently, so the sum of the
+  // case times is usually larger; consumers that recompute it (junitparser's merge) show that sum instead.
   const time = seconds(meta.durationMs)
 
   const doc = create({ version: '1.0', encoding: 'UTF-8' })
-  const root = doc.ele('testsuites', {
-    name: attr(`${meta.kind} ${meta.suite} → ${meta.target}`),
-    tests,
-    failures,
-    errors,
-    time,
-  })
+  const rootAttrs: Record<string, string> = { name: attr(`${meta.kind} ${meta.suite} → ${meta.target}`), tests, failures, errors }
+  if (!strict) rootAttrs.skipped = skipped
+  rootAttrs.time = time
+  const root = doc.ele('testsuites', rootAttrs)
   const suiteAttrs: Record<string, string> = {
-    name: attr(meta.suite || meta.kind),
+    // `smoke.<suite>`: the prefix of every check's classname. No `package` attribute: Jenkins would show
+    // `package.name` (it showed `smoke.sandbox.sandbox`).
+    name: `${segment(meta.kind)}.${segment(meta.suite || meta.target)}`,
     tests,
     failures,
     errors,
-    skipped: String(count('skipped')),
+    skipped,
     time,
   }
   const timestamp = isoNoZone(meta.startedAt)
   if (timestamp) suiteAttrs.timestamp = timestamp
   suiteAttrs.hostname = attr(meta.host || 'unknown')
-  // Neither is required by junit-10.xsd; both are conventional (surefire, Ant) and cheap to provide.
+  // Not required by junit-10.xsd but allowed by it: the run id, and the target file as the suite's file
+  // (mikepenz/action-junit-report falls back to it for cases without a file).
   suiteAttrs.id = attr(meta.runId)
-  suiteAttrs.package = `${segment(meta.kind)}.${segment(meta.target)}`
+  if (meta.targetFile) suiteAttrs.file = attr(relativeFile(meta.targetFile, cwd))
   const suite = root.ele('testsuite', suiteAttrs)
 
   const props = suite.ele('properties')
   for (const [name, value] of suiteProperties(report)) props.ele('property', { name, value: attr(value) })
 
-  for (const c of cases) writeCase(suite, c)
+  for (const c of cases) writeCase(suite, c, strict)
 
   // A fatal error outside any check (not a configuration error, which has its own test case) still reaches CI.
   if (meta.error && !(meta.verdict === 'config-error' && report.results.length === 0)) suite.ele('system-err').txt(cleanText(meta.error))
@@ -101,6 +125,9 @@ function suiteProperties(report: RunReport): [string, string][] {
   if (m.targetFile) out.push(['target.file', m.targetFile])
   if (m.gitCommit) out.push(['git.commit', m.gitCommit])
   out.push(['runbook-kit.version', m.version], ['operator', m.operator], ['verdict', m.verdict], ['exit.code', String(m.exitCode)])
+  if (m.ci) out.push(['ci.provider', m.ci.name])
+  if (m.ci?.job) out.push(['ci.job', m.ci.job])
+  if (m.ci?.attempt !== undefined) out.push(['ci.attempt', String(m.ci.attempt)])
   if (m.ciJobUrl) out.push(['ci.job.url', m.ciJobUrl])
   if (m.command) out.push(['command', m.command])
   if (m.faults && m.faults.length > 0) out.push(['faults', m.faults.join(',')])
@@ -108,12 +135,16 @@ function suiteProperties(report: RunReport): [string, string][] {
   return out
 }
 
-function configErrorCase(report: RunReport): CaseModel {
+function configErrorCase(report: RunReport, cwd: string): CaseModel {
   const error = report.meta.error || 'configuration error'
+  // The target file, at the first problem's line (ConfigError names it as "… (line 27)") or line 1.
+  const at: SourceLocation = report.meta.targetFile ? { file: relativeFile(report.meta.targetFile, cwd), line: Number(/\(line (\d+)\)/.exec(error)?.[1] ?? 1) } : {}
   return {
     classname: `smoke.${segment(report.meta.target)}.config`,
     name: 'configuration',
     timeMs: 0,
+    ...at,
+    timestamp: isoMillisNoZone(report.meta.startedAt),
     // The whole error in the attribute (Jenkins shows it) with its lines joined; the text keeps the layout.
     outcome: { kind: 'error', type: 'ConfigError', message: oneLine(error).replace(/\s+/g, ' ').trim(), text: error },
     reruns: [],
@@ -121,7 +152,7 @@ function configErrorCase(report: RunReport): CaseModel {
   }
 }
 
-function checkCase(report: RunReport, r: CheckResult, opts: JunitOptions): CaseModel {
+function checkCase(report: RunReport, r: ResultRecord, opts: JunitOptions, cwd: string): CaseModel {
   const title = r.title || r.id
   const systemOut: string[] = []
   systemOut.push(`id: ${r.id}`, `status: ${r.status}`, `message: ${r.message}`, `startedAt: ${r.startedAt}`, `attempts: ${r.attempts}`)
@@ -129,7 +160,7 @@ function checkCase(report: RunReport, r: CheckResult, opts: JunitOptions): CaseM
   for (const w of r.warnings ?? []) systemOut.push(`warning: ${w}`)
   const evidence = evidenceLines(r.evidence)
   systemOut.push(...evidence)
-  const screenshot = screenshotPath(r.evidence, opts.reportDir)
+  const screenshot = screenshotPath(r.evidence, opts.reportDir, cwd)
   if (screenshot) systemOut.push(`[[ATTACHMENT|${screenshot}]]`)
 
   const detail = [r.message, ...(r.warnings ?? []).map((w) => `warning: ${w}`), ...(evidence.length ? ['', ...evidence] : [])].join('\n')
@@ -151,6 +182,8 @@ function checkCase(report: RunReport, r: CheckResult, opts: JunitOptions): CaseM
     classname: `smoke.${segment(report.meta.target)}.${segment(r.kind ?? 'check')}`,
     name: `${title} [${r.id}]`,
     timeMs: r.durationMs,
+    ...resultLocation(report, r),
+    timestamp: isoMillisNoZone(r.startedAt),
     outcome,
     reruns: earlierAttempts(r).map((a) => rerun(a, r.status === 'pass')),
     systemOut,
@@ -158,7 +191,7 @@ function checkCase(report: RunReport, r: CheckResult, opts: JunitOptions): CaseM
 }
 
 /** Attempts before the final one that did not pass (the final one is the testcase's own outcome). */
-function earlierAttempts(r: CheckResult): Attempt[] {
+function earlierAttempts(r: ResultRecord): Attempt[] {
   const log = r.attemptLog ?? []
   const finalNo = log.reduce((max, a) => Math.max(max, a.attempt), 0)
   return log.filter((a) => a.attempt !== finalNo && a.status !== 'pass' && a.status !== 'skip')
@@ -222,14 +255,22 @@ function stepCase(report: RunReport, s: StepRecord): CaseModel {
     classname: `runbook.${segment(report.meta.suite)}.steps`,
     name: `${s.label ?? String(s.index).padStart(2, '0')}. ${s.title || 'step'}`,
     timeMs: s.durationMs,
+    ...(s.file ? { file: s.file, ...(s.line ? { line: s.line } : {}) } : {}),
+    timestamp: isoMillisNoZone(s.startedAt),
     outcome,
     reruns: [],
     systemOut,
   }
 }
 
-function writeCase(suite: XMLBuilder, c: CaseModel): void {
-  const tc = suite.ele('testcase', { classname: c.classname, name: attr(c.name), time: seconds(c.timeMs) })
+function writeCase(suite: XMLBuilder, c: CaseModel, strict: boolean): void {
+  const attrs: Record<string, string> = { classname: c.classname, name: attr(c.name), time: seconds(c.timeMs) }
+  if (!strict) {
+    if (c.file) attrs.file = attr(c.file)
+    if (c.file && c.line && Number.isInteger(c.line) && c.line > 0) attrs.line = String(c.line)
+    if (c.timestamp) attrs.timestamp = c.timestamp
+  }
+  const tc = suite.ele('testcase', attrs)
   const o = c.outcome
   if (o.kind === 'skipped') {
     tc.ele('skipped', { message: attr(o.message), type: o.type })
@@ -249,12 +290,25 @@ function evidenceLines(evidence: unknown): string[] {
     .map(([k, v]) => `${oneLine(k)}: ${truncate(valueText(v), MAX_VALUE_CHARS)}`)
 }
 
-/** `evidence.screenshot` (relative to the report dir) as an absolute path for GitLab's attachment syntax. */
-function screenshotPath(evidence: unknown, reportDir: string | undefined): string | undefined {
+/**
+ * `evidence.screenshot` (relative to the report dir) for the attachment syntax, relative to the working
+ * directory: GitLab resolves it against the project directory (an absolute path gives a broken link) and
+ * Jenkins' junit-attachments against the workspace. A file outside the working directory stays absolute,
+ * the one form that still works there for Jenkins.
+ */
+function screenshotPath(evidence: unknown, reportDir: string | undefined, cwd: string): string | undefined {
   if (!evidence || typeof evidence !== 'object') return undefined
   const shot = (evidence as Record<string, unknown>).screenshot
   if (typeof shot !== 'string' || shot === '' || /^[a-z][a-z0-9+.-]*:/i.test(shot)) return undefined
-  return reportDir && !isAbsolute(shot) ? resolve(reportDir, shot) : shot
+  const abs = isAbsolute(shot) ? shot : resolve(reportDir ?? cwd, shot)
+  const rel = relativeFile(abs, cwd)
+  return rel.startsWith('../') || isAbsolute(rel) ? abs : rel
+}
+
+/** ISO-8601 with milliseconds and without zone (`2026-11-21T23:30:00.100`), in UTC; Jenkins reads it as UTC. */
+function isoMillisNoZone(iso: string): string | undefined {
+  const t = Date.parse(iso)
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString().slice(0, 23)
 }
 
 /** A classname segment: runs of anything but `[A-Za-z0-9_-]` become `_`, so dots stay the only separators. */

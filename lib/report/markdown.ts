@@ -34,8 +34,6 @@ const TITLE: Record<RunMeta['kind'], string> = { smoke: 'Smoke report', runbook:
 
 /** Longest evidence value shown in a table cell; longer evidence is shown as fenced JSON instead. */
 const MAX_CELL_VALUE = 200
-/** Rows in the GitHub step summary's results table (the job summary is capped at 1 MiB). */
-const MAX_SUMMARY_ROWS = 200
 
 export function renderMarkdown(report: RunReport, opts: MarkdownOptions): string {
   const { meta } = report
@@ -79,22 +77,89 @@ export function renderMarkdown(report: RunReport, opts: MarkdownOptions): string
   return out.join('\n')
 }
 
-/** Short form for `$GITHUB_STEP_SUMMARY`: heading, verdict, the results table, and the error if any. */
-export function renderSummaryMarkdown(report: RunReport): string {
+/** GitHub's cap on one step's job summary (`$GITHUB_STEP_SUMMARY`): 1 MiB. */
+export const STEP_SUMMARY_MAX_BYTES = 1024 * 1024
+
+export interface SummaryOptions {
+  /** Most UTF-8 bytes the summary may take. Default `STEP_SUMMARY_MAX_BYTES`. */
+  maxBytes?: number
+}
+
+/** Longest message shown in one row of the job summary (the whole message is in report.md). */
+const MAX_SUMMARY_MESSAGE = 300
+
+/**
+ * Short form for `$GITHUB_STEP_SUMMARY`: heading, verdict, the checks and steps that did not pass, and
+ * the passing ones folded in a `<details>` block. Cut to `maxBytes` (GitHub drops a larger summary whole):
+ * rows that do not fit are left out, the ones that did not pass first in line to stay, and a note says
+ * how many are in report.md. Empty when not even the heading fits.
+ */
+export function renderSummaryMarkdown(report: RunReport, opts: SummaryOptions = {}): string {
+  const max = opts.maxBytes ?? STEP_SUMMARY_MAX_BYTES
   const { meta } = report
-  const out: string[] = [`### ${heading(meta)}`, '', verdictLine(report), '']
-  out.push(`Run ${code(meta.runId)} on ${cell(meta.host)} by ${cell(meta.operator)}, ${humanDuration(meta.durationMs)}.`, '')
-  if (meta.error) out.push(fenced(meta.error, 'text'), '')
-  if (report.results.length > 0) {
-    // Failures first, so a long suite still shows what broke above the cut.
-    const order: Record<Status, number> = { error: 0, fail: 1, skip: 2, pass: 3 }
-    const sorted = report.results.map((r, i) => ({ r, i })).sort((a, b) => order[a.r.status] - order[b.r.status] || a.i - b.i).map((x) => x.r)
-    out.push(...resultsTable(sorted.slice(0, MAX_SUMMARY_ROWS)))
-    if (sorted.length > MAX_SUMMARY_ROWS) out.push('', `_…and ${sorted.length - MAX_SUMMARY_ROWS} more; see report.md._`)
-    out.push('')
+  const head: string[] = [`### ${heading(meta)}`, '', verdictLine(report), '']
+  head.push(`Run ${code(meta.runId)} on ${cell(meta.host)} by ${cell(meta.operator)}, ${humanDuration(meta.durationMs)}.`, '')
+  if (meta.error) head.push(fenced(meta.error, 'text'), '')
+
+  // Failures first, so a long suite still shows what broke above the fold (and above any cut).
+  const order: Record<Status, number> = { error: 0, fail: 1, skip: 2, pass: 3 }
+  const sorted = report.results.map((r, i) => ({ r, i })).sort((a, b) => order[a.r.status] - order[b.r.status] || a.i - b.i).map((x) => x.r)
+  const checkRow = (r: CheckResult) => resultRow({ ...r, message: truncate(r.message, MAX_SUMMARY_MESSAGE) })
+  const stepRow = (st: StepRecord) => stepsRow({ ...st, message: truncate(st.message, MAX_SUMMARY_MESSAGE) })
+  const groups = {
+    checks: sorted.filter((r) => r.status !== 'pass').map(checkRow),
+    steps: report.steps.filter((st) => st.status !== 'pass').map(stepRow),
+    passedChecks: sorted.filter((r) => r.status === 'pass').map(checkRow),
+    passedSteps: report.steps.filter((st) => st.status === 'pass').map(stepRow),
   }
-  if (report.steps.length > 0) out.push(...stepsTable(report.steps), '')
-  return out.join('\n') + '\n'
+  const total = groups.checks.length + groups.steps.length + groups.passedChecks.length + groups.passedSteps.length
+
+  // The first `k` rows in priority order (groups in the order above), laid out as tables.
+  const render = (k: number): string => {
+    let left = k
+    const take = (rows: string[]) => {
+      const n = Math.min(left, rows.length)
+      left -= n
+      return rows.slice(0, n)
+    }
+    const checks = take(groups.checks)
+    const steps = take(groups.steps)
+    const passedChecks = take(groups.passedChecks)
+    const passedSteps = take(groups.passedSteps)
+    const out = [...head]
+    if (checks.length > 0) out.push(...RESULTS_HEADER, ...checks, '')
+    if (passedChecks.length > 0) out.push(...folded(`✅ ${countOf(passedChecks.length, groups.passedChecks.length)} passed ${groups.passedChecks.length === 1 ? 'check' : 'checks'}`, [...RESULTS_HEADER, ...passedChecks]))
+    if (steps.length > 0) out.push(...STEPS_HEADER, ...steps, '')
+    if (passedSteps.length > 0) out.push(...folded(`✅ ${countOf(passedSteps.length, groups.passedSteps.length)} passed ${groups.passedSteps.length === 1 ? 'step' : 'steps'}`, [...STEPS_HEADER, ...passedSteps]))
+    if (k < total) out.push(`_The job summary is capped at ${humanBytes(max)}: ${total - k} more ${total - k === 1 ? 'row is' : 'rows are'} in report.md._`, '')
+    return out.join('\n') + '\n'
+  }
+  const bytes = (k: number) => Buffer.byteLength(render(k), 'utf8')
+  if (bytes(total) <= max) return render(total)
+  if (bytes(0) > max) return ''
+  // The most rows that fit (the size grows with k).
+  let lo = 0
+  let hi = total - 1
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    if (bytes(mid) <= max) lo = mid
+    else hi = mid - 1
+  }
+  return render(lo)
+}
+
+/** `5` or `5 of 12` when the cut left some out. */
+function countOf(shown: number, of: number): string {
+  return shown === of ? String(of) : `${shown} of ${of}`
+}
+
+function humanBytes(n: number): string {
+  return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`
+}
+
+/** A block GitHub folds: the summary line shows, the table opens on a click (blank lines let the Markdown inside render). */
+function folded(summary: string, lines: string[]): string[] {
+  return [`<details><summary>${cell(summary)}</summary>`, '', ...lines, '', '</details>', '']
 }
 
 function heading(meta: RunMeta): string {
@@ -131,7 +196,7 @@ function metadataRows(m: RunMeta): [string, string][] {
     ['Host', opt(m.host)],
     ['Git commit', m.gitCommit ? code(m.gitCommit) : dash],
     ['runbook-kit version', opt(m.version)],
-    ['CI job', m.ciJobUrl ? link(m.ciJobUrl) : dash],
+    ['CI job', ciCell(m)],
     ['Command', m.command ? code(m.command) : dash],
     ['Faults', m.faults && m.faults.length > 0 ? m.faults.map(code).join(', ') : dash],
     ['Verdict', `${VERDICT[m.verdict] ?? cell(m.verdict)} (exit code ${m.exitCode})`],
@@ -139,13 +204,23 @@ function metadataRows(m: RunMeta): [string, string][] {
   ]
 }
 
+const RESULTS_HEADER = ['| Status | Check | Title | Message | Duration | Attempts |', '| --- | --- | --- | --- | ---: | ---: |']
+
+/** `GitHub Actions, job `smoke`, attempt 2: <link>`; the bare link for reports from before `meta.ci`. */
+function ciCell(m: RunMeta): string {
+  const url = m.ci?.url ?? m.ciJobUrl
+  if (!m.ci) return url ? link(url) : '—'
+  const parts = [cell(m.ci.name), ...(m.ci.job ? [`job ${code(m.ci.job)}`] : []), ...(m.ci.attempt !== undefined ? [`attempt ${m.ci.attempt}`] : []), ...(m.ci.pullRequest ? ['pull request'] : [])]
+  return parts.join(', ') + (url ? `: ${link(url)}` : '')
+}
+
 function resultsTable(results: readonly CheckResult[]): string[] {
-  const rows = ['| Status | Check | Title | Message | Duration | Attempts |', '| --- | --- | --- | --- | ---: | ---: |']
-  for (const r of results) {
-    const status = `${STATUS[r.status] ?? cell(r.status)}${r.interrupted ? ' (interrupted)' : ''}`
-    rows.push(`| ${status} | ${code(r.id)} | ${cell(r.title)} | ${cell(r.message)} | ${humanDuration(r.durationMs)} | ${r.attempts} |`)
-  }
-  return rows
+  return [...RESULTS_HEADER, ...results.map(resultRow)]
+}
+
+function resultRow(r: CheckResult): string {
+  const status = `${STATUS[r.status] ?? cell(r.status)}${r.interrupted ? ' (interrupted)' : ''}`
+  return `| ${status} | ${code(r.id)} | ${cell(r.title)} | ${cell(r.message)} | ${humanDuration(r.durationMs)} | ${r.attempts} |`
 }
 
 function failedSection(r: CheckResult): string[] {
@@ -184,13 +259,15 @@ function evidenceBlock(evidence: unknown): string[] {
   return [fenced(JSON.stringify(evidence, null, 2), 'json')]
 }
 
+const STEPS_HEADER = ['| # | Step | Status | Duration | Commands | Message |', '| ---: | --- | --- | ---: | --- | --- |']
+
 function stepsTable(steps: readonly StepRecord[]): string[] {
-  const rows = ['| # | Step | Status | Duration | Commands | Message |', '| ---: | --- | --- | ---: | --- | --- |']
-  for (const s of steps) {
-    const cmds = s.commands.length === 0 ? '—' : s.commands.map((c) => (c.dryRun ? 'dry run' : `exit ${exitText(c.exitCode, c.dryRun)}`)).join(', ')
-    rows.push(`| ${s.label ?? s.index} | ${cell(s.title)}${s.destructive ? ' ⚠️ destructive' : ''} | ${STATUS[s.status] ?? cell(s.status)} | ${humanDuration(s.durationMs)} | ${cmds} | ${cell(s.message)} |`)
-  }
-  return rows
+  return [...STEPS_HEADER, ...steps.map(stepsRow)]
+}
+
+function stepsRow(s: StepRecord): string {
+  const cmds = s.commands.length === 0 ? '—' : s.commands.map((c) => (c.dryRun ? 'dry run' : `exit ${exitText(c.exitCode, c.dryRun)}`)).join(', ')
+  return `| ${s.label ?? s.index} | ${cell(s.title)}${s.destructive ? ' ⚠️ destructive' : ''} | ${STATUS[s.status] ?? cell(s.status)} | ${humanDuration(s.durationMs)} | ${cmds} | ${cell(s.message)} |`
 }
 
 function stepsSection(steps: readonly StepRecord[]): string[] {

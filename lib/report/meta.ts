@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { hostname, userInfo } from 'node:os'
 import { VERSION } from '../version.ts'
-import type { RunMeta } from './model.ts'
+import type { CiInfo, RunMeta } from './model.ts'
 
 /**
  * Run metadata: who ran what, where, from which commit, in which CI job. Everything the caller does
@@ -49,8 +50,10 @@ export function buildMeta(partial: MetaInput, environment: MetaEnvironment = {})
   if (partial.targetFile !== undefined) meta.targetFile = partial.targetFile
   const gitCommit = 'gitCommit' in partial ? partial.gitCommit : detectGitCommit(env, environment.cwd ?? process.cwd())
   if (gitCommit) meta.gitCommit = gitCommit
-  const ciJobUrl = 'ciJobUrl' in partial ? partial.ciJobUrl : detectCiJobUrl(env)
+  const ci = 'ci' in partial ? partial.ci : detectCi(env)
+  const ciJobUrl = 'ciJobUrl' in partial ? partial.ciJobUrl : ci?.url
   if (ciJobUrl) meta.ciJobUrl = ciJobUrl
+  if (ci) meta.ci = { ...ci }
   if (partial.error !== undefined) meta.error = partial.error
   if (partial.faults !== undefined) meta.faults = [...partial.faults]
   if (partial.mergedFrom !== undefined) meta.mergedFrom = [...partial.mergedFrom]
@@ -98,10 +101,87 @@ export function detectGitCommit(env: NodeJS.ProcessEnv = process.env, cwd: strin
   }
 }
 
-/** Link to the CI job: GitHub Actions, GitLab CI, Jenkins, Buildkite; undefined outside CI. */
+/** Link to the CI job (see `detectCi`); undefined outside CI or where the provider gives none. */
 export function detectCiJobUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
-    return `${env.GITHUB_SERVER_URL.replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+  return detectCi(env)?.url
+}
+
+type CiInfoModule = typeof import('ci-info')
+const require = createRequire(import.meta.url)
+
+/**
+ * ci-info's verdict for `env`. ci-info reads `process.env` once, when it is loaded: for the process's
+ * own environment that cached verdict is used; for another one (a test's fake CI, a report built for
+ * another machine's variables) the module is evaluated afresh with `env` in place, synchronously, and
+ * the process's environment and module cache are put back before anything else can run.
+ */
+function ciInfoFor(env: NodeJS.ProcessEnv): CiInfoModule {
+  if (env === process.env) return require('ci-info') as CiInfoModule
+  const id = require.resolve('ci-info')
+  const cached = require.cache[id]
+  const saved = process.env
+  delete require.cache[id]
+  try {
+    process.env = env
+    return require('ci-info') as CiInfoModule
+  } finally {
+    process.env = saved
+    if (cached) require.cache[id] = cached
+    else delete require.cache[id]
   }
-  return env.CI_JOB_URL || env.BUILD_URL || env.BUILDKITE_BUILD_URL || undefined
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+/** Per provider (ci-info's constant): the job's link, name and attempt, from the provider's documented variables. */
+const JOBS: Record<string, (e: Env) => Pick<CiInfo, 'url' | 'job' | 'attempt'>> = {
+  // The run attempt's page: GitHub puts no job id in the environment, only the job's key in the workflow.
+  GITHUB_ACTIONS: (e) => ({
+    url: e.GITHUB_SERVER_URL && e.GITHUB_REPOSITORY && e.GITHUB_RUN_ID ? `${e.GITHUB_SERVER_URL.replace(/\/+$/, '')}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}${e.GITHUB_RUN_ATTEMPT ? `/attempts/${e.GITHUB_RUN_ATTEMPT}` : ''}` : undefined,
+    job: e.GITHUB_JOB,
+    attempt: count(e.GITHUB_RUN_ATTEMPT),
+  }),
+  GITLAB: (e) => ({ url: e.CI_JOB_URL, job: e.CI_JOB_NAME }),
+  // The build page scrolled to the job; BUILDKITE_RETRY_COUNT is 0 on the first try.
+  BUILDKITE: (e) => ({
+    url: e.BUILDKITE_BUILD_URL ? `${e.BUILDKITE_BUILD_URL}${e.BUILDKITE_JOB_ID ? `#${e.BUILDKITE_JOB_ID}` : ''}` : undefined,
+    job: e.BUILDKITE_LABEL,
+    attempt: e.BUILDKITE_RETRY_COUNT !== undefined && count(e.BUILDKITE_RETRY_COUNT, 0) !== undefined ? count(e.BUILDKITE_RETRY_COUNT, 0)! + 1 : undefined,
+  }),
+  JENKINS: (e) => ({ url: e.BUILD_URL, job: e.JOB_NAME }),
+  HUDSON: (e) => ({ url: e.BUILD_URL, job: e.JOB_NAME }),
+  CIRCLE: (e) => ({ url: e.CIRCLE_BUILD_URL, job: e.CIRCLE_JOB }),
+  TRAVIS: (e) => ({ url: e.TRAVIS_JOB_WEB_URL, job: e.TRAVIS_JOB_NAME }),
+  AZURE_PIPELINES: (e) => ({
+    url: e.SYSTEM_COLLECTIONURI && e.SYSTEM_TEAMPROJECT && e.BUILD_BUILDID ? `${e.SYSTEM_COLLECTIONURI.replace(/\/*$/, '/')}${encodeURIComponent(e.SYSTEM_TEAMPROJECT)}/_build/results?buildId=${encodeURIComponent(e.BUILD_BUILDID)}` : undefined,
+    job: e.SYSTEM_JOBDISPLAYNAME,
+    attempt: count(e.SYSTEM_JOBATTEMPT),
+  }),
+  DRONE: (e) => ({ url: e.DRONE_BUILD_LINK, job: e.DRONE_STEP_NAME }),
+  SEMAPHORE: (e) => ({ url: e.SEMAPHORE_ORGANIZATION_URL && e.SEMAPHORE_JOB_ID ? `${e.SEMAPHORE_ORGANIZATION_URL.replace(/\/+$/, '')}/jobs/${e.SEMAPHORE_JOB_ID}` : undefined, job: e.SEMAPHORE_JOB_NAME }),
+}
+
+/**
+ * The CI system the run is in, from ci-info (50-odd providers), with the job's link, name and attempt
+ * where the provider's variables give them (GitHub Actions, GitLab CI, Buildkite, Jenkins, CircleCI,
+ * Travis, Azure Pipelines, Drone, Semaphore). Undefined outside CI, and in a CI that ci-info cannot name
+ * (only `CI=true`): there is no job to link to.
+ */
+export function detectCi(env: NodeJS.ProcessEnv = process.env): CiInfo | undefined {
+  const info = ciInfoFor(env)
+  if (!info.isCI || !info.id || !info.name) return undefined
+  const ci: CiInfo = { id: info.id, name: info.name }
+  const job = JOBS[info.id]?.(env) ?? {}
+  const url = job.url?.trim()
+  if (job.job?.trim()) ci.job = job.job.trim()
+  if (job.attempt !== undefined) ci.attempt = job.attempt
+  if (url && /^https?:\/\//i.test(url)) ci.url = url
+  if (typeof info.isPR === 'boolean') ci.pullRequest = info.isPR
+  return ci
+}
+
+/** A whole number ≥ `min` (default 1) from a variable, else undefined. */
+function count(value: string | undefined, min = 1): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined
+  const n = Number(value.trim())
+  return n >= min ? n : undefined
 }

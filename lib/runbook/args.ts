@@ -32,6 +32,8 @@ export interface RunbookFlags {
   state?: string
   /** `--fault NAME` (repeatable, comma lists allowed): sandbox faults, sandbox targets only. */
   faults: string[]
+  /** `--no-color`: no colours, whatever NO_COLOR, FORCE_COLOR and the terminal say (lib/terminal.ts `colorLevel`). */
+  noColor: boolean
   help: boolean
   /** Values of the runbook's own options, by long name. */
   extra: Record<string, string | boolean | string[] | undefined>
@@ -48,6 +50,7 @@ const COMMON = {
   'report-dir': { type: 'string', description: 'write reports here (default reports/<runbook>-<target>-<UTC timestamp>/)' },
   state: { type: 'string', description: 'with --from: report directory of the run to resume (default: the newest for this runbook and target)' },
   fault: { type: 'string', multiple: true, description: 'sandbox fault to switch on (sandbox targets only; repeatable)' },
+  'no-color': { type: 'boolean', description: 'no colours (also NO_COLOR=1; FORCE_COLOR=1 colours without a terminal)' },
   help: { type: 'boolean', description: 'show this help' },
 } as const satisfies Record<string, RunbookOptionSpec>
 
@@ -73,6 +76,7 @@ export function parseRunbookArgs(argv: readonly string[], extra: Record<string, 
     noRollback: values['no-rollback'] === true,
     undoOnInterrupt: values['undo-on-interrupt'] === true,
     faults: ((values.fault as string[] | undefined) ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean),
+    noColor: values['no-color'] === true,
     help: values.help === true,
     extra: {},
   }

@@ -18,6 +18,7 @@ import { installInterruptHandlers, interruptHandler, Interruption, type InFlight
 import { refuse, runStep } from './steps.ts'
 import type { Runbook, RunbookEnvironment, RunbookOptions, StepContext, StepOptions } from './types.ts'
 import { RunbookView } from './view.ts'
+import { colorLevel } from '../terminal.ts'
 
 /**
  * The runbook engine. Runbooks stay plain zx scripts with top-level await; the engine gives them
@@ -42,7 +43,8 @@ export async function runbook<E extends RunbookEnvironment>(options: RunbookOpti
   const redactor = opts.redactor ?? globalRedactor
   const exit = opts.exit ?? ((code: number) => process.exit(code))
   const script = opts.script ?? `runbooks/${name}.mts`
-  const view = new RunbookView(out, redactor, opts.color ?? Boolean((out as NodeJS.WriteStream).isTTY))
+  // One colour rule for every command (lib/terminal.ts): --no-color > NO_COLOR > FORCE_COLOR > a TTY.
+  const view = new RunbookView(out, redactor, colorLevel({ ...(opts.color !== undefined ? { color: opts.color } : {}), env: opts.env ?? process.env, stream: out }))
 
   let flags: RunbookFlags
   try {
@@ -52,6 +54,7 @@ export async function runbook<E extends RunbookEnvironment>(options: RunbookOpti
     exit(2)
     throw err
   }
+  if (flags.noColor) view.useColor(0)
   if (flags.help) {
     view.print(runbookUsage(script, opts.title, opts.options, opts.faults))
     exit(0)

@@ -84,7 +84,8 @@ export async function finishRun(run: RunCore): Promise<number> {
  */
 async function writeRecord(run: RunCore, report: RunReport, stateOf: () => RunbookState): Promise<WrittenReports | undefined> {
   const write = async (dir: string) => {
-    const reports = await writeReports(dir, report, run.redactor)
+    // Report paths in junit.xml relative to where the runbook was started (as CI consumers expect).
+    const reports = await writeReports(dir, report, run.redactor, process.env, { cwd: run.cwd })
     await writeState(dir, run.redactor.redactDeep(stateOf()))
     return reports
   }

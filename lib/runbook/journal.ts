@@ -1,4 +1,4 @@
-import type { StepRecord } from '../report/model.ts'
+import type { SourceLocation, StepRecord } from '../report/model.ts'
 import type { CheckResult } from '../result.ts'
 import type { StateStep, StateStepStatus } from './state.ts'
 
@@ -18,9 +18,9 @@ export class Journal {
   #rollbackCounter = 0
 
   /** A new procedure step's record (status `skip` until it has run), with a fresh data object. */
-  openStep(title: string, opts: { estimate?: string; destructive?: boolean } = {}): { record: StepRecord; data: Record<string, unknown> } {
+  openStep(title: string, opts: { estimate?: string; destructive?: boolean } = {}, at: SourceLocation = {}): { record: StepRecord; data: Record<string, unknown> } {
     const index = ++this.#stepCounter
-    const record: StepRecord = { index, title, status: 'skip', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [] }
+    const record: StepRecord = { index, title, status: 'skip', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [], ...at }
     if (opts.estimate) record.estimate = opts.estimate
     if (opts.destructive) record.destructive = true
     const data: Record<string, unknown> = {}
@@ -29,8 +29,8 @@ export class Journal {
   }
 
   /** A rollback step's record, labelled R1, R2, … */
-  openRollbackStep(title: string): StepRecord {
-    return { index: 0, label: `R${++this.#rollbackCounter}`, title, status: 'pass', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [] }
+  openRollbackStep(title: string, at: SourceLocation = {}): StepRecord {
+    return { index: 0, label: `R${++this.#rollbackCounter}`, title, status: 'pass', message: '', startedAt: new Date().toISOString(), durationMs: 0, commands: [], checks: [], ...at }
   }
 
   /** The procedure step `index` as recorded (not a rollback step). */

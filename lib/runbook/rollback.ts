@@ -45,7 +45,9 @@ export async function rollback(run: RunCore, reason: string, force: boolean): Pr
   const signal = run.interruption.hurry
   const savedFailed = outcome.failed
   for (const u of [...entries].reverse()) {
-    const record = journal.openRollbackStep(`Undo: ${u.title}`)
+    // An undo points at the step it undoes (CI annotations land on the runbook line of that step).
+    const undone = journal.procedureStep(u.stepIndex)
+    const record = journal.openRollbackStep(`Undo: ${u.title}`, undone?.file ? { file: undone.file, ...(undone.line ? { line: undone.line } : {}) } : {})
     const started = begin(run, record)
     const ctx = stepContext(run, record, u.data, signal)
     try {

@@ -6,6 +6,7 @@ import { askYesNo } from './prompt.ts'
 import type { Selection } from './resume.ts'
 import { rollback } from './rollback.ts'
 import type { StepContext, StepOptions } from './types.ts'
+import { callerLocation } from '../report/location.ts'
 
 /**
  * One step: selected or passed over, confirmed when destructive, its body run and judged (pass,
@@ -21,7 +22,9 @@ export async function runStep<T>(run: RunCore, title: string, opts: StepOptions,
   const { journal, outcome, interruption, view } = run
   // The reports are being written (Ctrl-C): nothing more is run or recorded.
   if (outcome.finishing) return undefined
-  const { record, data } = journal.openStep(title, opts)
+  // Where the runbook called rb.step() (taken before any await, while the caller is on the stack): for CI annotations.
+  const at = callerLocation(new Error().stack, run.cwd)
+  const { record, data } = journal.openStep(title, opts, at)
   const { index } = record
 
   const sel: Selection = interruption.interrupted || outcome.failed ? { run: false } : run.selection.select(index, title)

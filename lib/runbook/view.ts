@@ -1,3 +1,4 @@
+import type { ColorLevel } from '../terminal.ts'
 import { Chalk, type ChalkInstance } from 'chalk'
 import type { Redactor } from '../redact.ts'
 import type { CommandRecord, RunVerdict, StepRecord } from '../report/model.ts'
@@ -64,14 +65,20 @@ export const FORMAT: Formatters = {
 
 /** Prints events (and plain lines) to the run's output, redacted, in colour when asked. */
 export class RunbookView {
-  readonly c: ChalkInstance
+  c: ChalkInstance
   readonly #out: NodeJS.WritableStream
   readonly #redactor: Redactor
 
-  constructor(out: NodeJS.WritableStream, redactor: Redactor, color: boolean) {
+  /** `level`: chalk's colour level (0 none), as lib/terminal.ts colorLevel decides it. */
+  constructor(out: NodeJS.WritableStream, redactor: Redactor, level: ColorLevel) {
     this.#out = out
     this.#redactor = redactor
-    this.c = new Chalk({ level: color ? 1 : 0 })
+    this.c = new Chalk({ level })
+  }
+
+  /** Changes the colour level (`--no-color` is known only once the flags are parsed). */
+  useColor(level: ColorLevel): void {
+    this.c = new Chalk({ level })
   }
 
   print(text: string): void {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { expect, test } from '@playwright/test'
-import { latencySample } from '../../checks/latency-sample.ts'
+import { latencySample } from '../../checks/latency.ts'
 import { attachCheck } from '../../playwright-reporter/attach-check.ts'
 
 /*

@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import { convert } from 'xmlbuilder2'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RunReport } from '../../lib/report/model.ts'
-import { junitXsd, runCli } from '../helpers/cli.ts'
+import { junitXsd, repoRoot, runCli } from '../helpers/cli.ts'
+import { relaxedXsd } from '../lib/report/fixtures.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'rbk-cli-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
@@ -16,8 +17,9 @@ let n = 0
 const reportDir = () => join(work, `r${++n}`)
 const readReport = (dir: string) => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport
 
-function xmllint(file: string): { ok: boolean; out: string } {
-  const r = spawnSync('xmllint', ['--noout', '--schema', junitXsd, file], { encoding: 'utf8' })
+/** junit-10.xsd (`strict`: the RUNBOOK_KIT_JUNIT=strict file), or it plus the four attributes the default file adds. */
+function xmllint(file: string, strict = false): { ok: boolean; out: string } {
+  const r = spawnSync('xmllint', ['--noout', '--schema', strict ? junitXsd : relaxedXsd(), file], { encoding: 'utf8' })
   return { ok: r.status === 0, out: r.stderr }
 }
 
@@ -48,9 +50,14 @@ describe('runbook-kit smoke --target sandbox', () => {
     expect(lint.ok, lint.out).toBe(true)
     const cases = testcases(join(dir, 'junit.xml'))
     expect(cases).toHaveLength(total)
+    // Each case points at its check's entry in the target file, relative to the working directory.
+    const yaml = readFileSync(join(repoRoot, 'smoke/targets/sandbox.yaml'), 'utf8').split('\n')
     for (const c of cases) {
       expect(c['@classname']).toMatch(/^smoke\.sandbox\.[a-z-]+$/)
       expect(c.failure).toBeUndefined()
+      expect(c['@file']).toBe('smoke/targets/sandbox.yaml')
+      const id = /\[([^\]]+)\]$/.exec(String(c['@name']))![1]
+      expect(yaml[Number(c['@line']) - 1]).toBe(`  - id: ${id}`)
     }
 
     const md = readFileSync(join(dir, 'report.md'), 'utf8')
@@ -112,11 +119,14 @@ describe('runbook-kit smoke --target sandbox', () => {
     expect(xmllint(join(dir, 'junit.xml')).ok).toBe(true)
   })
 
-  it('--only runs the named checks', async () => {
+  it('--only runs the named checks; RUNBOOK_KIT_JUNIT=strict writes a junit.xml that junit-10.xsd validates', async () => {
     const dir = reportDir()
-    const run = await runCli(['smoke', '--target', 'sandbox', '--only', 'health,tls', '--report-dir', dir])
+    const run = await runCli(['smoke', '--target', 'sandbox', '--only', 'health,tls', '--report-dir', dir], { env: { RUNBOOK_KIT_JUNIT: 'strict' } })
     expect(run.code).toBe(0)
     expect(readReport(dir).results.map((r) => r.id).sort()).toEqual(['health', 'tls'])
+    const lint = xmllint(join(dir, 'junit.xml'), true)
+    expect(lint.ok, lint.out).toBe(true)
+    expect(readReport(dir).results.every((r) => r.file === 'smoke/targets/sandbox.yaml' && Number.isInteger(r.line))).toBe(true)
   })
 
   it('--help lists every option with its default', async () => {
@@ -215,12 +225,13 @@ describe('secrets', () => {
         const run = await runCli(['smoke', '--target', file, '--report-dir', dir, ...(json ? ['--json'] : [])], { env })
         expect(run.code).toBe(1)
         const texts = [run.stdout, run.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))]
-        // The registered secrets are the whole values (a URL is a secret as a whole; the server
-        // echoing only its path is not that secret).
+        // The whole values are registered, and so are the token-like parts of a secret URL: the
+        // server echoing only its path must not reveal the token (test/bin/secret-leaks.test.ts).
         for (const text of texts) {
           expect(text).not.toContain(env.RBK_SECRET_URL)
           expect(text).not.toContain(env.RBK_REFUSED_URL)
           expect(text).not.toContain(header)
+          expect(text).not.toContain(token)
         }
         // The masked values are really there (so this test would see a leak).
         expect(readFileSync(join(dir, 'report.json'), 'utf8')).toContain('***')

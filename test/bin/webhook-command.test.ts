@@ -158,9 +158,112 @@ describe('webhook verify', () => {
     const stale = await cli(['webhook', 'verify', '--scheme', 'slack', '--headers', h, '--payload', payload()])
     expect(stale.code).toBe(1)
     expect(stale.stdout).toMatch(/^INVALID \(timestamp-too-old\)/)
+    // An old capture: the age fails, the signature itself is still reported, with how to check it anyway.
+    expect(stale.stdout).toContain('  signature: matches the payload; only the time check fails')
+    expect(stale.stdout).toContain(`  to verify this capture anyway: --now ${ts} (judge it as of its signed time) or --tolerance 0 (no time check)`)
+    const forged = await cli(['webhook', 'verify', '--scheme', 'slack', '--headers', h, '--payload', payload(), '--secret-env', 'OTHER'], { OTHER: 'not-the-secret' })
+    expect(forged.code).toBe(1)
+    expect(forged.stdout).toContain('  signature: does not match the payload either (with OTHER)')
+    expect((await cli(['webhook', 'verify', '--scheme', 'slack', '--headers', h, '--payload', payload(), '--tolerance', '0'])).code).toBe(0)
     const ok = await cli(['webhook', 'verify', '--scheme', 'slack', '--headers', h, '--payload', payload(), '--now', String(ts + 10), '--json'])
     expect(ok.code, ok.stderr).toBe(0)
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, scheme: 'slack', timestamp: ts })
+  })
+})
+
+describe('key rotation: several --secret-env', () => {
+  const OLD = 'rotated-out-4kq1'
+  const NEW = 'rotated-in-9zv7'
+  const env = { SECRET_OLD: OLD, SECRET_NEW: NEW }
+  const body = '{"ticket_id":"TEST-001"}'
+  const files = (lines: string[]) => {
+    const d = mkdtempSync(join(dir, 'rot-'))
+    writeFileSync(join(d, 'headers.txt'), lines.join('\n') + '\n')
+    writeFileSync(join(d, 'body.json'), body)
+    return { headers: join(d, 'headers.txt'), payload: join(d, 'body.json') }
+  }
+  const noSecrets = (o: Out) => {
+    expectNoSecret(o, OLD)
+    expectNoSecret(o, NEW)
+  }
+
+  it('verify passes when any secret matches and names its variable, never its value', async () => {
+    const f = files([`X-ServiceDesk-Signature: sha256=${createHmac('sha256', NEW).update(body).digest('hex')}`])
+    const o = await cli(['webhook', 'verify', '--secret-env', 'SECRET_OLD', '--secret-env', 'SECRET_NEW', '--headers', f.headers, '--payload', f.payload], env)
+    expect(o.code, o.stderr).toBe(0)
+    expect(o.stdout).toMatch(/^VALID: X-ServiceDesk-Signature matches the 24-byte payload with the secret in SECRET_NEW \(hmac-sha256-hex\)/)
+    noSecrets(o)
+    const j = await cli(['webhook', 'verify', '--secret-env', 'SECRET_OLD', '--secret-env', 'SECRET_NEW', '--headers', f.headers, '--payload', f.payload, '--json'], env)
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: true, secretEnv: 'SECRET_NEW' })
+    expect(JSON.parse(j.stdout)).not.toHaveProperty('secretIndex')
+    noSecrets(j)
+  })
+
+  it('verify fails when none matches, saying how many were tried', async () => {
+    const f = files([`X-ServiceDesk-Signature: sha256=${createHmac('sha256', 'neither').update(body).digest('hex')}`])
+    const o = await cli(['webhook', 'verify', '--secret-env', 'SECRET_OLD', '--secret-env', 'SECRET_NEW', '--headers', f.headers, '--payload', f.payload], env)
+    expect(o.code).toBe(1)
+    expect(o.stdout).toMatch(/INVALID \(mismatch\): X-ServiceDesk-Signature does not match the body \(24 bytes\) signed with any of the 2 configured secrets/)
+    noSecrets(o)
+  })
+
+  it('sign stripe: one timestamp, one v1 per secret; verify with either secret alone accepts it', async () => {
+    const ts = Math.floor(Date.now() / 1000)
+    const p = files([]).payload
+    const o = await cli(['webhook', 'sign', '--scheme', 'stripe', '--secret-env', 'SECRET_OLD', '--secret-env', 'SECRET_NEW', '--payload', p, '--timestamp', String(ts)], env)
+    expect(o.code, o.stderr).toBe(0)
+    const v1 = (k: string) => createHmac('sha256', k).update(`${ts}.${body}`).digest('hex')
+    expect(o.stdout.split('\n')[0]).toBe(`Stripe-Signature: t=${ts},v1=${v1(OLD)},v1=${v1(NEW)}`)
+    expect(o.stdout).toContain('# stripe, 2 signatures (SECRET_OLD, SECRET_NEW, in this order)')
+    noSecrets(o)
+    const f = files([o.stdout.split('\n')[0]!])
+    for (const name of ['SECRET_OLD', 'SECRET_NEW']) {
+      const v = await cli(['webhook', 'verify', '--scheme', 'stripe', '--secret-env', name, '--headers', f.headers, '--payload', f.payload, '--json'], env)
+      expect(v.code, v.stdout).toBe(0)
+      expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, signatures: 2, matched: name === 'SECRET_OLD' ? 0 : 1, secretEnv: name })
+    }
+  })
+
+  it('sign standard-webhooks: "v1,<sig> v1,<sig>"; with the spec library vector the first is the published signature', async () => {
+    const p = join(mkdtempSync(join(dir, 'sw-')), 'body.json')
+    writeFileSync(p, '{"test": 2432232314}')
+    const o = await cli(
+      ['webhook', 'sign', '--scheme', 'standard-webhooks', '--secret-env', 'SW_OLD', '--secret-env', 'SW_NEW', '--payload', p, '--id', 'msg_p5jXN8AQM9LWM0D4loKWxJek', '--timestamp', '1614265330', '--json'],
+      { SW_OLD: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', SW_NEW: 'whsec_' + Buffer.from('a-new-key-for-the-rotation-test!').toString('base64') },
+    )
+    expect(o.code, o.stderr).toBe(0)
+    const j = JSON.parse(o.stdout) as { headers: Record<string, string>; secretEnv: string[] }
+    const parts = j.headers['webhook-signature']!.split(' ')
+    expect(parts).toHaveLength(2)
+    expect(parts[0]).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=')
+    expect(parts[1]).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/)
+    expect(j.secretEnv).toEqual(['SW_OLD', 'SW_NEW'])
+  })
+
+  it.each(['github', 'slack', 'shopify', 'hmac-sha256-hex'])('sign %s with two secrets: exit 2, one signature per delivery', async (scheme) => {
+    const o = await cli(['webhook', 'sign', '--scheme', scheme, '--secret-env', 'SECRET_OLD', '--secret-env', 'SECRET_NEW'], env)
+    expect(o.code).toBe(2)
+    expect(o.stderr).toMatch(new RegExp(`2 --secret-env given: ${scheme} deliveries carry one signature .*sign once per secret`))
+    noSecrets(o)
+  })
+})
+
+describe('verify: a delivery of another scheme names the --scheme to use', () => {
+  const body = '{"ticket_id":"TEST-001"}'
+  it.each([
+    ['stripe', 'Stripe-Signature: t=1700000000,v1=00'],
+    ['github', 'X-Hub-Signature-256: sha256=00'],
+    ['slack', 'X-Slack-Signature: v0=00'],
+    ['standard-webhooks', 'webhook-signature: v1,AAAA'],
+    ['shopify', 'X-Shopify-Hmac-Sha256: AAAA'],
+  ])('%s header with the default scheme → try --scheme %s', async (scheme, line) => {
+    const d = mkdtempSync(join(dir, 'hint-'))
+    writeFileSync(join(d, 'h.txt'), `POST /hook HTTP/1.1\n${line}\n`)
+    writeFileSync(join(d, 'b.json'), body)
+    const o = await cli(['webhook', 'verify', '--headers', join(d, 'h.txt'), '--payload', join(d, 'b.json')])
+    expect(o.code).toBe(1)
+    expect(o.stdout).toMatch(/^INVALID \(missing-header\): no X-ServiceDesk-Signature header/)
+    expect(o.stdout).toContain(`  hint: the delivery carries ${line.split(':')[0]}, the signature header of the ${scheme} scheme: try --scheme ${scheme}`)
   })
 })
 

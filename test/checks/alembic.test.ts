@@ -1,10 +1,16 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alembicVersion, judgeAlembic } from '../../checks/alembic.ts'
-import { buildRevisionMap } from '../../clients/alembic-scripts.ts'
+import { buildRevisionMap, loadMigrationScripts } from '../../clients/alembic-scripts.ts'
+import { ConfigError } from '../../lib/errors.ts'
+import { Redactor } from '../../lib/redact.ts'
 import type { RunningPostgres } from '../../sandbox/data-services.ts'
+import { buildChecks } from '../../smoke/build-checks.ts'
+import { loadTarget } from '../../smoke/target-file.ts'
+import { resolveVariables } from '../../smoke/variables.ts'
+import { runCli } from '../helpers/cli.ts'
 import { closedPort, noPostgres, pythonHas, runPython, withPostgres } from '../helpers/services.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
@@ -28,6 +34,25 @@ describe('judgeAlembic', () => {
     const v = judgeAlembic({ ...obs, rows: [...obs.rows] }, { heads: scripts.heads, scripts })
     expect(v.status).toBe(status)
     expect(v.message).toMatch(message)
+  })
+
+  // b2 depends on a3, the head of another branch: after `alembic upgrade heads` the table holds b2 alone.
+  const dependsOnHead = buildRevisionMap([rev('a1'), rev('a2', ['a1']), rev('a3', ['a2']), rev('b1'), { ...rev('b2', ['b1']), dependsOn: ['a3'] }])
+  it.each([
+    ['at heads through depends_on (one row)', ['b2'], 'pass', /database is at heads a3, b2 \(row b2; a3 through depends_on\)/],
+    ['both heads as rows: a3 is a stale row', ['a3', 'b2'], 'fail', /stale row a3 in alembic_version: a3 is an ancestor of b2 \(through depends_on\); alembic would not leave it there/],
+    ['a stale row on the same branch, and behind', ['a1', 'a2'], 'fail', /stale row a1 .*a1 is an ancestor of a2; .*; database is behind by 3 revisions: a1, a2 → a3 → b1 → b2/],
+    ['two branches applied, behind', ['a2', 'b1'], 'fail', /^database is behind by 2 revisions: a2, b1 → a3 → b2 \(head a3, b2\)$/],
+  ] as const)('allowMultipleHeads, %s', (_name, rows, status, message) => {
+    const v = judgeAlembic({ tableExists: true, rows: [...rows] }, { heads: dependsOnHead.heads, scripts: dependsOnHead, allowMultipleHeads: true })
+    expect(v.status).toBe(status)
+    expect(v.message).toMatch(message)
+  })
+
+  it('without allowMultipleHeads an effective head still needs a merge (alembic upgrade head refuses), and the message says why', () => {
+    const v = judgeAlembic({ tableExists: true, rows: ['b2'] }, { heads: dependsOnHead.heads, scripts: dependsOnHead })
+    expect(v.status).toBe('fail')
+    expect(v.message).toMatch(/2 heads \(a3, b2\): a merge migration is missing \(alembic merge heads\); a3 is a head although b2 depends on it/)
   })
 
   it('several heads may be allowed explicitly', () => {
@@ -175,6 +200,140 @@ describe.skipIf(noPostgres || !hasAlembic)('alembicVersion against migrations ap
   })
 })
 
+/** A migration for the generated folders below: `down` and `dependsOn` as Alembic takes them. */
+interface GraphRev {
+  id: string
+  down?: string | string[]
+  dependsOn?: string | string[]
+  labels?: string[]
+}
+const py = (v: string | string[] | undefined) => (v === undefined ? 'None' : typeof v === 'string' ? `'${v}'` : `(${v.map((x) => `'${x}'`).join(', ')},)`)
+const r = (id: string, down?: string | string[], dependsOn?: string | string[], labels?: string[]): GraphRev => ({ id, ...(down ? { down } : {}), ...(dependsOn ? { dependsOn } : {}), ...(labels ? { labels } : {}) })
+
+/**
+ * Revision graphs with depends_on across branches and merges. The check must say "at heads" exactly
+ * when Alembic does, at every state the real `alembic upgrade` / `downgrade` leaves, plus rows
+ * Alembic would not leave (a stale ancestor row inserted by hand).
+ */
+const GRAPHS: Record<string, GraphRev[]> = {
+  // a3 is only an "effective head": b2 depends on it, so `alembic upgrade heads` keeps one row, b2.
+  'depends-on-head': [r('a1'), r('a2', 'a1'), r('a3', 'a2'), r('b1'), r('b2', 'b1', 'a3')],
+  // Depends on a middle revision: two real heads, two rows.
+  'depends-on-mid': [r('a1'), r('a2', 'a1'), r('a3', 'a2'), r('b1'), r('b2', 'b1', 'a2')],
+  // depends_on names a branch label, which Alembic resolves to the revision that declares it.
+  'depends-on-label': [r('c1', undefined, undefined, ['core']), r('c2', 'c1'), r('p1'), r('p2', 'p1', 'core')],
+  // A branch, its merge, and another base that depends on one side of the merged branch.
+  'merge-and-depends': [r('a1'), r('a2', 'a1'), r('b1', 'a1'), r('m1', ['a2', 'b1']), r('x1'), r('x2', 'x1', 'b1')],
+  // The merge itself is an effective head: x2 depends on it.
+  'depends-on-merge': [r('a1'), r('a2', 'a1'), r('b1', 'a1'), r('m1', ['a2', 'b1']), r('x1'), r('x2', 'x1', 'm1')],
+  // Baseline: one linear branch.
+  linear: [r('l1'), r('l2', 'l1'), r('l3', 'l2')],
+}
+
+interface AlembicState {
+  schema: string
+  tableExists: boolean
+  rows: string[]
+  stepErrors: string[]
+  current: string[]
+  heads: string[]
+  upgradeHeads: { applied: string[]; error: string | null }
+  upgradeHead: { applied: string[]; error: string | null }
+}
+
+describe.skipIf(noPostgres || !hasAlembic)('alembicVersion agrees with Alembic on depends_on and merges', () => {
+  let pg: RunningPostgres
+  let work: string
+  const states = new Map<string, { dir: string; steps: string[][]; alembic: AlembicState }[]>()
+  const tally = { states: 0, atHeads: 0 }
+  /** Revision ids of `alembic current` / `alembic heads` lines ("b2 (head)", "a3 (effective head)"). */
+  const revs = (lines: string[]) => lines.map((l) => l.trim().split(/\s/)[0]!).sort()
+
+  beforeAll(async () => {
+    pg = await withPostgres()
+    work = mkdtempSync(join(tmpdir(), 'rbk-alembic-graphs-'))
+    const url = pg.url.replace('postgresql://', 'postgresql+psycopg2://')
+    for (const [name, graph] of Object.entries(GRAPHS)) {
+      const dir = join(work, name)
+      mkdirSync(join(dir, 'versions'), { recursive: true })
+      cpSync(join(FIXTURES, 'alembic-graphs', 'env.py'), join(dir, 'env.py'))
+      for (const g of graph) {
+        writeFileSync(
+          join(dir, 'versions', `${g.id}.py`),
+          `revision = '${g.id}'\ndown_revision = ${py(g.down)}\nbranch_labels = ${py(g.labels)}\ndepends_on = ${py(g.dependsOn)}\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n`,
+        )
+      }
+      const ids = graph.map((g) => g.id)
+      const plans: string[][][] = [
+        [],
+        [['upgrade', 'heads']],
+        ...ids.map((id) => [['upgrade', id]]),
+        ...ids.map((id) => [['upgrade', 'heads'], ['downgrade', id]]),
+        // A row Alembic would not leave: an ancestor of the rows, inserted by hand.
+        ...ids.map((id) => [['upgrade', 'heads'], ['insert', id]]),
+      ]
+      const spec = { url, dir, states: plans.map((steps, i) => ({ schema: `${name.replaceAll('-', '_')}_${i}`, steps })) }
+      const out = await runPython([join(FIXTURES, 'alembic-graphs', 'states.py'), JSON.stringify(spec)], { timeoutMs: 120_000 })
+      if (out.code !== 0) throw new Error(`states.py failed: ${out.stderr}`)
+      const results = JSON.parse(out.stdout) as AlembicState[]
+      states.set(name, results.map((alembic, i) => ({ dir, steps: plans[i]!, alembic })))
+    }
+  }, 180_000)
+  afterAll(async () => {
+    await pg?.stop()
+    if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it.each(Object.keys(GRAPHS))('%s: the static heads equal alembic heads', (name) => {
+    const first = states.get(name)![0]!
+    const s = loadMigrationScripts(join(work, name))
+    expect([...s.heads].sort()).toEqual(revs(first.alembic.heads))
+  })
+
+  it.each(Object.keys(GRAPHS))('%s: passes exactly when alembic current equals alembic heads and upgrade heads has nothing to do', async (name) => {
+    const disagreements: unknown[] = []
+    for (const { dir, steps, alembic } of states.get(name)!) {
+      const atHeads = alembic.tableExists && JSON.stringify(revs(alembic.current)) === JSON.stringify(revs(alembic.heads)) && alembic.upgradeHeads.error === null && alembic.upgradeHeads.applied.length === 0
+      const res = await alembicVersion({ url: pg.url, migrationsDir: dir, schema: alembic.schema, allowMultipleHeads: true })
+      const strict = await alembicVersion({ url: pg.url, migrationsDir: dir, schema: alembic.schema })
+      // Without allowMultipleHeads the deploy runs `alembic upgrade head`, which refuses several heads.
+      const atHead = atHeads && alembic.upgradeHead.error === null && alembic.upgradeHead.applied.length === 0
+      const pendingAgrees = alembic.upgradeHeads.error !== null || JSON.stringify([...(res.evidence.pending ?? [])].sort()) === JSON.stringify([...alembic.upgradeHeads.applied].sort())
+      const rowsAgree = JSON.stringify(res.evidence.databaseRevisions ?? []) === JSON.stringify(alembic.rows)
+      // A stale row makes Alembic's own upgrade refuse ("overlaps"); the check must name it as one.
+      const staleNamed = !alembic.upgradeHeads.error?.includes('overlaps') || /stale row/.test(res.message)
+      if ((res.status === 'pass') !== atHeads || (strict.status === 'pass') !== atHead || !pendingAgrees || !rowsAgree || !staleNamed) {
+        disagreements.push({ steps, rows: alembic.rows, current: alembic.current, heads: alembic.heads, upgradeHeads: alembic.upgradeHeads, check: [res.status, res.message, res.evidence.pending], strict: [strict.status, strict.message] })
+      }
+      tally.states++
+      if (atHeads) tally.atHeads++
+    }
+    if (process.env.RBK_ALEMBIC_TALLY) console.log(`${name}: ${states.get(name)!.length} states, ${disagreements.length} disagreements`)
+    expect(disagreements).toEqual([])
+  })
+
+  it('depends-on-head at heads: one row, b2; a3 is applied as its dependency (the issue\'s case)', async () => {
+    const { dir, alembic } = states.get('depends-on-head')![1]!
+    expect(alembic.rows).toEqual(['b2'])
+    expect([...alembic.current].sort()).toEqual(['a3 (effective head)', 'b2 (head)'])
+    const res = await alembicVersion({ url: pg.url, migrationsDir: dir, schema: alembic.schema, allowMultipleHeads: true })
+    expect(res.status, res.message).toBe('pass')
+    expect(res.message).toMatch(/database is at heads a3, b2 \(row b2; a3 through depends_on\)/)
+    expect(res.evidence.current).toEqual(['a3', 'b2'])
+  })
+
+  it('a stale ancestor row: named as such, and alembic upgrade refuses it too', async () => {
+    const state = states.get('depends-on-head')!.find((s) => s.steps.some((st) => st[0] === 'insert' && st[1] === 'a3'))!
+    expect(state.alembic.rows).toEqual(['a3', 'b2'])
+    expect(state.alembic.upgradeHeads.error).toMatch(/Requested revision b2 overlaps with other requested revisions a3/)
+    const res = await alembicVersion({ url: pg.url, migrationsDir: state.dir, schema: state.alembic.schema, allowMultipleHeads: true })
+    expect(res.status).toBe('fail')
+    expect(res.message).toMatch(/stale row a3 in .*alembic_version: a3 is an ancestor of b2 \(through depends_on\); alembic would not leave it there/)
+    expect(res.message).not.toMatch(/unmerged/)
+    expect(res.evidence.staleRows).toEqual([{ revision: 'a3', below: 'b2', via: 'depends_on' }])
+  })
+})
+
 describe('alembicVersion when the database is down', () => {
   it('fails with the reason, within its timeout', async () => {
     const port = await closedPort()
@@ -187,5 +346,38 @@ describe('alembicVersion when the database is down', () => {
   it('needs exactly one of expected or migrationsDir', async () => {
     await expect(alembicVersion({ url: 'postgresql://h/db' })).rejects.toThrow(/exactly one/)
     await expect(alembicVersion({ url: 'postgresql://h/db', expected: 'a', migrationsDir: '/x' })).rejects.toThrow(/exactly one/)
+  })
+})
+
+describe('the alembic kind: expected or migrationsDir, named for their audience', () => {
+  const URL = 'postgresql://u@127.0.0.1:1/db'
+
+  it('on the command line: both given names both flags, exit 2, nothing checked', async () => {
+    const run = await runCli(['check', 'alembic', URL, '--expected', 'abc', '--migrations-dir', join(FIXTURES, 'alembic', 'two-heads')])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--migrations-dir: give exactly one of --expected (revision ids) or --migrations-dir')
+  })
+
+  it.each([
+    ['neither', '', 'checks[0] (line 2): give exactly one of expected (revision ids) or migrationsDir'],
+    ['both', '    expected: [abc, def]\n    migrationsDir: .\n', 'checks[0].migrationsDir (line 6): give exactly one of expected (revision ids) or migrationsDir'],
+  ])('in a target file (%s): the entry path and line', async (_name, fields, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'rbk-alembic-kind-'))
+    try {
+      const file = join(dir, 't.yaml')
+      writeFileSync(file, `checks:\n  - id: migrations\n    kind: alembic\n    url: ${URL}\n${fields}`)
+      const loaded = await loadTarget(file)
+      const target = resolveVariables(loaded, { env: {}, redactor: new Redactor() })
+      let err: unknown
+      try {
+        buildChecks(loaded, target, { reportDir: dir, redactor: new Redactor() })
+      } catch (e) {
+        err = e
+      }
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).describe()).toContain(message)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

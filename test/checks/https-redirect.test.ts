@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { httpsRedirect, judgeHttpsRedirect, type HttpsRedirectExpectations, type HttpsRedirectObservation } from '../../checks/https-redirect.ts'
+import { httpsRedirect, judgeHttpsRedirect, redirectUrls, type HttpsRedirectExpectations, type HttpsRedirectObservation } from '../../checks/https-redirect.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
-import { Redactor } from '../../lib/redact.ts'
-import { httpsRedirectKind, redirectUrls } from '../../smoke/kinds/https-redirect.ts'
-import type { BuildContext } from '../../smoke/kinds/types.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 import { closedPort, startHttpServer, startSilentServer, type TestServer } from './http-fixtures.ts'
 
 const REQ = 'http://api.example.com/login?next=%2Fhome'
@@ -142,28 +140,36 @@ describe('httpsRedirect against a loopback server', () => {
 })
 
 describe('https-redirect kind', () => {
-  const ctx = (baseUrl?: string): BuildContext => ({
-    target: 't',
-    targetFile: '/tmp/t.yaml',
-    ...(baseUrl ? { baseUrl } : {}),
-    tls: {},
-    reportDir: '/tmp',
-    redactor: new Redactor(),
-    resolvePath: (p) => p,
-  })
+  const ctx = (baseUrl?: string) => testBuildContext('/tmp', baseUrl ? { baseUrl } : {})
 
   it.each<[string, { url: string; httpPort?: number; httpsPort?: number }, string | undefined, string, number | undefined]>([
     ['relative url: baseUrl host on http, port 80, expect the baseUrl https port', { url: '/health' }, 'https://api.example.com:8443', 'http://api.example.com/health', 8443],
     ['relative url with httpPort', { url: '/x?y=1', httpPort: 8080 }, 'https://api.example.com', 'http://api.example.com:8080/x?y=1', 443],
     ['explicit httpsPort wins', { url: '/', httpsPort: 9443 }, 'https://api.example.com:8443', 'http://api.example.com/', 9443],
     ['absolute http url: any port', { url: 'http://127.0.0.1:8080/' }, undefined, 'http://127.0.0.1:8080/', undefined],
+    ['relative url keeps the baseUrl path prefix on plain http', { url: '/login' }, 'https://gw:8443/staging', 'http://gw/staging/login', 8443],
   ])('%s', (_n, entry, baseUrl, wantUrl, wantPort) => {
     const got = redirectUrls(entry, ctx(baseUrl))
     expect(got.url.toString()).toBe(wantUrl)
     expect(got.httpsPort).toBe(wantPort)
   })
 
-  it('refuses an absolute https url', () => {
-    expect(() => httpsRedirectKind.build({ id: 'r', kind: 'https-redirect', url: 'https://api.example.com/' }, ctx())).toThrow(/url must be http:\/\//)
+  it('refuses an absolute https url, and httpPort with an absolute url', async () => {
+    await expect(buildKind({ id: 'r', kind: 'https-redirect', url: 'https://api.example.com/' }, ctx())).rejects.toThrow(/^url: must be http:\/\//)
+    await expect(buildKind({ id: 'r', kind: 'https-redirect', url: 'http://api.example.com/', httpPort: 8080 }, ctx())).rejects.toThrow('httpPort: applies only to a relative url')
+  })
+
+  it('builds from a relative url: title and request on plain http', async () => {
+    const plain = await startHttpServer((_req, res) => res.writeHead(301, { location: 'https://127.0.0.1/health' }).end())
+    try {
+      const port = new URL(plain.url).port
+      const spec = await buildKind({ id: 'r', kind: 'https-redirect', url: '/health', httpPort: Number(port) }, ctx('https://127.0.0.1'))
+      expect(spec.title).toBe(`http://127.0.0.1:${port}/health redirects to https`)
+      const r = await spec.run(AbortSignal.timeout(5000))
+      expect(r.status, r.message).toBe('pass')
+      expect(r.evidence).toMatchObject({ expected: { httpsPort: 443 } })
+    } finally {
+      await plain.close()
+    }
   })
 })

@@ -2,7 +2,11 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { judgeMetrics, metricsEndpoint, normalizeRequirements, type MetricRequirement, type MetricsObservation } from '../../checks/metrics.ts'
+import { compileSchema } from '../../lib/config.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
+import { loadKind } from '../../checks/registry.ts'
+import { kindEntrySchema } from '../../smoke/target-schema.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 
 const PROM = 'text/plain; version=0.0.4; charset=utf-8'
 const OM = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
@@ -149,5 +153,29 @@ describe('judgeMetrics (pure)', () => {
     ['bad labels', [{ name: 'x', labels: { a: 1 as unknown as string } }]],
   ])('normalizeRequirements rejects %s', (_n, req) => {
     expect(() => normalizeRequirements(req)).toThrow(InvalidArgumentError)
+  })
+})
+
+describe('the metrics kind (target-file entries)', () => {
+  it.each([
+    [{}, true],
+    [{ url: '/metrics', require: ['up', { name: 'http_requests_total', labels: { code: '200' }, min: 1 }] }, true],
+    [{ require: 'http_requests_total' }, true],
+    [{ require: [{ name: 'x', extra: 1 }] }, false],
+    [{ require: ['not a name'] }, false],
+  ] as const)('schema %#: %j valid=%s', async (entry, ok) => {
+    const validate = compileSchema(kindEntrySchema((await loadKind('metrics'))!))
+    expect(validate({ id: 'x', kind: 'metrics', ...entry })).toBe(ok)
+  })
+
+  it('default /metrics against baseUrl with a requirement; one name alone is a list of one', async () => {
+    const spec = await buildKind({ id: 'm', kind: 'metrics', require: [{ name: 'http_requests', min: 1 }] }, testBuildContext('/tmp', { baseUrl: base }))
+    expect(spec.title).toBe(`Metrics endpoint ${base}/metrics exposes http_requests`)
+    const r = await spec.run(AbortSignal.timeout(5000))
+    expect(r.status, r.message).toBe('pass')
+    expect(r.evidence).toMatchObject({ families: 3, samples: 8 })
+    const one = await (await buildKind({ id: 'm', kind: 'metrics', url: `${base}/metrics`, require: 'queue_depth' }, testBuildContext('/tmp'))).run(AbortSignal.timeout(5000))
+    expect(one.status, one.message).toBe('pass')
+    expect(one.evidence).toMatchObject({ required: [{ name: 'queue_depth', present: true }] })
   })
 })

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresConnect } from '../../checks/postgres.ts'
 import type { RunningPostgres } from '../../sandbox/data-services.ts'
 import { createCa, issueCert } from '../../sandbox/pki.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 import { noPostgres, withPostgres } from '../helpers/services.ts'
 
 describe.skipIf(noPostgres)('postgresConnect sslmode against a PostgreSQL serving TLS', () => {
@@ -46,6 +47,23 @@ describe.skipIf(noPostgres)('postgresConnect sslmode against a PostgreSQL servin
     const r = await postgresConnect({ url: pg.url, sslmode: 'verify-full', ca: otherCaFile })
     expect(r.status).toBe('fail')
     expect(r.message).toMatch(/certificate/i)
+  })
+
+  it('the kind: an entry ca, else the URL sslrootcert, else the target tls.ca; as PEM text too', async () => {
+    const run = async (entry: Record<string, unknown>, tlsCa?: string) =>
+      (await buildKind({ id: 'db', kind: 'postgres', ...entry }, testBuildContext(dir, { tls: { ca: tlsCa } }))).run(AbortSignal.timeout(10_000))
+    const verifyFull = `${pg.url}?sslmode=verify-full`
+    // The target's tls.ca is the default...
+    expect((await run({ url: verifyFull }, caFile)).status).toBe('pass')
+    expect((await run({ url: verifyFull }, otherCaFile)).message).toMatch(/certificate/i)
+    // ...after the URL's sslrootcert...
+    expect((await run({ url: `${verifyFull}&sslrootcert=${encodeURIComponent(caFile)}` }, otherCaFile)).status).toBe('pass')
+    // ...and after the entry's own ca (relative to the target file).
+    const r = await run({ url: `${verifyFull}&sslrootcert=${encodeURIComponent(otherCaFile)}`, ca: 'ca.pem' }, otherCaFile)
+    expect(r.status, r.message).toBe('pass')
+    // Library callers may pass the PEM text itself.
+    const pem = await postgresConnect({ url: verifyFull, ca: readFileSync(caFile, 'utf8') })
+    expect(pem.status, pem.message).toBe('pass')
   })
 
   it('without sslmode the connection is plain, and requireTls catches it', async () => {

@@ -3,6 +3,7 @@ import { maskPassword, parsePostgresUrl } from '../../clients/postgres.ts'
 import { judgePostgres, postgresConnect } from '../../checks/postgres.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { RunningPostgres } from '../../sandbox/data-services.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 import { closedPort, noPostgres, startSilentServer, withPostgres } from '../helpers/services.ts'
 
 describe('parsePostgresUrl', () => {
@@ -61,6 +62,16 @@ describe.skipIf(noPostgres)('postgresConnect against a real PostgreSQL', () => {
     expect(r.evidence.inRecovery).toBe(false)
     expect(r.evidence.url).toContain(':***@')
     expect(JSON.stringify(r)).not.toContain('correct-horse-battery')
+  })
+
+  it('builds from a target-file entry: durations as written, the default title, the password registered', async () => {
+    const ctx = testBuildContext('/tmp')
+    const spec = await buildKind({ id: 'db', kind: 'postgres', url: pg.url.replace('postgresql://', 'postgresql+asyncpg://'), connectTimeout: '3s', maxLatency: '5s', minServerVersion: 12 }, ctx)
+    expect(spec.title).toBe(`PostgreSQL at 127.0.0.1:${pg.port}/${pg.database} accepts connections`)
+    expect(ctx.redactor.redact('pw correct-horse-battery')).toBe('pw ***')
+    const r = await spec.run(AbortSignal.timeout(10_000))
+    expect(r.status, r.message).toBe('pass')
+    expect(r.evidence.maxLatencyMs).toBe(5000)
   })
 
   it('accepts the SQLAlchemy driver suffix (postgresql+asyncpg://)', async () => {

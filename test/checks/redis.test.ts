@@ -8,6 +8,7 @@ import { judgeRedis, parseInfo, redisPing } from '../../checks/redis.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
 import type { RunningRedis } from '../../sandbox/data-services.ts'
 import { createCa, issueCert } from '../../sandbox/pki.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 import { closedPort, noRedis, startSilentServer, withRedis } from '../helpers/services.ts'
 
 const PASSWORD = 'redis-default-pass-9'
@@ -71,6 +72,16 @@ describe.skipIf(noRedis)('redisPing against a real redis-server (password, ACL u
     expect(r.evidence.role).toBe('master')
     expect(r.evidence.url).toBe(`redis://:***@127.0.0.1:${redis.port}`)
     expect(JSON.stringify(r)).not.toContain(PASSWORD)
+  })
+
+  it('builds from a target-file entry: maxMemory as written (1KiB), the default title, the password registered', async () => {
+    const ctx = testBuildContext(dir)
+    const spec = await buildKind({ id: 'redis', kind: 'redis', url: redis.url, maxMemory: '1KiB', maxLatency: '5s' }, ctx)
+    expect(spec.title).toBe(`Redis at 127.0.0.1:${redis.port} answers PING`)
+    expect(ctx.redactor.redact(`auth ${PASSWORD}`)).toBe('auth ***')
+    const r = await spec.run(AbortSignal.timeout(10_000))
+    expect(r.status).toBe('fail')
+    expect(r.message).toMatch(/is at or above the limit 1 KiB/)
   })
 
   it('fails when used memory is over the limit', async () => {

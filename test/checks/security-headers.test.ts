@@ -4,8 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cspFrameAncestors, judgeSecurityHeaders, parseMaxAge, securityHeaders, type SecurityHeadersRequirements } from '../../checks/security-headers.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
-import { Redactor } from '../../lib/redact.ts'
-import { securityHeadersKind } from '../../smoke/kinds/security-headers.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 import { closedPort, startHttpServer, testPki, type TestServer } from './http-fixtures.ts'
 
 const GOOD: Record<string, string> = Object.freeze({
@@ -143,12 +142,14 @@ describe('securityHeaders against a loopback HTTPS server', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rbk-sec-kind-'))
     try {
       writeFileSync(join(dir, 'ca.pem'), caPem)
-      const ctx = { target: 't', targetFile: join(dir, 't.yaml'), baseUrl: server.url, tls: { ca: join(dir, 'ca.pem') }, reportDir: dir, redactor: new Redactor(), resolvePath: (p: string) => join(dir, p) }
+      const ctx = testBuildContext(dir, { baseUrl: server.url, tls: { ca: join(dir, 'ca.pem') } })
       const entry = { id: 'sec', kind: 'security-headers', url: '/?drop=strict-transport-security' }
-      expect((await securityHeadersKind.build(entry, ctx).run(AbortSignal.timeout(5000))).message).toBe('missing Strict-Transport-Security')
-      expect((await securityHeadersKind.build({ ...entry, hsts: false }, ctx).run(AbortSignal.timeout(5000))).status).toBe('pass')
+      const spec = await buildKind(entry, ctx)
+      expect(spec.title).toBe(`${server.url}/?drop=strict-transport-security sends the security headers`)
+      expect((await spec.run(AbortSignal.timeout(5000))).message).toBe('missing Strict-Transport-Security')
+      expect((await (await buildKind({ ...entry, hsts: false }, ctx)).run(AbortSignal.timeout(5000))).status).toBe('pass')
       // without a CA the throwaway CA is untrusted: a TLS failure, not a pass
-      const untrusted = await securityHeadersKind.build(entry, { ...ctx, tls: {} }).run(AbortSignal.timeout(5000))
+      const untrusted = await (await buildKind(entry, { ...ctx, tls: {} })).run(AbortSignal.timeout(5000))
       expect(untrusted.message).toMatch(/^TLS error/)
     } finally {
       rmSync(dir, { recursive: true, force: true })

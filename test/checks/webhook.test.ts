@@ -17,7 +17,11 @@ import {
   type WebhookEvidence,
   type WebhookObservation,
 } from '../../checks/webhook.ts'
+import { compileSchema } from '../../lib/config.ts'
 import { InvalidArgumentError } from '../../lib/errors.ts'
+import { loadKind } from '../../checks/registry.ts'
+import { kindEntrySchema } from '../../smoke/target-schema.ts'
+import { buildKind, testBuildContext } from '../helpers/kinds.ts'
 
 const SECRET = 'sandbox-webhook-secret-5f1e'
 
@@ -346,5 +350,66 @@ describe('judgeWebhook (pure)', () => {
     ['not json', undefined],
   ])('extractJobId(%j) = %j', (body, id) => {
     expect(extractJobId(body)).toBe(id)
+  })
+})
+
+describe('the webhook kind (target-file entries)', () => {
+  let dir = ''
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rbk-webhook-kind-'))
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const ctx = (over: { baseUrl?: string } = { baseUrl: base }) => testBuildContext(dir, over)
+
+  it.each([
+    [{ secret: 's' }, true],
+    [{ secret: 's', expect: 'rejects-invalid', scheme: 'github', expectStatus: [401, 403] }, true],
+    [{}, false],
+    [{ secret: 's', expect: 'rejects-everything' }, false],
+    [{ secret: 's', scheme: 'hmac' }, false],
+    [{ secret: 's', expectStatus: 99 }, false],
+    [{ secret: 's', bogus: 1 }, false],
+  ] as const)('schema %#: %j valid=%s', async (entry, ok) => {
+    const validate = compileSchema(kindEntrySchema((await loadKind('webhook'))!))
+    expect(validate({ id: 'x', kind: 'webhook', ...entry })).toBe(ok)
+  })
+
+  it('default path against baseUrl, payloadFile relative to the target file', async () => {
+    writeFileSync(join(dir, 'payload.json'), '{"ticket_id":"K-1"}')
+    const spec = await buildKind({ id: 'wh', kind: 'webhook', secret: SECRET, payloadFile: 'payload.json' }, ctx())
+    expect(spec.title).toBe(`Webhook ${base}/webhook/servicedesk accepts a correctly signed delivery (hmac-sha256-hex)`)
+    const r = await spec.run(AbortSignal.timeout(5000))
+    expect(r.status, r.message).toBe('pass')
+    expect(r.id).toBe('wh')
+    expect(received.at(-1)!.path).toBe('/webhook/servicedesk')
+    expect(received.at(-1)!.body.toString()).toBe('{"ticket_id":"K-1"}')
+  })
+
+  it('payload "@file" reads the file, as curl --data-binary does', async () => {
+    writeFileSync(join(dir, 'at.json'), '{"ticket_id":"AT-1"}')
+    const r = await (await buildKind({ id: 'wh', kind: 'webhook', secret: SECRET, payload: '@at.json' }, ctx())).run(AbortSignal.timeout(5000))
+    expect(r.status, r.message).toBe('pass')
+    expect(received.at(-1)!.body.toString()).toBe('{"ticket_id":"AT-1"}')
+  })
+
+  it('rejects-invalid passes against the verifying endpoint', async () => {
+    const spec = await buildKind({ id: 'wh', kind: 'webhook', secret: SECRET, expect: 'rejects-invalid', url: `${base}/webhook/servicedesk` }, ctx({}))
+    expect(spec.title).toBe(`Webhook ${base}/webhook/servicedesk rejects an invalid signature (hmac-sha256-hex)`)
+    const r = await spec.run(AbortSignal.timeout(5000))
+    expect(r.status, r.message).toBe('pass')
+  })
+
+  it.each([
+    ['rejects-replay with an untimestamped scheme', { secret: 's', expect: 'rejects-replay', scheme: 'github', url: 'http://127.0.0.1:1/' },
+      'expect: rejects-replay needs a timestamped scheme (stripe, slack, standard-webhooks); github signs no timestamp'],
+    ['relative url without baseUrl', { secret: 's' }, /^url: url "\/webhook\/servicedesk" is not an absolute http\(s\) URL, and there is no baseUrl/],
+    ['payload and payloadFile', { secret: 's', url: 'http://127.0.0.1:1/', payload: 'x', payloadFile: 'payload.json' }, 'payloadFile: give either payload or payloadFile, not both'],
+    ['payload "@file" and payloadFile', { secret: 's', url: 'http://127.0.0.1:1/', payload: '@at.json', payloadFile: 'payload.json' }, 'payloadFile: give either payload or payloadFile, not both'],
+  ])('a build error (InvalidArgumentError) names the field: %s', async (_n, fields, message) => {
+    writeFileSync(join(dir, 'payload.json'), '{}')
+    writeFileSync(join(dir, 'at.json'), '{}')
+    const build = buildKind({ id: 'wh', kind: 'webhook', ...fields }, ctx({}))
+    await expect(build).rejects.toThrow(InvalidArgumentError)
+    await expect(build).rejects.toThrow(message)
   })
 })

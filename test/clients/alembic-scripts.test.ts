@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { buildRevisionMap, loadMigrationScripts, parseMigrationSource, parsePyLiteral, pendingRevisions } from '../../clients/alembic-scripts.ts'
+import { buildRevisionMap, currentHeads, loadMigrationScripts, parseMigrationSource, parsePyLiteral, pendingRevisions, staleRows } from '../../clients/alembic-scripts.ts'
 import { ConfigError } from '../../lib/errors.ts'
 import { pythonHas, runPython } from '../helpers/services.ts'
 
@@ -103,6 +103,43 @@ describe('buildRevisionMap and pendingRevisions', () => {
     [['m'], []],
   ])('from %j the path to head is %j', (current, pending) => {
     expect(pendingRevisions(graph, current)).toEqual(pending)
+  })
+})
+
+describe('currentHeads (alembic current) and staleRows', () => {
+  const rev = (revision: string, down: string[] = [], dependsOn: string[] = [], branchLabels: string[] = []) => ({ revision, downRevisions: down, branchLabels, dependsOn, file: `${revision}.py` })
+  // b2 depends on a3, the head of the other branch: a3 is an "effective head".
+  const dependsOnHead = buildRevisionMap([rev('a1'), rev('a2', ['a1']), rev('a3', ['a2']), rev('b1'), rev('b2', ['b1'], ['a3'])])
+  const merged = buildRevisionMap([rev('a1'), rev('a2', ['a1']), rev('b1', ['a1']), rev('m1', ['a2', 'b1']), rev('x1'), rev('x2', ['x1'], ['m1'])])
+  it.each([
+    ['the one row after upgrade heads', dependsOnHead, ['b2'], ['a3', 'b2']],
+    ['a dependency that is not a head is not shown', dependsOnHead, ['a2', 'b1'], ['a2', 'b1']],
+    ['the depends_on target of a middle revision', merged, ['x2'], ['m1', 'x2']],
+    ['merge parents are hidden by the merge', merged, ['m1', 'x1'], ['m1', 'x1']],
+    ['unknown rows are left out', dependsOnHead, ['zz'], []],
+  ])('%s', (_name, scripts, rows, current) => {
+    expect(currentHeads(scripts, rows)).toEqual(current)
+  })
+
+  it.each([
+    ['none at heads', dependsOnHead, ['b2'], []],
+    ['a dependency kept beside its dependent', dependsOnHead, ['a3', 'b2'], [{ revision: 'a3', below: 'b2', via: 'depends_on' }]],
+    ['an ancestor on the same branch', dependsOnHead, ['a1', 'a3'], [{ revision: 'a1', below: 'a3', via: 'down_revision' }]],
+    ['a merge parent beside the merge', merged, ['a2', 'm1'], [{ revision: 'a2', below: 'm1', via: 'down_revision' }]],
+    ['two live branches are not stale', dependsOnHead, ['a2', 'b1'], []],
+  ])('stale: %s', (_name, scripts, rows, stale) => {
+    expect(staleRows(scripts, rows)).toEqual(stale)
+  })
+
+  it('depends_on may name a branch label: it resolves to the revision that declares it (Alembic _add_depends_on)', () => {
+    const m = buildRevisionMap([rev('c1', [], [], ['core']), rev('c2', ['c1']), rev('p1'), rev('p2', ['p1'], ['core'])])
+    expect(m.revisions.get('p2')!.dependsOn).toEqual(['c1'])
+    expect(m.warnings).toEqual([])
+    expect(pendingRevisions(m, ['p2'])).toEqual(['c2'])
+  })
+
+  it('a branch label used twice is a ConfigError, as in Alembic', () => {
+    expect(() => buildRevisionMap([rev('a', [], [], ['x']), rev('b', [], [], ['x'])])).toThrow(/branch label "x" in revision b is already used by revision a/)
   })
 })
 

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HttpConnectionError, InterruptedError, InvalidArgumentError, TimeoutError } from '../../lib/errors.ts'
-import { displayUrl, httpRequest, isSensitiveHeader, maskHeaders } from '../../clients/http.ts'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { basicAuthorization, bearerAuthorization, displayUrl, httpRequest, isSensitiveHeader, maskHeaders } from '../../clients/http.ts'
+import { MASK, Redactor } from '../../lib/redact.ts'
+import { repoRoot } from '../helpers/cli.ts'
 import { closedPort, startHttpServer, startSilentServer, testPki, type TestServer } from '../checks/http-fixtures.ts'
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
@@ -248,5 +252,31 @@ describe('evidence helpers', () => {
   it('displayUrl hides a URL password', () => {
     expect(displayUrl('https://user:hunter22@example.com/x')).toBe('https://user:***@example.com/x')
     expect(displayUrl('http://example.com/')).toBe('http://example.com/')
+  })
+})
+
+describe('Authorization headers', () => {
+  it('basicAuthorization registers the password and the whole user:password value before returning the header', () => {
+    const r = new Redactor()
+    const h = basicAuthorization('ops', 'promPw2OOOO1357', r)
+    expect(h).toBe(`Basic ${Buffer.from('ops:promPw2OOOO1357').toString('base64')}`)
+    expect(r.redact(`echo ${h}`)).toBe(`echo Basic ${MASK}`)
+    expect(r.redact('promPw2OOOO1357')).toBe(MASK)
+  })
+
+  it('bearerAuthorization registers the token', () => {
+    const r = new Redactor()
+    expect(r.redact(bearerAuthorization('tok-0123456789', r))).toBe(`Bearer ${MASK}`)
+  })
+
+  it('basic and bearer headers are built in clients/http.ts only (so none escapes registration)', () => {
+    const offenders: string[] = []
+    for (const dir of ['bin', 'checks', 'clients', 'lib', 'runbooks', 'smoke']) {
+      for (const f of readdirSync(join(repoRoot, dir), { recursive: true }) as string[]) {
+        if (!/\.m?ts$/.test(f) || join(dir, f) === join('clients', 'http.ts')) continue
+        if (/(Basic|Bearer) \$\{/.test(readFileSync(join(repoRoot, dir, f), 'utf8'))) offenders.push(join(dir, f))
+      }
+    }
+    expect(offenders).toEqual([])
   })
 })

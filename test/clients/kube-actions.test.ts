@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { rolloutStatus } from '../../checks/kube-rollout.ts'
-import { secretHasKeys } from '../../checks/kube-resources.ts'
+import { secretHasKeys } from '../../checks/kube-secret-keys.ts'
 import { applyManifests, KubeActionError, loadManifests, restartRollout, rolloutUndo, setImage, upsertSecretFromEnv } from '../../clients/kube-actions.ts'
 import { Redactor } from '../../lib/redact.ts'
 import { type KubeSim, startKubeSim } from '../../sandbox/kube-sim/index.ts'
@@ -17,7 +17,7 @@ import { deployment } from '../checks/kube-fixtures.ts'
 let sim: KubeSim
 let dir: string
 const conn = () => ({ kubeconfig: sim.kubeconfigPath, namespace: 'shop' })
-const rolled = async (name: string) => (await rolloutStatus({ ...conn(), name, timeout: 10_000 })).status
+const rolled = async (name: string) => (await rolloutStatus({ ...conn(), name, waitFor: 10_000 })).status
 
 beforeAll(async () => {
   sim = await startKubeSim()
@@ -138,7 +138,7 @@ describe('setImage, restartRollout, rolloutUndo', () => {
     const file = join(dir, '..', `sts-${Date.now()}.yaml`)
     await writeFile(file, stringify(sts))
     await applyManifests({ ...conn(), paths: file })
-    const done = async () => (await rolloutStatus({ ...conn(), kind: 'StatefulSet', name: 'db', timeout: 10_000 })).status
+    const done = async () => (await rolloutStatus({ ...conn(), workload: 'StatefulSet', name: 'db', waitFor: 10_000 })).status
     expect(await done()).toBe('pass')
     await expect(rolloutUndo({ ...conn(), kind: 'StatefulSet', name: 'db' })).rejects.toThrow('no last revision to roll back to')
     await setImage({ ...conn(), kind: 'StatefulSet', name: 'db', images: { db: 'pg:16' } })

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../../lib/errors.ts'
-import { constantTimeEqual, schemeInfo, sign, verify, WEBHOOK_SCHEMES, type WebhookScheme } from '../../clients/webhook-signing.ts'
+import { constantTimeEqual, detectSchemes, MULTI_SIGNATURE_SCHEMES, schemeInfo, sign, verify, WEBHOOK_SCHEMES, type WebhookScheme } from '../../clients/webhook-signing.ts'
 
 const NOW = 1_700_000_000_000 // ms
 const NOW_S = NOW / 1000
@@ -59,6 +59,98 @@ describe('published vectors', () => {
       'v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=',
     ].join(' ')
     expect(verify('standard-webhooks', sw.secret, sw.body, headers, { now: sw.timestamp * 1000 })).toMatchObject({ ok: true, matched: 1, signatures: 3 })
+  })
+})
+
+describe('published vectors: key rotation', () => {
+  // The Standard Webhooks library vector (see above) and the spec's own example header shape
+  // (spec/standard-webhooks.md, "Example headers": a v1 and a v1a entry, space separated).
+  const sw = {
+    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+    timestamp: 1614265330,
+    body: '{"test": 2432232314}',
+    signature: 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+  }
+  const newer = 'whsec_' + Buffer.from('the-rotated-in-key-of-32-bytes!!').toString('base64')
+
+  it('Standard Webhooks: two secrets give "v1,<old> v1,<new>"; the first is the published signature', () => {
+    const h = sign('standard-webhooks', [sw.secret, newer], sw.body, { id: sw.id, timestamp: sw.timestamp })
+    const parts = h['webhook-signature']!.split(' ')
+    expect(parts).toHaveLength(2)
+    expect(parts[0]).toBe(sw.signature)
+    expect(parts[1]).toBe(sign('standard-webhooks', newer, sw.body, { id: sw.id, timestamp: sw.timestamp })['webhook-signature'])
+    // A receiver that knows either secret accepts it (the spec's zero-downtime rotation).
+    expect(verify('standard-webhooks', sw.secret, sw.body, h, { now: sw.timestamp * 1000 })).toMatchObject({ ok: true, matched: 0, secretIndex: 0 })
+    expect(verify('standard-webhooks', newer, sw.body, h, { now: sw.timestamp * 1000 })).toMatchObject({ ok: true, matched: 1, secretIndex: 0 })
+  })
+
+  it('Standard Webhooks: the spec example header shape (a v1a entry beside v1) verifies on its v1 entry', () => {
+    const headers = {
+      'webhook-id': sw.id,
+      'webhook-timestamp': String(sw.timestamp),
+      'webhook-signature': `${sw.signature} v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw/enGzPCXe5BdqzCInXqYXFymVJaA7AZdpXwVLPo3mNl8EM+m7TBAg==`,
+    }
+    expect(verify('standard-webhooks', sw.secret, sw.body, headers, { now: sw.timestamp * 1000 })).toMatchObject({ ok: true, matched: 0, signatures: 1 })
+  })
+
+  it('GitHub: several secrets verify the documented example with the one that signed it', () => {
+    const headers = { 'X-Hub-Signature-256': 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' }
+    expect(verify('github', ['an old secret', "It's a Secret to Everybody"], 'Hello, World!', headers)).toMatchObject({ ok: true, secretIndex: 1 })
+    expect(verify('github', ['an old secret', 'another'], 'Hello, World!', headers)).toMatchObject({ ok: false, reason: 'mismatch', message: expect.stringMatching(/signed with any of the 2 configured secrets/) })
+  })
+
+  // Stripe publishes no vector with its secret; stripe-node's header rules (split on ',', then '=';
+  // every v1 a candidate; v0 ignored) and its 300 s tolerance are what these follow.
+  it('Stripe: two secrets give "t=..,v1=<a>,v1=<b>" with one timestamp; each secret alone verifies', () => {
+    const t = 1492774577
+    const h = sign('stripe', ['whsec_old', 'whsec_new'], '{"id":"evt_1"}', { timestamp: t })
+    const one = (secret: string) => sign('stripe', secret, '{"id":"evt_1"}', { timestamp: t })['Stripe-Signature']!.split(',')[1]
+    expect(h['Stripe-Signature']).toBe(`t=${t},${one('whsec_old')},${one('whsec_new')}`)
+    expect(verify('stripe', 'whsec_new', '{"id":"evt_1"}', h, { now: t * 1000 })).toMatchObject({ ok: true, matched: 1, signatures: 2 })
+    expect(verify('stripe', ['whsec_other', 'whsec_old'], '{"id":"evt_1"}', h, { now: t * 1000 })).toMatchObject({ ok: true, matched: 0, secretIndex: 1 })
+  })
+
+  it.each(WEBHOOK_SCHEMES.filter((s) => !MULTI_SIGNATURE_SCHEMES.includes(s)))('%s: signing with several secrets is refused, saying why', (scheme) => {
+    expect(() => sign(scheme, ['a', 'b'], 'x')).toThrow(InvalidArgumentError)
+    expect(() => sign(scheme, ['a', 'b'], 'x')).toThrow(new RegExp(`^${scheme} deliveries carry one signature \\(${schemeInfo(scheme).signatureHeader}: .*\\), so several secrets cannot be signed into one delivery`))
+  })
+  it('github: the refusal says GitHub signs with one secret', () => {
+    expect(() => sign('github', ['a', 'b'], 'x')).toThrow(/GitHub signs with the webhook's one secret and has no key rotation in the header/)
+  })
+})
+
+describe('a stale delivery still says whether its signature matches', () => {
+  const secret = 'rotation-secret'
+  const body = '{"ticket_id":"TEST-001"}'
+  it.each([
+    ['stripe', 'timestamp-too-old', -400],
+    ['slack', 'timestamp-too-old', -400],
+    ['standard-webhooks', 'timestamp-in-future', 400],
+  ] as const)('%s: %s', (scheme, reason, offset) => {
+    const key = scheme === 'standard-webhooks' ? 'whsec_' + Buffer.from(secret).toString('base64') : secret
+    const ts = NOW_S + offset
+    const h = sign(scheme, key, body, { timestamp: ts })
+    expect(verify(scheme, ['whsec_b3RoZXI=', key], body, h, { now: NOW })).toMatchObject({ ok: false, reason, timestamp: ts, signatureMatches: true, secretIndex: 1 })
+    expect(verify(scheme, 'whsec_b3RoZXI=', body, h, { now: NOW })).toMatchObject({ ok: false, reason, signatureMatches: false })
+    expect(verify(scheme, 'whsec_b3RoZXI=', body, h, { now: NOW })).not.toHaveProperty('secretIndex')
+  })
+})
+
+describe('another provider\'s delivery: the scheme it belongs to', () => {
+  const pairs = WEBHOOK_SCHEMES.flatMap((signedAs) => WEBHOOK_SCHEMES.filter((v) => v !== signedAs).map((verifiedAs) => [signedAs, verifiedAs] as const))
+  it.each(pairs)('signed %s, verified as %s → missing header, suggested %s', (signedAs, verifiedAs) => {
+    const key = (s: WebhookScheme) => (s === 'standard-webhooks' ? 'whsec_' + Buffer.from('k'.repeat(32)).toString('base64') : 'k'.repeat(32))
+    const h = sign(signedAs, key(signedAs), 'body', { now: NOW })
+    const v = verify(verifiedAs, key(verifiedAs), 'body', h, { now: NOW })
+    expect(v).toMatchObject({ ok: false, reason: 'missing-header', suggestedScheme: signedAs })
+    expect(!v.ok && v.hint).toBe(`the delivery carries ${schemeInfo(signedAs).signatureHeader}, the signature header of the ${signedAs} scheme`)
+  })
+  it('detectSchemes lists the providers\' headers in any case', () => {
+    expect(detectSchemes({ 'STRIPE-SIGNATURE': 't=1,v1=a', 'x-hub-signature-256': 'sha256=ab', 'content-type': 'application/json' })).toEqual([
+      { scheme: 'stripe', header: 'Stripe-Signature' },
+      { scheme: 'github', header: 'X-Hub-Signature-256' },
+    ])
   })
 })
 
@@ -196,6 +288,8 @@ describe('arguments', () => {
     ['standard-webhooks secret not base64', () => sign('standard-webhooks', 'whsec_not base64!', 'b')],
     ['negative tolerance', () => verify('github', 's', 'b', {}, { tolerance: -1 })],
     ['non-integer timestamp', () => sign('stripe', 's', 'b', { timestamp: 1.5 })],
+    ['no secret at all', () => sign('stripe', [], 'b')],
+    ['an empty secret among several', () => verify('stripe', ['s', ''], 'b', {})],
   ])('%s throws InvalidArgumentError', (_name, f) => {
     expect(f).toThrow(InvalidArgumentError)
   })

@@ -2,8 +2,8 @@ import { join } from 'node:path'
 import type { BuildContext } from '../../checks/kind.ts'
 import { Redactor } from '../../lib/redact.ts'
 import type { CheckSpec } from '../../lib/runner.ts'
-import { buildEntry } from '../../smoke/build-checks.ts'
-import { loadKind } from '../../smoke/kinds/index.ts'
+import { buildCheck } from '../../checks/build.ts'
+import { loadKind } from '../../checks/registry.ts'
 
 /** A build context for kind tests: paths relative to `dir`, a fresh redactor. */
 export function testBuildContext(dir: string, over: Partial<BuildContext> = {}): BuildContext {
@@ -14,5 +14,5 @@ export function testBuildContext(dir: string, over: Partial<BuildContext> = {}):
 export async function buildKind(entry: { id: string; kind: string; [field: string]: unknown }, ctx: BuildContext): Promise<CheckSpec> {
   const kind = await loadKind(entry.kind)
   if (!kind) throw new Error(`no kind ${entry.kind}`)
-  return buildEntry(kind, entry, ctx)
+  return buildCheck(kind, entry, ctx)
 }

@@ -74,7 +74,7 @@ describe.skipIf(!hasKubectl)('kubectl against the simulator', () => {
 
   it('done: kubectl rollout status and rolloutStatus agree', async () => {
     const k = await kubectl('rollout', 'status', 'deployment/web', '--timeout=20s')
-    const ours = await rolloutStatus({ ...conn(), name: 'web', timeout: 20_000 })
+    const ours = await rolloutStatus({ ...conn(), name: 'web', waitFor: 20_000 })
     expect(k.code).toBe(0)
     expect(lastLine(k.stdout)).toBe('deployment "web" successfully rolled out')
     expect(ours.status).toBe('pass')
@@ -88,7 +88,7 @@ describe.skipIf(!hasKubectl)('kubectl against the simulator', () => {
     await kubectl('apply', '--server-side', '-f', await applyFile('slow', deployment('slow', { replicas: 1, image: 'registry.local/app:does-not-exist', progressDeadlineSeconds: 100_000 })))
     await new Promise((r) => setTimeout(r, 300))
     const k = await kubectl('rollout', 'status', 'deployment/slow', '--watch=false')
-    const ours = await rolloutStatus({ ...conn(), name: 'slow', timeout: 0 })
+    const ours = await rolloutStatus({ ...conn(), name: 'slow', waitFor: 0 })
     expect(k.code).toBe(0)
     expect(lastLine(k.stdout)).toBe('Waiting for deployment "slow" rollout to finish: 0 of 1 updated replicas are available...')
     expect(ours.status).toBe('fail')
@@ -99,7 +99,7 @@ describe.skipIf(!hasKubectl)('kubectl against the simulator', () => {
   it('deadline exceeded: both fail with kubectl\'s error', async () => {
     await kubectl('apply', '--server-side', '-f', await applyFile('late', deployment('late', { replicas: 1, image: 'registry.local/app:does-not-exist', progressDeadlineSeconds: 100 })))
     const k = await kubectl('rollout', 'status', 'deployment/late', '--timeout=20s')
-    const ours = await rolloutStatus({ ...conn(), name: 'late', timeout: 20_000, failFast: false })
+    const ours = await rolloutStatus({ ...conn(), name: 'late', waitFor: 20_000, failFast: false })
     expect(k.code).toBe(1)
     expect(k.stderr.trim()).toBe('error: deployment "late" exceeded its progress deadline')
     expect(ours.status).toBe('fail')
@@ -109,7 +109,7 @@ describe.skipIf(!hasKubectl)('kubectl against the simulator', () => {
   it('crash loop: kubectl keeps waiting until its timeout, our check fails early with the reason, both see the same status line', async () => {
     const d = deployment('crash', { replicas: 1, fault: 'CrashLoopBackOff', progressDeadlineSeconds: 100_000 })
     await kubectl('apply', '--server-side', '-f', await applyFile('crash', d))
-    const [k, ours] = await Promise.all([kubectl('rollout', 'status', 'deployment/crash', '--timeout=3s'), rolloutStatus({ ...conn(), name: 'crash', timeout: 10_000, fatalRestarts: 2 })])
+    const [k, ours] = await Promise.all([kubectl('rollout', 'status', 'deployment/crash', '--timeout=3s'), rolloutStatus({ ...conn(), name: 'crash', waitFor: 10_000, fatalRestarts: 2 })])
     expect(k.code).toBe(1)
     expect(k.stderr).toMatch(/timed out waiting for the condition/)
     expect(ours.status).toBe('fail')
@@ -122,12 +122,12 @@ describe.skipIf(!hasKubectl)('kubectl against the simulator', () => {
   it('undo: kubectl rollout undo restores the previous template; both agree it is rolled out; a second undo to the same revision is skipped', async () => {
     expect((await kubectl('set', 'image', 'deployment/web', 'app=registry.local/app:does-not-exist')).code).toBe(0)
     await new Promise((r) => setTimeout(r, 300))
-    const stuck = await rolloutStatus({ ...conn(), name: 'web', timeout: 0 })
+    const stuck = await rolloutStatus({ ...conn(), name: 'web', waitFor: 0 })
     expect(stuck.status).toBe('fail')
     const undo = await kubectl('rollout', 'undo', 'deployment/web')
     expect(undo.stdout.trim()).toBe('deployment.apps/web rolled back')
     const k = await kubectl('rollout', 'status', 'deployment/web', '--timeout=20s')
-    const ours = await rolloutStatus({ ...conn(), name: 'web', timeout: 20_000 })
+    const ours = await rolloutStatus({ ...conn(), name: 'web', waitFor: 20_000 })
     expect(lastLine(k.stdout)).toBe('deployment "web" successfully rolled out')
     expect(ours.message).toBe('deployment "web" successfully rolled out')
     expect(ours.evidence.revision).toBe('3')
@@ -143,13 +143,13 @@ describe.skipIf(!hasKubectl)('kubectl against the simulator', () => {
     await kubectl('apply', '--server-side', '-f', await applyFile('ds', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default' }, spec: labels('agent') }))
     for (const [kind, name] of [['StatefulSet', 'db'], ['DaemonSet', 'agent']] as const) {
       const k = await kubectl('rollout', 'status', `${kind.toLowerCase()}/${name}`, '--timeout=20s')
-      const ours = await rolloutStatus({ ...conn(), kind, name, timeout: 20_000 })
+      const ours = await rolloutStatus({ ...conn(), workload: kind, name, waitFor: 20_000 })
       expect(ours.status).toBe('pass')
       expect(ours.message).toBe(lastLine(k.stdout))
       expect((await kubectl('set', 'image', `${kind.toLowerCase()}/${name}`, `c=${name}:2`)).code).toBe(0)
-      expect((await rolloutStatus({ ...conn(), kind, name, timeout: 20_000 })).status).toBe('pass')
+      expect((await rolloutStatus({ ...conn(), workload: kind, name, waitFor: 20_000 })).status).toBe('pass')
       expect((await kubectl('rollout', 'undo', `${kind.toLowerCase()}/${name}`)).stdout.trim()).toBe(`${kind.toLowerCase()}.apps/${name} rolled back`)
-      expect((await rolloutStatus({ ...conn(), kind, name, timeout: 20_000 })).status).toBe('pass')
+      expect((await rolloutStatus({ ...conn(), workload: kind, name, waitFor: 20_000 })).status).toBe('pass')
       expect((await kubectl('get', kind.toLowerCase(), name, '-o', 'jsonpath={.spec.template.spec.containers[0].image}')).stdout).toBe(`${name}:1`)
     }
   })

@@ -1,6 +1,7 @@
 // The Kubernetes API simulator on its own: REST semantics, watch, patches, controllers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rolloutStatus } from '../../checks/kube-rollout.ts'
+import { kubeLibrary } from '../../clients/kube.ts'
 import { jsonPatch, mergePatch, strategicMergePatch } from '../../sandbox/kube-sim/patch.ts'
 import { type KubeSim, startKubeSim } from '../../sandbox/kube-sim/index.ts'
 import { matchesSelectors } from '../../sandbox/kube-sim/server.ts'
@@ -14,6 +15,8 @@ const api = (path: string, init: RequestInit & { json?: unknown; type?: string }
 
 beforeAll(async () => {
   sim = await startKubeSim({ timing: { nodes: ['n1', 'n2'] } })
+  // client-node is imported on the first check (a second or more): not while a rollout is watched.
+  await kubeLibrary()
 })
 afterAll(async () => {
   await sim?.close()
@@ -137,19 +140,19 @@ describe('controllers', () => {
   it('StatefulSet rolls out in order and rolls a new revision; rolloutStatus agrees with kubectl semantics', async () => {
     const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'default' }, spec: { replicas: 3, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'pg:15' }] } } } }
     await api('/apis/apps/v1/namespaces/default/statefulsets', { method: 'POST', json: sts })
-    const r = await rolloutStatus({ kubeconfig: sim.kubeconfigPath, kind: 'StatefulSet', name: 'db', timeout: 15_000 })
+    const r = await rolloutStatus({ kubeconfig: sim.kubeconfigPath, workload: 'StatefulSet', name: 'db', waitFor: 15_000 })
     expect(r.status).toBe('pass')
     expect(r.message).toBe('partitioned roll out complete: 3 new pods have been updated...')
     expect(r.evidence.progress).toContain('Waiting for 3 pods to be ready...')
     await api('/apis/apps/v1/namespaces/default/statefulsets/db', { method: 'PATCH', type: 'application/strategic-merge-patch+json', json: { spec: { template: { spec: { containers: [{ name: 'db', image: 'pg:16' }] } } } } })
-    const r2 = await rolloutStatus({ kubeconfig: sim.kubeconfigPath, kind: 'sts', name: 'db', timeout: 15_000 })
+    const r2 = await rolloutStatus({ kubeconfig: sim.kubeconfigPath, workload: 'sts' as never, name: 'db', waitFor: 15_000 })
     expect(r2.status).toBe('pass')
     const pods = sim.store.list('pods', 'default').filter((p) => p.metadata.labels.app === 'db')
     expect(new Set(pods.map((p) => p.metadata.labels['controller-revision-hash'])).size).toBe(1)
   })
   it('DaemonSet runs one pod per node and reports kubectl\'s messages', async () => {
     sim.put({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'agent' } }, updateStrategy: { type: 'RollingUpdate' }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image: 'agent:1' }] } } } })
-    const r = await rolloutStatus({ kubeconfig: sim.kubeconfigPath, kind: 'DaemonSet', name: 'agent', timeout: 15_000 })
+    const r = await rolloutStatus({ kubeconfig: sim.kubeconfigPath, workload: 'DaemonSet', name: 'agent', waitFor: 15_000 })
     expect(r.status).toBe('pass')
     expect(r.message).toBe('daemon set "agent" successfully rolled out')
     expect(sim.store.list('pods', 'default').filter((p) => p.metadata.labels.app === 'agent').map((p) => p.spec.nodeName).sort()).toEqual(['n1', 'n2'])
@@ -158,9 +161,9 @@ describe('controllers', () => {
     sim.options.latencyMs = 2000
     try {
       const started = Date.now()
-      const r = await rolloutStatus({ kubeconfig: sim.kubeconfigPath, name: 'db', kind: 'StatefulSet', requestTimeout: 300, timeout: 5000 })
+      const r = await rolloutStatus({ kubeconfig: sim.kubeconfigPath, name: 'db', workload: 'StatefulSet', requestTimeout: 300, waitFor: 5000 })
       expect(r.status).toBe('fail')
-      expect(r.message).toMatch(/did not answer list statefulsets in namespace default in time/)
+      expect(r.message).toMatch(/did not answer list statefulsets in namespace default: request timed out after 300 ms/)
       expect(Date.now() - started).toBeLessThan(1500)
     } finally {
       delete sim.options.latencyMs

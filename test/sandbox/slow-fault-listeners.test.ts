@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { latencySample } from '../../checks/latency-sample.ts'
+import { latencySample } from '../../checks/latency.ts'
 import { startSandbox, type Sandbox } from '../../sandbox/index.ts'
 
 /**

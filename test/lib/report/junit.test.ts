@@ -1,11 +1,36 @@
 import { describe, expect, it } from 'vitest'
 import { renderJunit } from '../../../lib/report/junit.ts'
-import { meta, mixedReport, NASTY, parseJunit, report, result, steps, textOf, validateJunit, xpath } from './fixtures.ts'
+import { meta, mixedReport, NASTY, parseJunit, report, result, steps, textOf, validateJunit, xpath, type XmlNode } from './fixtures.ts'
 
-function expectValid(xml: string): void {
-  const v = validateJunit(xml)
+function expectValid(xml: string, strict = false): void {
+  const v = validateJunit(xml, { strict })
   expect(v.stderr).toMatch(/validates/)
   expect(v.status).toBe(0)
+}
+
+/** The four attributes outside junit-10.xsd that the default (non-strict) mode adds. */
+const EXTRAS = /(<testsuites\b[^>]*?) skipped="\d+"|(<testcase\b[^>]*?) (?:file|line|timestamp)="[^"]*"/g
+function withoutExtras(xml: string): string {
+  let out = xml
+  for (let prev = ''; prev !== out; ) {
+    prev = out
+    out = out.replace(EXTRAS, (_m, root: string | undefined, tc: string | undefined) => root ?? tc ?? '')
+  }
+  return out
+}
+
+/** A report whose checks and steps know where they are written. */
+function locatedReport() {
+  const r = report(
+    [
+      result('health', 'pass', { file: 'smoke/targets/prod.yaml', line: 12 }),
+      result('ready', 'fail', { message: 'https://api.example.com:33039/ready: expected status 200, got 503', file: 'smoke/targets/prod.yaml', line: 20 }),
+      result('verify.health', 'fail', { startedAt: '2026-11-21T23:30:01.250Z' }),
+    ],
+    { kind: 'runbook', suite: 'deploy', target: 'prod', targetFile: `${process.cwd()}/smoke/targets/prod.yaml` },
+    steps().map((s, i) => ({ ...s, file: 'runbooks/deploy.mts', line: 40 + i * 10, checks: i === 1 ? ['verify.health'] : [] })),
+  )
+  return r
 }
 
 describe('renderJunit', () => {
@@ -16,7 +41,8 @@ describe('renderJunit', () => {
     expect(root['@tests']).toBe('8')
     expect(root['@failures']).toBe('2')
     expect(root['@errors']).toBe('2')
-    expect(root['@skipped']).toBeUndefined() // the XSD has no skipped on <testsuites>
+    // Not in junit-10.xsd, but test-results-parser's totals and junitparser's times need it (strict mode drops it).
+    expect(root['@skipped']).toBe('2')
     expect(suite['@tests']).toBe('8')
     expect(suite['@failures']).toBe('2')
     expect(suite['@errors']).toBe('2')
@@ -83,6 +109,21 @@ describe('renderJunit', () => {
     expect(drain.children.rerunFailure!.map((f) => f['@message'])).toEqual(['attempt 1: depth 50 > 10'])
   })
 
+  it('reports earlier errored attempts as flakyError (finally passed) or rerunError (still failing), as Surefire does', () => {
+    const log = (final: 'pass' | 'fail') => [
+      { attempt: 1, status: 'error' as const, message: 'connect ECONNREFUSED', startedAt: '2026-11-21T23:30:00.100Z', durationMs: 5 },
+      { attempt: 2, status: 'fail' as const, message: '1/3 ready', startedAt: '2026-11-21T23:30:01.100Z', durationMs: 5 },
+      { attempt: 3, status: final, message: final === 'pass' ? '3/3 ready' : '2/3 ready', startedAt: '2026-11-21T23:30:02.100Z', durationMs: 5 },
+    ]
+    const xml = renderJunit(report([result('p', 'pass', { attempts: 3, attemptLog: log('pass') }), result('f', 'fail', { attempts: 3, attemptLog: log('fail') })]))
+    expectValid(xml)
+    const [p, f] = parseJunit(xml).cases
+    expect(Object.keys(p!.children).sort()).toEqual(['flakyError', 'flakyFailure', 'system-out'])
+    expect(p!.children.flakyError!.map((e) => [e['@type'], e['@message']])).toEqual([['CheckError', 'attempt 1: connect ECONNREFUSED']])
+    expect(p!.children.flakyFailure!.map((e) => [e['@type'], e['@message']])).toEqual([['CheckFailed', 'attempt 2: 1/3 ready']])
+    expect(Object.keys(f!.children).sort()).toEqual(['failure', 'rerunError', 'rerunFailure', 'system-out'])
+  })
+
   it.each([
     [0, '0.000'],
     [-5, '0.000'],
@@ -111,8 +152,51 @@ describe('renderJunit', () => {
       'ci.job.url': 'https://github.com/acme/app/actions/runs/42',
     })
     expect(suite['@id']).toBe('smoke-sandbox-20261121T233000Z-ab12')
-    expect(suite['@package']).toBe('smoke.sandbox')
+    // Jenkins names a suite `package.name`: with package="smoke.sandbox" it showed "smoke.sandbox.sandbox".
+    expect(suite['@package']).toBeUndefined()
+    expect(suite['@name']).toBe('smoke.sandbox')
   })
+
+  it('strict mode leaves out exactly the four attributes junit-10.xsd lacks, and validates fully', () => {
+    for (const r of [mixedReport(), locatedReport()]) {
+      const xml = renderJunit(r)
+      const strict = renderJunit(r, { strict: true })
+      expectValid(strict, true)
+      expect(validateJunit(xml, { strict: true }).status).not.toBe(0)
+      expectValid(xml) // junit-10.xsd plus those four attributes: everything else follows the XSD
+      expect(strict).not.toMatch(/<testcase [^>]*(?:file|line|timestamp)="|<testsuites [^>]*skipped="/)
+      expect(withoutExtras(xml)).toBe(strict)
+    }
+  })
+
+  it('puts file and line on each case: the check\'s entry in the target file, the runbook line of a step', () => {
+    const { suite, cases } = parseJunit(renderJunit(locatedReport()))
+    const at = (suffix: string) => cases.find((c) => c.name.endsWith(suffix))!
+    const attrs = (c: ReturnType<typeof at>) => {
+      const raw = (parseJunit(renderJunit(locatedReport())).suite.testcase as XmlNode[]).find((t) => t['@name'] === c.name)!
+      return { file: raw['@file'], line: raw['@line'], timestamp: raw['@timestamp'] }
+    }
+    expect(attrs(at('[health]'))).toEqual({ file: 'smoke/targets/prod.yaml', line: '12', timestamp: '2026-11-21T23:30:00.100' })
+    // The port in the message no longer matters: file and line are given.
+    expect(attrs(at('[ready]'))).toMatchObject({ file: 'smoke/targets/prod.yaml', line: '20' })
+    // A runbook's check without a location of its own points at the step that ran it.
+    expect(attrs(at('[verify.health]'))).toEqual({ file: 'runbooks/deploy.mts', line: '50', timestamp: '2026-11-21T23:30:01.250' })
+    expect(attrs(at('02. Apply migrations'))).toEqual({ file: 'runbooks/deploy.mts', line: '50', timestamp: '2026-11-21T23:30:01.500' })
+    // The suite names the target file relative to the working directory (mikepenz falls back to it).
+    expect(suite['@file']).toBe('smoke/targets/prod.yaml')
+    expect(suite['@name']).toBe('runbook.deploy')
+  })
+
+  it('leaves file and line out where nothing is known, and line out without a file', () => {
+    const r = report([result('a', 'fail'), result('b', 'fail', { line: 7 })], { targetFile: undefined })
+    const raw = parseJunit(renderJunit(r)).suite.testcase as XmlNode[]
+    for (const tc of raw) {
+      expect(tc['@file']).toBeUndefined()
+      expect(tc['@line']).toBeUndefined()
+      expect(tc['@timestamp']).toBe('2026-11-21T23:30:00.100')
+    }
+  })
+
 
   it('turns a configuration error into one errored "configuration" test case', () => {
     const error = 'smoke/targets/staging.yaml: invalid target file\n  - checks[3].expect.status: must be integer'
@@ -124,6 +208,11 @@ describe('renderJunit', () => {
     expect(cases).toHaveLength(1)
     expect(cases[0]!.classname).toBe('smoke.staging.config')
     expect(cases[0]!.name).toBe('configuration')
+    // On the target file, at the first problem's line.
+    const tc = suite.testcase as XmlNode
+    expect([tc['@file'], tc['@line']]).toEqual(['smoke/targets/sandbox.yaml', '1'])
+    const withLine = report([], { verdict: 'config-error', exitCode: 2, targetFile: `${process.cwd()}/smoke/targets/x.yaml`, error: 'x.yaml: invalid target file\n  - checks[3].expect.status (line 27): must be integer' })
+    expect((parseJunit(renderJunit(withLine)).suite.testcase as XmlNode)['@line']).toBe('27')
     const err = cases[0]!.children.error![0]!
     expect(err['@message']).toBe('smoke/targets/staging.yaml: invalid target file - checks[3].expect.status: must be integer')
     expect(textOf(err)).toBe(error)
@@ -175,10 +264,13 @@ describe('renderJunit', () => {
     expect(xpath(xml, '//testcase[1]/failure')).toContain(`a<b>&"c'd ]]> red |pipe\nline2`)
   })
 
-  it('links a screenshot as a GitLab attachment under the report dir', () => {
+  it('links a screenshot as an attachment relative to the working directory (GitLab resolves it against the project)', () => {
     const r = report([result('page', 'fail', { kind: 'browser', evidence: { screenshot: 'shots/page.png', url: 'https://x' } })])
-    const { cases } = parseJunit(renderJunit(r, { reportDir: '/tmp/reports/run1' }))
-    expect(textOf(cases[0]!.children['system-out']![0])).toContain('[[ATTACHMENT|/tmp/reports/run1/shots/page.png]]')
+    const inside = parseJunit(renderJunit(r, { reportDir: '/work/app/reports/run1', cwd: '/work/app' })).cases
+    expect(textOf(inside[0]!.children['system-out']![0])).toContain('[[ATTACHMENT|reports/run1/shots/page.png]]')
+    // Outside the working directory no relative path reaches it: absolute, as Jenkins' junit-attachments reads it.
+    const outside = parseJunit(renderJunit(r, { reportDir: '/tmp/reports/run1', cwd: '/work/app' })).cases
+    expect(textOf(outside[0]!.children['system-out']![0])).toContain('[[ATTACHMENT|/tmp/reports/run1/shots/page.png]]')
   })
 
   it('is valid with no results at all and is deterministic', () => {

@@ -78,6 +78,13 @@ describe('renderMarkdown', () => {
     })
   })
 
+  it('names the CI provider, job and attempt beside the link', () => {
+    const ci = { id: 'GITHUB_ACTIONS', name: 'GitHub Actions', job: 'smoke', attempt: 2, url: 'https://github.com/acme/app/actions/runs/42/attempts/2' }
+    const md = renderMarkdown(report([result('a', 'pass')], { ci, ciJobUrl: ci.url }), { jsonSha256: SHA })
+    const rows = Object.fromEntries(tableAfter(md, '## Run').map(([k, v]) => [k, v]))
+    expect(rows['CI job']).toBe('GitHub Actions, job `smoke`, attempt 2: [https://github.com/acme/app/actions/runs/42/attempts/2](<https://github.com/acme/app/actions/runs/42/attempts/2>)')
+  })
+
   it('has one results row per check and one section per failed or errored check', () => {
     const r = mixedReport()
     const md = renderMarkdown(r, { jsonSha256: SHA })
@@ -176,5 +183,38 @@ describe('renderSummaryMarkdown', () => {
     expect(md).not.toContain('SHA-256')
     const ids = md.split('\n').filter((l) => /^\| \S/.test(l) && !l.startsWith('| Status') && !l.startsWith('| ---')).map((l) => l.split(' | ')[1])
     expect(ids).toEqual(['`db`', '`tls`', '`ready`', '`drain`', '`queue`', '`metrics`', '`health`', '`rollout`'])
+  })
+
+  it('folds the passing checks and steps in <details>, leaving what did not pass in view', () => {
+    const r = report([result('ok1', 'pass'), result('bad', 'fail'), result('ok2', 'pass')], {}, steps())
+    const md = renderSummaryMarkdown(r)
+    const [open, inside] = md.split('<details><summary>✅ 2 passed checks</summary>\n\n')
+    expect(open).toContain('`bad`')
+    expect(open).not.toContain('`ok1`')
+    expect(inside!.split('</details>')[0]).toMatch(/`ok1`[\s\S]*`ok2`/)
+    // Steps: the failed, dry-run and rolled-back ones in view, the one that passed folded.
+    expect(md).toContain('<details><summary>✅ 1 passed step</summary>')
+    const folded = md.split('<details><summary>✅ 1 passed step</summary>')[1]!.split('</details>')[0]!
+    expect(folded).toContain('Back up the database')
+    expect(folded).not.toContain('Apply migrations')
+    expect(md.split('<details>').length).toBe(md.split('</details>').length)
+  })
+
+  it('stays within maxBytes (GitHub keeps 1 MiB per step): failures first, passing rows cut, with a note', () => {
+    const many = Array.from({ length: 3000 }, (_, i) => result(`svc-${i}.health`, 'pass', { title: `Service ${i} health endpoint answers 200` }))
+    const r = report([...many, result('broken', 'fail', { message: 'x'.repeat(5000) })])
+    const full = renderSummaryMarkdown(r)
+    expect(Buffer.byteLength(full)).toBeGreaterThan(200_000)
+    const md = renderSummaryMarkdown(r, { maxBytes: 50_000 })
+    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(50_000)
+    expect(Buffer.byteLength(md)).toBeGreaterThan(45_000) // as many rows as fit, not a handful
+    expect(md).toContain('`broken`')
+    expect(md).toMatch(/<details><summary>✅ \d+ of 3000 passed checks<\/summary>/)
+    expect(md).toMatch(/_The job summary is capped at 49 KiB: \d+ more rows are in report\.md\._/)
+    expect(md.split('<details>').length).toBe(md.split('</details>').length)
+    // A row's message is cut, so one long message cannot crowd out the rest.
+    expect(md).not.toContain('x'.repeat(400))
+    expect(renderSummaryMarkdown(r, { maxBytes: 100 })).toBe('')
+    expect(renderSummaryMarkdown(r, { maxBytes: 1024 * 1024 })).toBe(full)
   })
 })

@@ -100,6 +100,39 @@ describe('writeReports', () => {
     expect(text).not.toContain('SHA-256')
   })
 
+  it('keeps $GITHUB_STEP_SUMMARY within the 1 MiB GitHub keeps per step, counting what is already there', async () => {
+    const summary = join(tmp, 'step-summary.md')
+    const earlier = 'e'.repeat(1024 * 1024 - 3000) + '\n'
+    await writeFile(summary, earlier)
+    const many = report([...Array.from({ length: 200 }, (_, i) => result(`svc-${i}`, 'pass')), result('broken', 'fail')])
+    const w = await writeReports(join(tmp, 'out'), many, new Redactor(), { GITHUB_STEP_SUMMARY: summary })
+    expect(w.stepSummary).toBe(summary)
+    const text = await readFile(summary, 'utf8')
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1024 * 1024)
+    const added = text.slice(earlier.length)
+    expect(added).toContain('`broken`')
+    expect(added).toMatch(/more rows are in report\.md/)
+    // Full: nothing appended, and the caller is told (the run prints it as a warning).
+    await writeFile(summary, 'f'.repeat(1024 * 1024))
+    const full = await writeReports(join(tmp, 'out2'), many, new Redactor(), { GITHUB_STEP_SUMMARY: summary })
+    expect(full.stepSummary).toBeUndefined()
+    expect(full.stepSummaryError).toMatch(/already holds 1048576 bytes/)
+    expect((await readFile(summary, 'utf8')).length).toBe(1024 * 1024)
+  })
+
+  it('writes the strict JUnit variant when RUNBOOK_KIT_JUNIT=strict, paths relative to the given cwd', async () => {
+    const r = report([result('page', 'fail', { kind: 'browser', evidence: { screenshot: 'screenshots/page.png' }, file: 'targets/t.yaml', line: 3 })])
+    const loose = await writeReports(join(tmp, 'loose'), r, new Redactor(), {}, { cwd: tmp })
+    const strict = await writeReports(join(tmp, 'strict'), r, new Redactor(), { RUNBOOK_KIT_JUNIT: 'strict' }, { cwd: tmp })
+    const looseXml = await readFile(loose.junit, 'utf8')
+    const strictXml = await readFile(strict.junit, 'utf8')
+    expect(looseXml).toContain('file="targets/t.yaml" line="3"')
+    expect(looseXml).toContain('[[ATTACHMENT|loose/screenshots/page.png]]')
+    expect(strictXml).not.toContain('line="3"')
+    expect(strictXml).toContain('[[ATTACHMENT|strict/screenshots/page.png]]')
+    expect(validateJunit(strictXml, { strict: true }).status).toBe(0)
+  })
+
   it('does not touch a step summary when the variable is unset, and reports (not throws) an unwritable one', async () => {
     const none = await writeReports(join(tmp, 'a'), mixedReport(), new Redactor(), {})
     expect(none.stepSummary).toBeUndefined()

@@ -10,7 +10,7 @@ function printed(events: RunbookEvent[], redactor = new Redactor()): string {
   const out = new PassThrough()
   let text = ''
   out.on('data', (d: Buffer) => (text += d.toString()))
-  const view = new RunbookView(out, redactor, false)
+  const view = new RunbookView(out, redactor, 0)
   for (const e of events) view.emit(e)
   return text
 }
