@@ -1,7 +1,7 @@
 import { optionProblem } from '../lib/errors.ts'
 import { currentHeads, loadMigrationScripts, pendingRevisions, staleRows, type MigrationScripts, type StaleRow } from '../clients/alembic-scripts.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, preparePostgresConnection, validateConnectionOptions, type PostgresSession } from '../clients/postgres.ts'
+import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, preparePostgresConnection, validateConnectionOptions, type PostgresSession, preloadPostgres } from '../clients/postgres.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { defaultsOf, DirPath, Options, Type, type Static } from '../lib/schema.ts'
 import { defineKind, type RunContext } from './kind.ts'
@@ -28,6 +28,7 @@ export const alembicKind = defineKind({
   kind: 'alembic',
   description: "the database's alembic_version rows equal the expected revision(s) or the head(s) of a migrations folder",
   options: AlembicOptions,
+  preload: preloadPostgres,
   positional: 'url',
   prepare: preparePostgresConnection,
   validate: validateAlembicOptions,

@@ -100,6 +100,7 @@ export const browserKind = defineKind({
   kind: 'browser',
   description: 'opens a page in Chromium (optionally after a form login), fails on HTTP/page/console errors, waits for content, saves a screenshot',
   options: BrowserOptions,
+  preload: () => import('playwright-core'),
   positional: 'url',
   // `insecure` trusts any certificate, so the target's tls.ca (a default, not the entry's choice) does not apply.
   prepare: (o, ctx) => (o.insecure && o.ca !== undefined && o.ca === ctx.tls.ca ? stripUndefined({ ...o, ca: undefined, servername: undefined }) : o),

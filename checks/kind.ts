@@ -51,6 +51,12 @@ export interface CheckKind<S extends TObject = TObject, E = unknown> {
   prepare?(options: Static<S>, ctx: BuildContext): Static<S>
   /** Cross-field rules, throwing OptionsError; run when the check is built, so a bad entry is a configuration error before anything runs. */
   validate?(options: Static<S>): void
+  /**
+   * Loads the kind's heavy libraries (pg, ioredis, the Kubernetes client, Playwright) ahead of the
+   * run, so their import time (seconds on a loaded machine) is start-up, not part of the first
+   * check's deadline. Optional; the check still loads them on first use.
+   */
+  preload?(): Promise<unknown>
   /** The default title. */
   title(options: Static<S>): string
   run(options: Static<S>, context: RunContext): Promise<CheckResult<E>>

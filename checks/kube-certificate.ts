@@ -3,7 +3,7 @@
  * Ready for its current generation, not failing issuance, and valid for long enough.
  */
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, KUBE_CONNECTION_FIELDS } from '../clients/kube.ts'
+import { createKubeClient, KUBE_CONNECTION_FIELDS, kubeLibrary } from '../clients/kube.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed } from '../lib/result.ts'
 import { defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
@@ -24,6 +24,7 @@ export const kubeCertificateKind = defineKind({
   kind: 'kube-certificate',
   description: 'a cert-manager Certificate is Ready for its current generation, not failing issuance, and valid long enough',
   options: KubeCertificateOptions,
+  preload: kubeLibrary,
   positional: 'name',
   title: (o) => certificateTitle(o.name, o.namespace),
   run: (o, rt) => certificateReady({ ...o, ...rt }),

@@ -4,7 +4,7 @@
  * `kubectl get events --field-selector type=Warning` would show.
  */
 import { InvalidArgumentError, optionProblem } from '../lib/errors.ts'
-import { createKubeClient, KUBE_CONNECTION_FIELDS } from '../clients/kube.ts'
+import { createKubeClient, KUBE_CONNECTION_FIELDS, kubeLibrary } from '../clients/kube.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
 import { defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
@@ -34,6 +34,7 @@ export const kubeEventsKind = defineKind({
   kind: 'kube-events',
   description: 'no Warning events in the namespace since a time (e.g. the start of the deploy), listed as a table',
   options: KubeEventsOptions,
+  preload: kubeLibrary,
   positional: 'namespace',
   title: (o) => eventsTitle(o.namespace),
   validate: validateEvents,

@@ -3,7 +3,7 @@
  * min/max and its AbleToScale and ScalingActive conditions are True.
  */
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, KUBE_CONNECTION_FIELDS } from '../clients/kube.ts'
+import { createKubeClient, KUBE_CONNECTION_FIELDS, kubeLibrary } from '../clients/kube.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
 import { Options, Type, type Static } from '../lib/schema.ts'
@@ -20,6 +20,7 @@ export const kubeHpaKind = defineKind({
   kind: 'kube-hpa',
   description: "a HorizontalPodAutoscaler's current replicas are within min/max and AbleToScale/ScalingActive are True",
   options: KubeHpaOptions,
+  preload: kubeLibrary,
   positional: 'name',
   title: (o) => hpaTitle(o.name, o.namespace),
   run: (o, rt) => hpaHealthy({ ...o, ...rt }),

@@ -3,7 +3,7 @@
  * rule for the host and a TLS block with the expected Secret.
  */
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, KUBE_CONNECTION_FIELDS } from '../clients/kube.ts'
+import { createKubeClient, KUBE_CONNECTION_FIELDS, kubeLibrary } from '../clients/kube.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
 import { Options, Type, type Static } from '../lib/schema.ts'
@@ -22,6 +22,7 @@ export const kubeIngressKind = defineKind({
   kind: 'kube-ingress',
   description: 'an Ingress has a load-balancer IP or hostname and its TLS block names the expected secret',
   options: KubeIngressOptions,
+  preload: kubeLibrary,
   positional: 'name',
   title: (o) => ingressTitle(o.name, o.namespace),
   run: (o, rt) => ingressReady({ ...o, ...rt }),

@@ -4,7 +4,7 @@
  * Evidence is a table like `kubectl get pods` (STATUS computed with kubectl's algorithm).
  */
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, KUBE_CONNECTION_FIELDS } from '../clients/kube.ts'
+import { createKubeClient, KUBE_CONNECTION_FIELDS, kubeLibrary } from '../clients/kube.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
 import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
@@ -28,6 +28,7 @@ export const kubePodsKind = defineKind({
   kind: 'kube-pods',
   description: 'pods matching a label selector are Running and Ready with all containers ready, within a restart budget, with no fatal waiting reason (STATUS as kubectl get pods)',
   options: KubePodsOptions,
+  preload: kubeLibrary,
   positional: 'selector',
   title: (o) => podsTitle(o.selector, o.namespace),
   run: (o, rt) => podsHealthy({ ...o, ...rt }),

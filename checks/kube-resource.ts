@@ -4,7 +4,7 @@
  * the seed runbooks.
  */
 import { InvalidArgumentError, optionProblem } from '../lib/errors.ts'
-import { createKubeClient, KUBE_CONNECTION_FIELDS, type KubeOperation } from '../clients/kube.ts'
+import { createKubeClient, KUBE_CONNECTION_FIELDS, type KubeOperation, kubeLibrary } from '../clients/kube.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed } from '../lib/result.ts'
 import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
@@ -53,6 +53,7 @@ export const kubeResourceKind = defineKind({
   kind: 'kube-resource',
   description: 'a Kubernetes object exists (namespace, service account, ClusterIssuer...), or at least N objects of a kind (network policies)',
   options: KubeResourceOptions,
+  preload: kubeLibrary,
   positional: 'name',
   title: resourceTitle,
   validate: validateResource,

@@ -8,7 +8,7 @@
  * (and the start of every watch) is capped against the end of the wait, so a hang names its phase.
  */
 import { InvalidArgumentError, optionProblem } from '../lib/errors.ts'
-import { createKubeClient, describeKubeError, KUBE_CONNECTION_FIELDS, type KubeClient, type WatchStats, watchUntil } from '../clients/kube.ts'
+import { createKubeClient, describeKubeError, KUBE_CONNECTION_FIELDS, type KubeClient, type WatchStats, watchUntil, kubeLibrary } from '../clients/kube.ts'
 import { timeLeft } from '../lib/deadline.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
@@ -93,6 +93,7 @@ export const kubeRolloutKind = defineKind({
   kind: 'kube-rollout',
   description: 'waits (watch) until a Deployment/StatefulSet/DaemonSet has rolled out, judged as `kubectl rollout status`; fails early on crash loops and unpullable images',
   options: KubeRolloutOptions,
+  preload: kubeLibrary,
   positional: 'name',
   title: (o) => rolloutTitle(o.workload ?? ROLLOUT_DEFAULTS.workload, o.name, o.namespace),
   validate: validateRollout,

@@ -3,7 +3,7 @@
  * whether a value is empty) are read into the judgement: values never reach evidence or reports.
  */
 import { InvalidArgumentError } from '../lib/errors.ts'
-import { createKubeClient, KUBE_CONNECTION_FIELDS } from '../clients/kube.ts'
+import { createKubeClient, KUBE_CONNECTION_FIELDS, kubeLibrary } from '../clients/kube.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { type CheckResult, timed, type Verdict } from '../lib/result.ts'
 import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
@@ -25,6 +25,7 @@ export const kubeSecretKeysKind = defineKind({
   kind: 'kube-secret-keys',
   description: 'a Secret has the required keys (key names only: values are never read into evidence or reports)',
   options: KubeSecretKeysOptions,
+  preload: kubeLibrary,
   positional: 'name',
   title: (o) => secretTitle(o.name, o.keys, o.namespace),
   run: (o, rt) => secretHasKeys({ ...o, ...rt }),

@@ -2,7 +2,7 @@ import { errorMessage, InterruptedError, optionProblem } from '../lib/errors.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
-import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, postgresLabel, preparePostgresConnection, validateConnectionOptions, type ParsedPostgresUrl, type SslMode } from '../clients/postgres.ts'
+import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, postgresLabel, preparePostgresConnection, validateConnectionOptions, type ParsedPostgresUrl, type SslMode, preloadPostgres } from '../clients/postgres.ts'
 import { defineKind, type RunContext } from './kind.ts'
 
 /**
@@ -25,6 +25,7 @@ export const postgresKind = defineKind({
   kind: 'postgres',
   description: 'PostgreSQL accepts a connection (sslmode honoured); reports server version and round-trip latency',
   options: PostgresOptions,
+  preload: preloadPostgres,
   positional: 'url',
   prepare: preparePostgresConnection,
   validate: validatePostgresConnectOptions,

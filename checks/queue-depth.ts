@@ -3,7 +3,7 @@ import { errorMessage, InterruptedError, InvalidArgumentError, optionProblem } f
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
-import { describeRedisError, openRedis, prepareRedisConnection, REDIS_CONNECTION_FIELDS, validateRedisOptions, type RedisSession } from '../clients/redis.ts'
+import { describeRedisError, openRedis, prepareRedisConnection, REDIS_CONNECTION_FIELDS, validateRedisOptions, type RedisSession, preloadRedis } from '../clients/redis.ts'
 import { defineKind, type RunContext } from './kind.ts'
 
 /**
@@ -54,6 +54,7 @@ export const queueDepthKind = defineKind({
   kind: 'queue-depth',
   description: 'messages waiting in a Redis-backed queue (Celery/kombu, BullMQ or a stream consumer group) are at most max; max 0 with eventually = wait until drained',
   options: QueueDepthOptions,
+  preload: preloadRedis,
   prepare: prepareRedisConnection,
   validate: validateQueueDepthOptions,
   title: queueDepthTitle,

@@ -2,7 +2,7 @@ import { errorMessage, InterruptedError, InvalidArgumentError, optionProblem } f
 import { stripUndefined } from '../lib/object.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
 import { Bytes, defaultsOf, Duration, Options, Type, type Static } from '../lib/schema.ts'
-import { describeRedisError, openRedis, prepareRedisConnection, REDIS_CONNECTION_FIELDS, redisLabel, validateRedisOptions, type RedisSession } from '../clients/redis.ts'
+import { describeRedisError, openRedis, prepareRedisConnection, REDIS_CONNECTION_FIELDS, redisLabel, validateRedisOptions, type RedisSession, preloadRedis } from '../clients/redis.ts'
 import { defineKind, type RunContext } from './kind.ts'
 
 /** `kind: redis` — `redisPing`: Redis answers PING; round-trip latency and memory used against limits. */
@@ -21,6 +21,7 @@ export const redisKind = defineKind({
   kind: 'redis',
   description: 'Redis answers PING (round trip) and INFO memory used_memory is under a limit',
   options: RedisOptions,
+  preload: preloadRedis,
   positional: 'url',
   prepare: prepareRedisConnection,
   validate: validateRedisPingOptions,

@@ -1,6 +1,6 @@
 import { optionProblem } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, preparePostgresConnection, validateConnectionOptions, type PostgresSession } from '../clients/postgres.ts'
+import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, preparePostgresConnection, validateConnectionOptions, type PostgresSession, preloadPostgres } from '../clients/postgres.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
 import { defineKind, type RunContext } from './kind.ts'
@@ -27,6 +27,7 @@ export const rlsKind = defineKind({
   kind: 'rls',
   description: 'row-level security is enabled (optionally forced) with a policy on every tenant table of a schema',
   options: RlsOptions,
+  preload: preloadPostgres,
   positional: 'url',
   prepare: preparePostgresConnection,
   validate: validateRowLevelSecurityOptions,

@@ -1,6 +1,6 @@
 import { errorMessage, InterruptedError, optionProblem, TimeoutError } from '../lib/errors.ts'
 import { timed, type CheckResult, type Verdict } from '../lib/result.ts'
-import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, preparePostgresConnection, validateConnectionOptions } from '../clients/postgres.ts'
+import { connectOrExplain, POSTGRES_CONNECTION_FIELDS, preparePostgresConnection, validateConnectionOptions, preloadPostgres } from '../clients/postgres.ts'
 import { stripUndefined } from '../lib/object.ts'
 import { defaultsOf, Options, Type, type Static } from '../lib/schema.ts'
 import { defineKind, type RunContext } from './kind.ts'
@@ -40,6 +40,7 @@ export const sqlKind = defineKind({
   kind: 'sql',
   description: 'a read-only SQL query (READ ONLY transaction, rolled back) meets a row-count or value expectation',
   options: SqlOptions,
+  preload: preloadPostgres,
   prepare: preparePostgresConnection,
   validate: validateSqlQueryOptions,
   title: sqlTitle,

@@ -282,3 +282,8 @@ export async function connectOrExplain(opts: PostgresConnectionOptions, parsed: 
     return { error: describeConnectionError(err, parsed) }
   }
 }
+
+/** Loads the PostgreSQL driver ahead of the first connection (a kind's `preload`). */
+export function preloadPostgres(): Promise<unknown> {
+  return import('pg')
+}

@@ -207,3 +207,8 @@ export function describeRedisError(err: unknown, parsed: Pick<ParsedRedisUrl, 'h
   if (/NOAUTH/i.test(msg)) return `cannot connect to Redis at ${where}: authentication required (no password given)`
   return `cannot connect to Redis at ${where}: ${msg}`
 }
+
+/** Loads the Redis client ahead of the first connection (a kind's `preload`). */
+export function preloadRedis(): Promise<unknown> {
+  return import('ioredis')
+}

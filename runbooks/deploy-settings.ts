@@ -21,7 +21,7 @@ export interface DeploySettings {
   prerequisites?: { serviceAccount?: string; networkPolicies?: boolean; ingressNamespace?: string; certManagerNamespace?: string; clusterIssuer?: string }
   tools?: { name: string; min?: string }[]
   checklist?: { testsCommand?: string; checks?: string[]; confirmations?: string[] }
-  infrastructure?: { terraformDir?: string; env?: string[] }
+  infrastructure?: { terraformDir?: string; outputs?: string[]; env?: string[] }
   secrets?: { name: string; fromEnv: Record<string, string> }[]
   certificate?: { name: string }
   ingress?: { name: string }
@@ -102,7 +102,11 @@ export const deploySchema = {
       type: 'object',
       additionalProperties: false,
       description: 'infrastructure outputs: from `terraform output -json` in terraformDir, otherwise these environment variables',
-      properties: { terraformDir: { type: 'string', description: 'terraform working directory (relative to the target file)' }, env: strList('environment variables that carry the outputs when terraform is not used') },
+      properties: {
+        terraformDir: { type: 'string', description: 'terraform working directory (relative to the target file)' },
+        outputs: strList('with terraformDir: the terraform outputs this deploy needs (each must exist); secrets[].fromEnv may name them, so the checklist does not look for them in the environment'),
+        env: strList('environment variables that carry the outputs when terraform is not used'),
+      },
     },
     secrets: {
       type: 'array',
@@ -111,7 +115,7 @@ export const deploySchema = {
         type: 'object',
         additionalProperties: false,
         required: ['name', 'fromEnv'],
-        properties: { name: { type: 'string', description: 'Secret name' }, fromEnv: { type: 'object', additionalProperties: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, description: 'Secret key → environment variable name' } },
+        properties: { name: { type: 'string', description: 'Secret name' }, fromEnv: { type: 'object', additionalProperties: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, description: 'Secret key → environment variable name, or the name of an infrastructure output' } },
       },
     },
     certificate: { type: 'object', additionalProperties: false, required: ['name'], description: 'cert-manager Certificate that must become Ready', properties: { name: { type: 'string', description: 'Certificate name' } } },

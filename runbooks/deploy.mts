@@ -20,8 +20,6 @@ const rb = await runbook({
 
 const { d, ns, targetDir, conn, kube, rolloutMs, converge } = await deployContext(rb)
 const rollouts = () => d.deployments.map((name) => kube.rollout(`rollout.${name}`, name, rolloutMs))
-// Secret values come from the environment, else from the sandbox (its generated secrets).
-const secretEnv = { ...rb.env.vars, ...process.env } as NodeJS.ProcessEnv
 
 rb.afterRollback(() => [
   ...rollouts(),
@@ -42,7 +40,9 @@ await rb.verify('Prerequisites: cluster, namespace, RBAC, ingress controller, ce
 ], { estimate: '1m' })
 
 // 2. Pre-deployment checklist: tools, secrets in the environment, tests, data services, people.
-const secretVars = [...new Set((d.secrets ?? []).flatMap((s) => Object.values(s.fromEnv)))]
+// A secret may come from a declared terraform output instead (step "Infrastructure outputs" checks those).
+const declaredOutputs = d.infrastructure?.terraformDir ? (d.infrastructure.outputs ?? []) : []
+const secretVars = [...new Set((d.secrets ?? []).flatMap((s) => Object.values(s.fromEnv)))].filter((v) => !declaredOutputs.includes(v))
 await rb.preflight('Checklist: tools and production secrets in the environment', { tools: d.tools ?? [], env: secretVars })
 if (d.checklist?.testsCommand) {
   await rb.step('Checklist: tests green', { estimate: '5m' }, async (ctx) => {
@@ -58,9 +58,14 @@ await rb.step('Infrastructure outputs', { estimate: '1m', rerunOnResume: true },
   const inf = d.infrastructure ?? {}
   if (inf.terraformDir) {
     const out = await ctx.$({ cwd: resolve(targetDir, inf.terraformDir) })`terraform output -json`
-    if (!ctx.dryRun) for (const [key, v] of Object.entries(out.json() as Record<string, { value: unknown; sensitive?: boolean }>)) {
-      outputs[key] = String(v.value)
-      if (v.sensitive) rb.secret(key)
+    if (!ctx.dryRun) {
+      // stdout only: terraform writes its warnings to stderr (zx's .json() would parse both).
+      for (const [key, v] of Object.entries(parseTerraformOutputs(out.stdout))) {
+        outputs[key] = typeof v.value === 'string' ? v.value : JSON.stringify(v.value)
+        if (v.sensitive) rb.registerSecret(outputs[key])
+      }
+      const missing = (inf.outputs ?? []).filter((n) => !Object.hasOwn(outputs, n))
+      if (missing.length) throw new Error(`terraform output has no ${missing.join(', ')} (declared in deploy.infrastructure.outputs)`)
     }
   } else {
     const missing = (inf.env ?? []).filter((n) => !process.env[n] && !rb.env.vars[n])
@@ -91,8 +96,10 @@ await rb.step('Build and push images', { estimate: '10-15m' }, async (ctx) => {
   }
 })
 
-// 5. Secrets from the environment (values are registered for redaction and never leave the API call).
+// 5. Secrets from the environment, else the infrastructure outputs, else the sandbox's generated
+// secrets (values are registered for redaction and never leave the API call).
 await rb.step('Create or update secrets', { estimate: '1m', destructive: true }, async (ctx) => {
+  const secretEnv = { ...rb.env.vars, ...outputs, ...process.env } as NodeJS.ProcessEnv
   for (const s of d.secrets ?? []) {
     const r = await ctx.action(`apply Secret ${ns}/${s.name} (keys ${Object.keys(s.fromEnv).join(', ')})`, () =>
       upsertSecretFromEnv({ ...conn, name: s.name, keys: s.fromEnv, env: secretEnv, dryRun: ctx.dryRun, signal: ctx.signal }),
@@ -156,3 +163,14 @@ await verifyDeployed('Ingress address, DNS, certificate Ready', () => [
 await verifyDeployed('Post-deployment validation: smoke suite', () => d.smoke ?? rb.checks().map((c) => c.id), { estimate: '1m' })
 
 await rb.finish()
+
+/** `terraform output -json`: an object of outputs, each `{ value, sensitive }`. Error naming what was printed instead. */
+function parseTerraformOutputs(stdout: string): Record<string, { value: unknown; sensitive?: boolean }> {
+  try {
+    const parsed = JSON.parse(stdout) as unknown
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, { value: unknown; sensitive?: boolean }>
+  } catch {
+    // reported below
+  }
+  throw new Error(`terraform output -json did not print a JSON object on stdout: ${JSON.stringify(stdout.trim().slice(0, 120))}`)
+}

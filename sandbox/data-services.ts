@@ -9,6 +9,7 @@ import { promisify } from 'node:util'
 import pg from 'pg'
 import { Redis } from 'ioredis'
 import { loadMigrationScripts } from '../clients/alembic-scripts.ts'
+import { abortReason, removeDir, trackChild, trackDir } from './cleanup.ts'
 
 /**
  * Throwaway PostgreSQL and Redis servers for the sandbox and the tests, plus the seed data the
@@ -53,6 +54,8 @@ export interface StartPostgresOptions {
   tls?: { certPem: string; keyPem: string }
   /** How long to wait for the server to accept connections, ms. Default 30000. */
   readyTimeout?: number
+  /** Aborting it stops the start: the server (or initdb) is killed and its folder removed; the start rejects. */
+  signal?: AbortSignal
 }
 
 export interface RunningPostgres {
@@ -75,81 +78,87 @@ export interface RunningPostgres {
 export async function startPostgres(opts: StartPostgresOptions = {}): Promise<RunningPostgres> {
   const bin = findPostgresBinaries()
   if (!bin.found) throw new Error(bin.reason)
+  const { signal } = opts
+  signal?.throwIfAborted()
   const password = opts.password ?? randomBytes(12).toString('hex')
   const database = opts.database ?? 'postgres'
   const root = mkdtempSync(join(tmpdir(), 'rbk-pg-'))
-  const dataDir = join(root, 'data')
-  const pwFile = join(root, 'pw')
-  writeFileSync(pwFile, password + '\n', { mode: 0o600 })
-  // initdb and postgres refuse to run as root: when we are root, run them as the `postgres` user
-  // (spawn's uid/gid, so signals reach the server itself rather than a runuser wrapper).
-  const ids = process.getuid?.() === 0 ? await postgresUserIds() : undefined
-  const own = (p: string) => {
-    if (ids) chownSync(p, ids.uid, ids.gid)
-  }
-  own(root)
-  own(pwFile)
-  chmodSync(root, 0o700)
-  const spawnOpts = { cwd: root, ...(ids ?? {}) }
-  await run(join(bin.found, 'initdb'), ['-D', dataDir, '--username=postgres', `--pwfile=${pwFile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale=C'], { ...spawnOpts, timeout: 60_000 })
-  const serverArgs = ['-D', dataDir, '-k', root, '-h', '127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=40', '-c', 'shared_buffers=16MB']
-  if (opts.tls) {
-    const cert = join(root, 'server.crt')
-    const key = join(root, 'server.key')
-    writeFileSync(cert, opts.tls.certPem)
-    writeFileSync(key, opts.tls.keyPem, { mode: 0o600 })
-    own(cert)
-    own(key)
-    serverArgs.push('-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`)
-  }
-  let port = 0
+  trackDir(root)
   let child: ChildProcess | undefined
-  // A free port can be taken between probing and binding: retry a few times.
-  for (let tries = 0; tries < 3 && !child; tries++) {
-    port = await freePort()
-    const proc = spawn(join(bin.found, 'postgres'), [...serverArgs, '-p', String(port)], { ...spawnOpts, stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    proc.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000)
-    })
-    const up = await waitForPort(port, opts.readyTimeout ?? 30_000, proc)
-    if (up) child = proc
-    else {
-      proc.kill('SIGKILL')
-      if (!/could not bind|Address already in use/i.test(stderr)) {
-        rmSync(root, { recursive: true, force: true })
-        throw new Error(`PostgreSQL did not start: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)
+  try {
+    const dataDir = join(root, 'data')
+    const pwFile = join(root, 'pw')
+    writeFileSync(pwFile, password + '\n', { mode: 0o600 })
+    // initdb and postgres refuse to run as root: when we are root, run them as the `postgres` user
+    // (spawn's uid/gid, so signals reach the server itself rather than a runuser wrapper).
+    const ids = process.getuid?.() === 0 ? await postgresUserIds() : undefined
+    const own = (p: string) => {
+      if (ids) chownSync(p, ids.uid, ids.gid)
+    }
+    own(root)
+    own(pwFile)
+    chmodSync(root, 0o700)
+    const spawnOpts = { cwd: root, ...(ids ?? {}) }
+    await run(join(bin.found, 'initdb'), ['-D', dataDir, '--username=postgres', `--pwfile=${pwFile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale=C'], { ...spawnOpts, timeout: 60_000, ...(signal ? { signal } : {}) })
+    const serverArgs = ['-D', dataDir, '-k', root, '-h', '127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=40', '-c', 'shared_buffers=16MB']
+    if (opts.tls) {
+      const cert = join(root, 'server.crt')
+      const key = join(root, 'server.key')
+      writeFileSync(cert, opts.tls.certPem)
+      writeFileSync(key, opts.tls.keyPem, { mode: 0o600 })
+      own(cert)
+      own(key)
+      serverArgs.push('-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`)
+    }
+    let port = 0
+    // A free port can be taken between probing and binding: retry a few times.
+    for (let tries = 0; tries < 3 && !child; tries++) {
+      signal?.throwIfAborted()
+      port = await freePort()
+      const proc = trackChild(spawn(join(bin.found, 'postgres'), [...serverArgs, '-p', String(port)], { ...spawnOpts, stdio: ['ignore', 'ignore', 'pipe'] }))
+      let stderr = ''
+      proc.stderr?.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-4000)
+      })
+      child = proc
+      const up = await waitForPort(port, opts.readyTimeout ?? 30_000, proc, signal)
+      if (!up) {
+        child = undefined
+        proc.kill('SIGKILL')
+        signal?.throwIfAborted()
+        if (!/could not bind|Address already in use/i.test(stderr)) throw new Error(`PostgreSQL did not start: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)
       }
     }
-  }
-  if (!child) {
-    rmSync(root, { recursive: true, force: true })
-    throw new Error('PostgreSQL did not start: no free port')
-  }
-  // Accepting TCP is not the same as accepting logins (startup, recovery): wait for a real query.
-  await waitForQuery(`postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, opts.readyTimeout ?? 30_000)
-  if (database !== 'postgres') {
-    const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' })
-    await c.connect()
-    await c.query(`CREATE DATABASE ${c.escapeIdentifier(database)}`)
-    await c.end()
-  }
-  const proc = child
-  let stopped = false
-  return {
-    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
-    host: '127.0.0.1',
-    port,
-    user: 'postgres',
-    password,
-    database,
-    dataDir,
-    async stop() {
-      if (stopped) return
-      stopped = true
-      await killAndWait(proc, 'SIGINT', 10_000) // fast shutdown
-      rmSync(root, { recursive: true, force: true })
-    },
+    if (!child) throw new Error('PostgreSQL did not start: no free port')
+    // Accepting TCP is not the same as accepting logins (startup, recovery): wait for a real query.
+    await waitForQuery(`postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, opts.readyTimeout ?? 30_000, signal)
+    if (database !== 'postgres') {
+      const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' })
+      await c.connect()
+      await c.query(`CREATE DATABASE ${c.escapeIdentifier(database)}`)
+      await c.end()
+    }
+    const proc = child
+    let stopped = false
+    return {
+      url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      password,
+      database,
+      dataDir,
+      async stop() {
+        if (stopped) return
+        stopped = true
+        await killAndWait(proc, 'SIGINT', 10_000) // fast shutdown
+        removeDir(root)
+      },
+    }
+  } catch (err) {
+    if (child) await killAndWait(child, 'SIGINT', 3_000)
+    removeDir(root)
+    throw signal?.aborted ? abortReason(signal) : err
   }
 }
 
@@ -160,6 +169,8 @@ export interface StartRedisOptions {
   tls?: { certPem: string; keyPem: string }
   /** How long to wait for the server to accept connections, ms. Default 15000. */
   readyTimeout?: number
+  /** Aborting it stops the start: the server is killed and its folder removed; the start rejects. */
+  signal?: AbortSignal
 }
 
 export interface RunningRedis {
@@ -177,50 +188,58 @@ export interface RunningRedis {
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RunningRedis> {
   const bin = findRedisServer()
   if (!bin.found) throw new Error(bin.reason)
+  const { signal } = opts
+  signal?.throwIfAborted()
   const dir = mkdtempSync(join(tmpdir(), 'rbk-redis-'))
-  for (let tries = 0; tries < 3; tries++) {
-    const port = await freePort()
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning']
-    if (opts.password) args.push('--requirepass', opts.password)
-    let tlsPort: number | undefined
-    if (opts.tls) {
-      tlsPort = await freePort()
-      writeFileSync(join(dir, 'tls.crt'), opts.tls.certPem)
-      writeFileSync(join(dir, 'tls.key'), opts.tls.keyPem, { mode: 0o600 })
-      args.push('--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'tls.crt'), '--tls-key-file', join(dir, 'tls.key'), '--tls-auth-clients', 'no')
+  trackDir(dir)
+  try {
+    for (let tries = 0; tries < 3; tries++) {
+      signal?.throwIfAborted()
+      const port = await freePort()
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning']
+      if (opts.password) args.push('--requirepass', opts.password)
+      let tlsPort: number | undefined
+      if (opts.tls) {
+        tlsPort = await freePort()
+        writeFileSync(join(dir, 'tls.crt'), opts.tls.certPem)
+        writeFileSync(join(dir, 'tls.key'), opts.tls.keyPem, { mode: 0o600 })
+        args.push('--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'tls.crt'), '--tls-key-file', join(dir, 'tls.key'), '--tls-auth-clients', 'no')
+      }
+      const proc = trackChild(spawn(bin.found, args, { stdio: ['ignore', 'ignore', 'pipe'] }))
+      let stderr = ''
+      proc.stderr?.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-4000)
+      })
+      const up = await waitForPort(port, opts.readyTimeout ?? 15_000, proc, signal)
+      if (!up) {
+        await killAndWait(proc, 'SIGKILL', 1_000)
+        signal?.throwIfAborted()
+        if (/Address already in use/i.test(stderr)) continue
+        throw new Error(`redis-server did not start: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)
+      }
+      const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : ''
+      let stopped = false
+      const running: RunningRedis = {
+        url: `redis://${auth}127.0.0.1:${port}`,
+        port,
+        async stop() {
+          if (stopped) return
+          stopped = true
+          await killAndWait(proc, 'SIGTERM', 5_000)
+          removeDir(dir)
+        },
+      }
+      if (tlsPort !== undefined) {
+        running.tlsPort = tlsPort
+        running.tlsUrl = `rediss://${auth}127.0.0.1:${tlsPort}`
+      }
+      return running
     }
-    const proc = spawn(bin.found, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    proc.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000)
-    })
-    const up = await waitForPort(port, opts.readyTimeout ?? 15_000, proc)
-    if (!up) {
-      proc.kill('SIGKILL')
-      if (/Address already in use/i.test(stderr)) continue
-      rmSync(dir, { recursive: true, force: true })
-      throw new Error(`redis-server did not start: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)
-    }
-    const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : ''
-    let stopped = false
-    const running: RunningRedis = {
-      url: `redis://${auth}127.0.0.1:${port}`,
-      port,
-      async stop() {
-        if (stopped) return
-        stopped = true
-        await killAndWait(proc, 'SIGTERM', 5_000)
-        rmSync(dir, { recursive: true, force: true })
-      },
-    }
-    if (tlsPort !== undefined) {
-      running.tlsPort = tlsPort
-      running.tlsUrl = `rediss://${auth}127.0.0.1:${tlsPort}`
-    }
-    return running
+    throw new Error('redis-server did not start: no free port')
+  } catch (err) {
+    removeDir(dir)
+    throw signal?.aborted ? abortReason(signal) : err
   }
-  rmSync(dir, { recursive: true, force: true })
-  throw new Error('redis-server did not start: no free port')
 }
 
 /** The fixture migrations the sandbox's database is stamped with (Alembic layout). */
@@ -346,13 +365,13 @@ export function freePort(): Promise<number> {
 }
 
 /** True once `port` accepts TCP connections; false if the process exits or the time runs out. */
-async function waitForPort(port: number, timeoutMs: number, proc: ChildProcess): Promise<boolean> {
+async function waitForPort(port: number, timeoutMs: number, proc: ChildProcess, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   let exited = false
   proc.once('exit', () => {
     exited = true
   })
-  while (Date.now() < deadline && !exited) {
+  while (Date.now() < deadline && !exited && !signal?.aborted) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = createConnection({ port, host: '127.0.0.1' })
       s.once('connect', () => {
@@ -361,16 +380,17 @@ async function waitForPort(port: number, timeoutMs: number, proc: ChildProcess):
       })
       s.once('error', () => resolve(false))
     })
-    if (ok && !exited) return true
+    if (ok && !exited && !signal?.aborted) return true
     await new Promise((r) => setTimeout(r, 50))
   }
   return false
 }
 
-async function waitForQuery(url: string, timeoutMs: number): Promise<void> {
+async function waitForQuery(url: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < deadline) {
+    signal?.throwIfAborted()
     const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 })
     try {
       await c.connect()

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
+import { abortReason, removeDir, trackChild, trackDir } from './cleanup.ts'
 
 /**
  * A throwaway Prometheus server (Debian's `/usr/bin/prometheus`) scraping URLs the caller names:
@@ -31,6 +32,8 @@ export interface StartPrometheusOptions {
   binary?: string
   /** How long to wait for `/-/ready`, in ms. Default 20000. */
   readyTimeoutMs?: number
+  /** Aborting it stops the start: the server is killed and its folder removed; the start rejects. */
+  signal?: AbortSignal
 }
 
 export interface PrometheusServer {
@@ -78,7 +81,20 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     }
   }
 
+  const { signal } = opts
+  signal?.throwIfAborted()
   const dir = await mkdtemp(join(tmpdir(), 'rbk-prometheus-'))
+  trackDir(dir)
+  try {
+    return await startIn(dir, opts, urls, scheme, metricsPath)
+  } catch (err) {
+    removeDir(dir)
+    throw signal?.aborted ? abortReason(signal) : err
+  }
+}
+
+async function startIn(dir: string, opts: StartPrometheusOptions & { scrapeInterval: string; jobName: string; binary: string; readyTimeoutMs: number }, urls: URL[], scheme: string, metricsPath: string): Promise<PrometheusServer> {
+  const { signal } = opts
   const job: Record<string, unknown> = {
     job_name: opts.jobName,
     scheme,
@@ -106,9 +122,10 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
 
   let lastError = ''
   for (let tries = 0; tries < 3; tries++) {
+    signal?.throwIfAborted()
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
-    const child = spawn(
+    const child = trackChild(spawn(
       opts.binary,
       [
         `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -118,13 +135,13 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
         '--log.level=warn',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
-    )
+    ))
     let stderr = ''
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000)
     })
-    const ready = await waitReady(url, child, opts.readyTimeoutMs)
-    if (ready) {
+    const ready = await waitReady(url, child, opts.readyTimeoutMs, signal)
+    if (ready && !signal?.aborted) {
       return {
         ok: true,
         url,
@@ -132,16 +149,16 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
         waitForFirstScrape: (timeoutMs = 15_000) => waitForFirstScrape(url, timeoutMs),
         stop: async () => {
           await kill(child)
-          await rm(dir, { recursive: true, force: true })
+          removeDir(dir)
         },
       }
     }
     await kill(child)
+    signal?.throwIfAborted()
     lastError = stderr.trim().split('\n').slice(-3).join('\n')
     // "address already in use" means we lost the port race: try another port.
     if (!/address already in use/i.test(stderr)) break
   }
-  await rm(dir, { recursive: true, force: true })
   throw new Error(`prometheus did not become ready: ${lastError || 'no output'}`)
 }
 
@@ -158,9 +175,9 @@ function freePort(): Promise<number> {
   })
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !signal?.aborted) {
     if (child.exitCode !== null || child.signalCode !== null) return false
     try {
       const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) })

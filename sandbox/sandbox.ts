@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { setMaxListeners } from 'node:events'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { InvalidArgumentError } from '../lib/errors.ts'
 import { redactor } from '../lib/redact.ts'
 import { createAppHandler, createRedirectHandler } from './app.ts'
+import { removeDir, trackDir } from './cleanup.ts'
 import { parseFaults, type Fault } from './faults.ts'
 import { createAppMetrics } from './metrics.ts'
 import { createCa, generateRsaKeyPem, issueCert } from './pki.ts'
@@ -96,6 +97,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   })
 
   const dir = await mkdtemp(join(tmpdir(), 'runbook-kit-sandbox-'))
+  trackDir(dir)
   const caFile = join(dir, 'ca.pem')
   const lifetime = new AbortController()
   // Each request delayed by the `slow` fault listens on this signal until it answers; their number is
@@ -107,7 +109,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     closed ??= (async () => {
       lifetime.abort()
       await Promise.all(servers.map(stopServer))
-      await rm(dir, { recursive: true, force: true })
+      removeDir(dir)
     })()
     return closed
   }

@@ -1,3 +1,4 @@
+import { abortReason } from './cleanup.ts'
 import { parseSandboxFaults, SANDBOX_SERVICES, servicesOf, type SandboxMode, type SandboxServiceName } from './catalog.ts'
 import type { DeployClusterOptions } from './deploy-cluster.ts'
 import type { Fault } from './faults.ts'
@@ -43,6 +44,11 @@ export interface SandboxServicesOptions extends Omit<SandboxOptions, 'faults'> {
   deployCluster?: DeployClusterRequest
   /** Environment for SANDBOX_DATABASE_URL / SANDBOX_REDIS_URL. Default process.env. */
   env?: Record<string, string | undefined>
+  /**
+   * Aborting it (Ctrl-C while the sandbox starts) stops the start: whatever started is stopped, its
+   * temp folders removed, and the start rejects with the signal's reason.
+   */
+  signal?: AbortSignal
 }
 
 /** The runbooks' deploy cluster: where the release lives, and optionally objects to seed once the sandbox is up. */
@@ -93,6 +99,8 @@ export async function startSandboxServices(opts: SandboxServicesOptions = {}): P
       return s.starts !== 'needed' || !opts.needs || [...s.provides, ...s.secrets].some((v) => opts.needs!.includes(v))
     }),
   )
+  const { signal } = opts
+  signal?.throwIfAborted()
   const app = await startSandbox({ ...opts, faults: appFaults })
   const closers: (() => Promise<void>)[] = [() => app.close()]
   const close = async () => {
@@ -105,7 +113,13 @@ export async function startSandboxServices(opts: SandboxServicesOptions = {}): P
   let cluster: SandboxServices['cluster']
   let seedCluster: ((objs: readonly KObj[]) => Promise<void>) | undefined
   for (const n of servicesOf(mode)) if (!wanted.has(n)) for (const v of SANDBOX_SERVICES[n].provides) missing[v] = `${n} not started (nothing selected needs it)`
+  // A service that fails to start is reported in `missing`; an interrupted start is not a failure of it.
+  const unlessAborted = (err: unknown) => {
+    if (signal?.aborted) throw abortReason(signal)
+    return err as Error
+  }
   try {
+    signal?.throwIfAborted()
     const tasks: Promise<void>[] = []
     const env = opts.env ?? process.env
     // A throwaway server named by SANDBOX_DATABASE_URL / SANDBOX_REDIS_URL is used (and seeded) instead of a
@@ -116,7 +130,7 @@ export async function startSandboxServices(opts: SandboxServicesOptions = {}): P
           const external = env.SANDBOX_DATABASE_URL || undefined
           const pg = findPostgresBinaries()
           if (!pg.found && !external) return void (missing.SANDBOX_DATABASE_URL = NO_POSTGRES_REASON)
-          const db = external ? undefined : await startPostgres().catch((err: Error) => void (missing.SANDBOX_DATABASE_URL = `PostgreSQL did not start: ${err.message}`))
+          const db = external ? undefined : await startPostgres({ ...(signal ? { signal } : {}) }).catch((err: unknown) => void (missing.SANDBOX_DATABASE_URL = `PostgreSQL did not start: ${unlessAborted(err).message}`))
           if (db) closers.push(() => db.stop())
           const databaseUrl = db?.url ?? external
           if (!databaseUrl) return
@@ -134,7 +148,7 @@ export async function startSandboxServices(opts: SandboxServicesOptions = {}): P
           const external = env.SANDBOX_REDIS_URL || undefined
           const redis = findRedisServer()
           if (!redis.found && !external) return void (missing.SANDBOX_REDIS_URL = NO_REDIS_REASON)
-          const rd = external ? undefined : await startRedis().catch((err: Error) => void (missing.SANDBOX_REDIS_URL = `Redis did not start: ${err.message}`))
+          const rd = external ? undefined : await startRedis({ ...(signal ? { signal } : {}) }).catch((err: unknown) => void (missing.SANDBOX_REDIS_URL = `Redis did not start: ${unlessAborted(err).message}`))
           if (rd) closers.push(() => rd.stop())
           const redisUrl = rd?.url ?? external
           if (!redisUrl) return
@@ -146,12 +160,12 @@ export async function startSandboxServices(opts: SandboxServicesOptions = {}): P
     if (wanted.has('prometheus')) {
       tasks.push(
         (async () => {
-          const prom = await startPrometheus({ scrapeUrl: `${app.httpsUrl}/metrics`, caFile: app.caFile, scrapeInterval: '1s' })
+          const prom = await startPrometheus({ scrapeUrl: `${app.httpsUrl}/metrics`, caFile: app.caFile, scrapeInterval: '1s', ...(signal ? { signal } : {}) })
           if (!prom.ok) return void (missing.SANDBOX_PROMETHEUS_URL = prom.reason)
           closers.push(() => prom.stop())
           vars.SANDBOX_PROMETHEUS_URL = prom.url
-        })().catch((err: Error) => {
-          missing.SANDBOX_PROMETHEUS_URL = `Prometheus did not start: ${err.message}`
+        })().catch((err: unknown) => {
+          missing.SANDBOX_PROMETHEUS_URL = `Prometheus did not start: ${unlessAborted(err).message}`
         }),
       )
     }
@@ -180,12 +194,16 @@ export async function startSandboxServices(opts: SandboxServicesOptions = {}): P
         })(),
       )
     }
-    await Promise.all(tasks)
+    // Every task settles (each stops what it started when aborted) before the rest is closed.
+    const settled = await Promise.allSettled(tasks)
+    signal?.throwIfAborted()
+    for (const r of settled) if (r.status === 'rejected') throw r.reason
     if (seedCluster) await seedCluster(await opts.deployCluster!.seed!({ ...vars, ...secrets }))
+    signal?.throwIfAborted()
     return { app, mode, vars, secrets, missing, faults, ...(cluster ? { cluster } : {}), close }
   } catch (err) {
     await close()
-    throw err
+    throw signal?.aborted ? abortReason(signal) : err
   }
 }
 

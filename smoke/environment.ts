@@ -42,6 +42,8 @@ export interface OpenEnvironmentOptions {
   only?: string[]
   /** Top-level sections the caller owns, validated with the file (the runbooks' `deploy`). */
   sections?: TargetSections
+  /** Aborted on Ctrl-C: a sandbox that is starting stops what it started, and opening rejects. */
+  signal?: AbortSignal
   /** Called as soon as the target file is loaded and valid (so a later failure can still name it). */
   onLoaded?: (loaded: LoadedTarget) => void
   /**
@@ -59,6 +61,8 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
   if (unknownOnly.length > 0) {
     throw new ConfigError(`--only names unknown check id(s): ${unknownOnly.join(', ')} (known: ${loaded.target.checks.map((c) => c.id).join(', ')})`, { file: loaded.file })
   }
+  // Heavy libraries load while the sandbox starts: their import time is start-up, not a check's deadline.
+  const preloading = Promise.all([...loaded.kinds.values()].map((k) => k.preload?.().catch(() => undefined)))
   const faults = [...(loaded.target.sandbox?.faults ?? []), ...(opts.faults ?? [])]
   const closers: (() => Promise<void>)[] = []
   const close = async () => {
@@ -73,7 +77,7 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
     let inForce = faults
     if (loaded.target.sandbox) {
       const deployCluster = opts.deployCluster?.(loaded)
-      const sb = await openSandbox({ loaded, only: opts.only, faults, env: opts.env, redactor: opts.redactor, ...(deployCluster ? { deployCluster } : {}) })
+      const sb = await openSandbox({ loaded, only: opts.only, faults, env: opts.env, redactor: opts.redactor, ...(deployCluster ? { deployCluster } : {}), ...(opts.signal ? { signal: opts.signal } : {}) })
       closers.push(() => sb.close())
       ;({ vars, missing, faults: inForce, cluster: sandboxCluster } = sb)
       sandboxUrl = sb.url
@@ -85,6 +89,7 @@ export async function openEnvironment(opts: OpenEnvironmentOptions): Promise<Tar
     const env = sandboxUrl ? Object.fromEntries(Object.entries(opts.env).filter(([k]) => !Object.hasOwn(vars, k))) : opts.env
     const target = resolveVariables(loaded, { env, vars, missingReasons: missing, redactor: opts.redactor })
     const checks = buildChecks(loaded, target, { reportDir: opts.reportDir, redactor: opts.redactor, only: opts.only })
+    await preloading
     return { loaded, target, checks, vars, faults: inForce, sandbox: Boolean(loaded.target.sandbox), sandboxUrl, ...(sandboxCluster ? { sandboxCluster } : {}), close }
   } catch (err) {
     await close()

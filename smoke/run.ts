@@ -1,7 +1,6 @@
-import { constants } from 'node:fs'
-import { access, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ConfigError, errorMessage, UsageError } from '../lib/errors.ts'
+import { ConfigError, errorMessage, InterruptedError, UsageError } from '../lib/errors.ts'
+import { explainWriteError, fallbackReportDir, prepareReportDir } from '../lib/report/folder.ts'
 import { Redactor, redactor as globalRedactor } from '../lib/redact.ts'
 import { buildMeta, writeReports, type WrittenReports } from '../lib/report/index.ts'
 import { relativeFile } from '../lib/report/location.ts'
@@ -48,11 +47,14 @@ export interface SandboxInfo {
 export interface SmokeOutcome {
   exitCode: 0 | 1 | 2 | 130
   report: RunReport
-  /** Absent when the reports could not be written (then `writeError` says why). */
+  /** Where the reports are: the report folder, or the fallback folder when it could not be written (`writeError`). */
   reports?: WrittenReports
+  /** Why the reports could not be written to the report folder (the run then fails). */
   writeError?: string
   /** What `metrics` published, and the warnings when it could not. */
   metrics?: PublishOutcome
+  /** The folder under the OS temp folder that holds the record instead, when `writeError` is set. */
+  fallbackDir?: string
 }
 
 /** `reports/<name>-20261121T233000Z` */
@@ -73,7 +75,8 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   const startedAt = new Date()
   const reportDir = resolve(cwd, opts.reportDir ?? defaultReportDir(opts.target, cwd, startedAt))
   const targetName = opts.target.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '')
-  await ensureWritableDir(reportDir)
+  // A bad --report-dir is a usage error before anything runs (UsageError, exit 2).
+  await prepareReportDir(reportDir)
   const metricsTargets = opts.metrics ? await checkMetricsTargets(opts.metrics, cwd) : undefined
   let plan: ShardPlan | undefined
   let loaded: LoadedTarget | undefined
@@ -84,34 +87,34 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   let verdict: RunVerdict = 'passed'
   let faults: string[] = opts.faults ?? []
   try {
-    try {
-      if (opts.shard) plan = await planShard(opts.target, { cwd, shard: opts.shard, only: opts.only })
-      environment = plan?.emptyTarget ? emptyShardEnvironment(plan.emptyTarget, opts.faults) : await openEnvironment({
-        target: opts.target,
-        cwd,
-        reportDir,
-        faults: opts.faults,
-        env,
-        redactor,
-        only: plan?.info.ids ?? opts.only,
-        onLoaded: (l) => (loaded = l),
-      })
-      loaded = environment.loaded
-      faults = environment.faults
-      const { checks } = environment
-      opts.onStart?.({ target: loaded, checks, reportDir, sandbox: environment.sandboxUrl ? { httpsUrl: environment.sandboxUrl, faults } : undefined, shard: plan?.info })
-      const outcome = await runChecks(checks, {
-        concurrency: opts.concurrency ?? loaded.target.concurrency,
-        signal: opts.signal,
-        onEvent: opts.onEvent,
-      })
-      results = withLocations(outcome.results, loaded, cwd)
-      interrupted = outcome.interrupted
-    } finally {
-      await environment?.close()
-    }
+    if (opts.shard) plan = await planShard(opts.target, { cwd, shard: opts.shard, only: opts.only })
+    environment = plan?.emptyTarget ? emptyShardEnvironment(plan.emptyTarget, opts.faults) : await openEnvironment({
+      target: opts.target,
+      cwd,
+      reportDir,
+      faults: opts.faults,
+      env,
+      redactor,
+      only: plan?.info.ids ?? opts.only,
+      onLoaded: (l) => (loaded = l),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    })
+    loaded = environment.loaded
+    faults = environment.faults
+    const { checks } = environment
+    opts.onStart?.({ target: loaded, checks, reportDir, sandbox: environment.sandboxUrl ? { httpsUrl: environment.sandboxUrl, faults } : undefined, shard: plan?.info })
+    const outcome = await runChecks(checks, {
+      concurrency: opts.concurrency ?? loaded.target.concurrency,
+      signal: opts.signal,
+      onEvent: opts.onEvent,
+    })
+    results = withLocations(outcome.results, loaded, cwd)
+    interrupted = outcome.interrupted
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    if (opts.signal?.aborted && (err instanceof InterruptedError || (err as Error)?.name === 'AbortError')) {
+      // Interrupted while the sandbox was starting: nothing was checked.
+      interrupted = true
+    } else if (err instanceof ConfigError || err instanceof UsageError) {
       verdict = 'config-error'
       fatal = errorMessage(err)
     } else {
@@ -143,12 +146,11 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
   const report: RunReport = { schemaVersion: 1, meta, summary, results, steps: [] }
   const metrics = metricsTargets ? await publishMetrics(redactor.redactDeep(report), metricsTargets) : undefined
   if (metrics?.warnings.length) meta.warnings = [...(meta.warnings ?? []), ...metrics.warnings.map((w) => redactor.redact(w))]
+  // The reports first, then the sandbox is stopped: a second Ctrl-C while it stops finds them written.
   try {
-    const reports = await writeReports(reportDir, report, redactor, process.env, { cwd })
-    return { exitCode, report, reports, ...(metrics ? { metrics } : {}) }
-  } catch (err) {
-    // The run happened: say so, and fail the run (CI would otherwise lose its JUnit file silently).
-    return { exitCode: exitCode === 0 ? 1 : exitCode, report, writeError: `could not write the reports to ${reportDir}: ${errorMessage(err)}`, ...(metrics ? { metrics } : {}) }
+    return { ...(await writeSmokeReports(reportDir, report, redactor, cwd)), ...(metrics ? { metrics } : {}) }
+  } finally {
+    await environment?.close().catch(() => undefined)
   }
 }
 
@@ -161,12 +163,20 @@ function withLocations(results: readonly CheckResult[], loaded: LoadedTarget, cw
   })
 }
 
-/** Creates the report directory up front, so a bad --report-dir is a usage error before anything runs. */
-async function ensureWritableDir(dir: string): Promise<void> {
+/** Writes the reports; when the folder fails, the run fails and the record goes to a folder under the OS temp folder. */
+async function writeSmokeReports(reportDir: string, report: RunReport, redactor: Redactor, cwd: string): Promise<SmokeOutcome> {
+  const exitCode = report.meta.exitCode as SmokeOutcome['exitCode']
   try {
-    await mkdir(dir, { recursive: true })
-    await access(dir, constants.W_OK)
+    return { exitCode, report, reports: await writeReports(reportDir, report, redactor, process.env, { cwd }) }
   } catch (err) {
-    throw new UsageError(`cannot use report directory ${dir}: ${errorMessage(err)}`, { cause: err })
+    // The run happened: say so, and fail the run (CI would otherwise lose its JUnit file silently).
+    const writeError = `could not write the reports to ${reportDir}: ${await explainWriteError(err, reportDir)}`
+    const failed = { ...report, meta: { ...report.meta, ...(report.meta.verdict === 'passed' ? { verdict: 'failed' as const } : {}), exitCode: exitCode === 0 ? 1 : exitCode, error: report.meta.error ? `${report.meta.error}; ${writeError}` : writeError } }
+    try {
+      const fallbackDir = await fallbackReportDir(report.meta.suite)
+      return { exitCode: failed.meta.exitCode as SmokeOutcome['exitCode'], report: failed, reports: await writeReports(fallbackDir, failed, redactor, process.env, { cwd }), writeError, fallbackDir }
+    } catch {
+      return { exitCode: failed.meta.exitCode as SmokeOutcome['exitCode'], report: failed, writeError }
+    }
   }
 }

@@ -1,5 +1,5 @@
 import type { Redactor } from '../lib/redact.ts'
-import { DEPLOY_CLUSTER_FAULTS, sandboxFaults } from '../sandbox/catalog.ts'
+import { sandboxFaults } from '../sandbox/catalog.ts'
 import type { DeployClusterRequest } from '../sandbox/services.ts'
 import type { LoadedTarget } from './target-file.ts'
 
@@ -15,12 +15,6 @@ export type { KObj as SandboxObject } from '../sandbox/kube-sim/index.ts'
 /** What `--fault` accepts on the runbooks (the deploy cluster's faults, then the application's), for their `--help`. */
 export const RUNBOOK_SANDBOX_FAULTS: Readonly<Record<string, string>> = Object.freeze(sandboxFaults('deploy'))
 
-/** What `--fault` accepts on `runbook-kit smoke`. */
-export const SMOKE_SANDBOX_FAULTS: Readonly<Record<string, string>> = Object.freeze(sandboxFaults('smoke'))
-
-/** The faults only the runbooks' deploy cluster has. */
-export const RUNBOOK_ONLY_FAULTS: readonly string[] = Object.freeze(Object.keys(DEPLOY_CLUSTER_FAULTS))
-
 export interface OpenSandboxOptions {
   loaded: LoadedTarget
   /** Only these checks run: only what they need is started. Default: every check of the target. */
@@ -31,6 +25,8 @@ export interface OpenSandboxOptions {
   redactor: Redactor
   /** Deploy mode (the runbooks): start their deploy cluster instead of the smoke suite's cluster. */
   deployCluster?: DeployClusterRequest
+  /** Aborting it stops the start (what started is stopped, temp folders removed); the start rejects. */
+  signal?: AbortSignal
 }
 
 export interface OpenedSandbox {
@@ -57,6 +53,7 @@ export async function openSandbox(opts: OpenSandboxOptions): Promise<OpenedSandb
     webhookSecret: opts.env.WEBHOOK_SECRET || undefined,
     env: opts.env,
     ...(opts.deployCluster ? { deployCluster: opts.deployCluster } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   })
   for (const value of Object.values(sb.secrets)) opts.redactor.add(value)
   return {

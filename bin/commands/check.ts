@@ -63,10 +63,13 @@ export const command: Command = {
     }
     const reportDir = resolve(args.command['report-dir'] ?? join(tmpdir(), `runbook-kit-check-${process.pid}`))
     const spec = buildForCli(kind, entry, reportDir)
+    // The library's import time is not part of the check's --timeout.
+    await kind.preload?.().catch(() => undefined)
 
     const controller = new AbortController()
     const onSignal = () => controller.abort()
     process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     const term = new TerminalReporter({ stream: args.json ? process.stderr : process.stdout, redactor, live: false, color: args.noColor ? false : undefined })
     try {
       const outcome = await runChecks([spec], { concurrency: 1, signal: controller.signal, onEvent: args.json ? undefined : term.onEvent })
@@ -82,6 +85,7 @@ export const command: Command = {
       return result.status === 'pass' || result.status === 'skip' ? 0 : 1
     } finally {
       process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
     }
   },
 }

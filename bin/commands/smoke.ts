@@ -7,7 +7,22 @@ import { RUNNER_DEFAULTS } from '../../lib/runner.ts'
 import { closingLine, TerminalReporter } from '../../lib/terminal.ts'
 import { runSmoke } from '../../smoke/run.ts'
 import { scaleOptions, scaleOutcomeLines, SCALE_HELP, compactReportLine } from './smoke-scale.ts'
+import { sandboxFaults } from '../../sandbox/catalog.ts'
 import type { Command } from '../cli.ts'
+
+/** `text` in lines of at most `width` columns, each indented by `indent` spaces. */
+function wrap(text: string, indent: number, width: number): string {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  if (line) lines.push(line)
+  return lines.map((l) => ' '.repeat(indent) + l).join('\n')
+}
 
 const HELP = `Usage: runbook-kit smoke --target <name|path> [options]
 
@@ -24,9 +39,7 @@ Options:
   -c, --concurrency <n>     maximum checks in flight (default: ${RUNNER_DEFAULTS.concurrency}, or the target's
                             "concurrency")
       --fault <name>        sandbox targets only: switch on a sandbox fault; repeatable or
-                            comma-separated (default: none). Faults: readiness-503,
-                            health-degraded, slow, no-hsts, no-redirect, accept-bad-signature,
-                            expired-cert, wrong-host-cert, errors
+${wrap(`comma-separated (default: none). Faults: ${Object.keys(sandboxFaults('smoke')).join(', ')}`, 28, 94)}
       --json                print report.json to stdout instead of the progress lines
 ${SCALE_HELP}
       --no-color            no colours (also NO_COLOR=1; FORCE_COLOR=1 colours without a TTY)
@@ -37,6 +50,9 @@ masked (***) in every line printed and every report written.
 
 Exit codes: 0 all checks passed; 1 a check failed or errored; 2 usage or configuration
 error (nothing was checked); 130 interrupted (reports are still written).`
+
+/** After a second SIGINT/SIGTERM, how long writing the reports and stopping the sandbox may still take, ms. */
+const LEAVE_WITHIN_MS = 10_000
 
 export const command: Command = {
   summary: "run a target's smoke suite",
@@ -77,14 +93,23 @@ export const command: Command = {
     const out = values.json ? process.stderr : process.stdout
     const term = new TerminalReporter({ stream: out, redactor, color: values['no-color'] ? false : undefined })
 
-    // First SIGINT/SIGTERM: stop in-flight checks, write the reports, exit 130. A second one: leave now.
+    // First SIGINT/SIGTERM: stop in-flight checks (or the sandbox start-up), write the reports, stop
+    // the sandbox, exit 130. A second one does not abandon the reports: it only bounds the wait, so the
+    // process leaves within LEAVE_WITHIN_MS (the sandbox's processes are then killed on the way out).
     const controller = new AbortController()
     let signals = 0
     const onSignal = (sig: NodeJS.Signals) => {
       signals++
-      if (signals > 1) process.exit(130)
-      term.line(`\n${sig}: stopping in-flight checks and writing the reports… (again to quit at once)`)
-      controller.abort()
+      if (signals === 1) {
+        term.line(`\n${sig}: stopping in-flight checks; then the reports are written and the sandbox stopped… (again to leave within ${LEAVE_WITHIN_MS / 1000} s)`)
+        controller.abort()
+      } else if (signals === 2) {
+        term.line(`\n${sig} again: writing the reports and stopping the sandbox; leaving within ${LEAVE_WITHIN_MS / 1000} s`)
+        setTimeout(() => {
+          process.stderr.write(`runbook-kit smoke: could not finish within ${LEAVE_WITHIN_MS / 1000} s after the second ${sig}; leaving now\n`)
+          process.exit(130)
+        }, LEAVE_WITHIN_MS).unref()
+      }
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
@@ -112,7 +137,7 @@ export const command: Command = {
       if (isGitHubActions()) for (const a of reportAnnotations(redactor.redactDeep(report))) term.line(a)
       if (report.meta.verdict === 'config-error') {
         process.stderr.write(redactor.redact(`runbook-kit smoke: configuration error: ${report.meta.error}\n`))
-      } else if (report.meta.error) {
+      } else if (report.meta.error && report.meta.error !== outcome.writeError) {
         process.stderr.write(redactor.redact(`runbook-kit smoke: ${report.meta.error}\n`))
       }
       // The same redacted bytes as report.json (the in-memory report still holds resolved secrets).
@@ -124,8 +149,10 @@ export const command: Command = {
       if (reports) {
         term.line(`Reports: ${reports.junit}\n         ${reports.markdown}\n         ${reports.json}`)
         if (reports.stepSummaryError) process.stderr.write(redactor.redact(`runbook-kit smoke: warning: ${reports.stepSummaryError}\n`))
-      } else {
-        process.stderr.write(redactor.redact(`runbook-kit smoke: ${outcome.writeError}\n`))
+      }
+      if (outcome.writeError) {
+        process.stderr.write(redactor.redact(`runbook-kit smoke: REPORTS NOT WRITTEN: ${outcome.writeError}\n`))
+        process.stderr.write(outcome.fallbackDir ? `runbook-kit smoke: THE RECORD OF THIS RUN IS IN ${outcome.fallbackDir}/ (the run fails for the lost reports)\n` : 'runbook-kit smoke: the record of this run could not be written anywhere\n')
       }
       scaleOutcomeLines.metrics(outcome.metrics, term, redactor)
       // Last, after every other stdout line: `kubectl logs` of a shard's pod ends with its report.

@@ -3,9 +3,10 @@ import { detectOperator } from '../report/meta.ts'
 import type { CommandRecord, StepRecord } from '../report/model.ts'
 import { runChecks } from '../runner.ts'
 import type { RunCore } from './core.ts'
-import { askTyped, askYesNo } from './prompt.ts'
+import { askTyped, askYesNo, type AskOptions } from './prompt.ts'
 import { createRecordingShell } from './shell.ts'
 import type { StepContext } from './types.ts'
+import type { ConfirmationMark } from './view.ts'
 
 /**
  * What a step body (or an undo handler) gets: a recording `$`, recorded actions and checks, the
@@ -18,16 +19,24 @@ export class StepSkipped extends Error {}
 /** The operator said no. */
 export class DeclinedError extends Error {}
 
-/** Records an answer to a question (a confirmation) in the step and prints it. */
-export function addConfirmation(run: RunCore, record: StepRecord, question: string, answer: string): void {
+/** Records an answer to a question (a confirmation) in the step and prints it: confirmed, declined or not asked. */
+export function addConfirmation(run: RunCore, record: StepRecord, question: string, answer: string, mark: ConfirmationMark): void {
   const by = detectOperator(run.envVars as NodeJS.ProcessEnv)
   ;(record.confirmations ??= []).push({ question, answer, by, at: new Date().toISOString() })
-  run.view.emit({ kind: 'confirmation', question, answer, by })
+  run.view.emit({ kind: 'confirmation', question, answer, by, mark })
 }
 
-/** The context of the step `record`. */
-export function stepContext(run: RunCore, record: StepRecord, data: Record<string, unknown>): StepContext {
-  const signal = run.interruption.signal
+/** How a question is asked at the prompt: Ctrl-C there interrupts the run like SIGINT. */
+export function askOptions(run: RunCore, signal: AbortSignal): AskOptions {
+  return { signal, onInterrupt: () => run.onInterrupt('SIGINT') }
+}
+
+/**
+ * The context of the step `record`. `signal` is what its commands, actions and checks stop on: the
+ * run's (aborted by Ctrl-C), or for an undo handler the hurry signal (aborted only by a second one),
+ * so `--undo-on-interrupt` can still act after the run was interrupted.
+ */
+export function stepContext(run: RunCore, record: StepRecord, data: Record<string, unknown>, signal: AbortSignal = run.interruption.signal): StepContext {
   const onRecord = (r: CommandRecord) => {
     record.commands.push(r)
     run.view.emit({ kind: 'command-end', record: r })
@@ -72,25 +81,31 @@ export function stepContext(run: RunCore, record: StepRecord, data: Record<strin
       return r
     },
     confirm: async (question) => {
-      if (run.dryRun && !run.flags.yes && !run.io.isTTY) {
-        addConfirmation(run, record, question, 'not asked (dry run)')
+      // A dry run changes nothing, so it asks nothing: the plan shows the question instead.
+      if (run.dryRun) {
+        addConfirmation(run, record, question, 'not asked (dry run)', 'not-asked')
         return
       }
       if (run.flags.yes) {
-        addConfirmation(run, record, question, 'confirmed by flag')
+        addConfirmation(run, record, question, 'confirmed by flag', 'yes')
         return
       }
-      const yes = await askYesNo(run.io, question, signal)
-      addConfirmation(run, record, question, yes ? 'yes' : 'no')
+      const yes = await askYesNo(run.io, question, askOptions(run, signal))
+      addConfirmation(run, record, question, yes ? 'yes' : 'no', yes ? 'yes' : 'no')
       if (!yes) throw new DeclinedError(`checklist item not confirmed: ${question}`)
     },
     confirmTyped: async (question, expected) => {
+      // The plan goes on as if it were typed: a dry run only prints what would run.
+      if (run.dryRun) {
+        addConfirmation(run, record, question, 'not asked (dry run)', 'not-asked')
+        return true
+      }
       if (!run.io.isTTY) {
-        addConfirmation(run, record, question, 'not confirmed (no terminal to type the confirmation)')
+        addConfirmation(run, record, question, 'not confirmed (no terminal to type the confirmation)', 'no')
         return false
       }
-      const ok = await askTyped(run.io, question, expected, signal)
-      addConfirmation(run, record, question, ok ? `typed "${expected}"` : 'not confirmed (typed text did not match)')
+      const ok = await askTyped(run.io, question, expected, askOptions(run, signal))
+      addConfirmation(run, record, question, ok ? `typed "${expected}"` : 'not confirmed (typed text did not match)', ok ? 'yes' : 'no')
       return ok
     },
     skip: (reason) => {

@@ -7,7 +7,7 @@ import type { NotifyEvent } from './notify.ts'
 import type { PromptIo } from './prompt.ts'
 import type { StepSelection } from './resume.ts'
 import type { UndoRegistry } from './rollback.ts'
-import type { Interruption } from './signals.ts'
+import type { InFlight, Interruption } from './signals.ts'
 import type { RunbookEnvironment, RunbookOptions } from './types.ts'
 import type { RunbookView } from './view.ts'
 
@@ -41,14 +41,18 @@ export interface RunCore {
   targetLabel: string
   /** The opened target; undefined until it is open (and when opening it failed). */
   environment: RunbookEnvironment | undefined
-  /** The step body running now, so an interruption can wait for it to record its interrupted command. */
-  current: Promise<unknown> | undefined
+  /** What runs now (the start-up, a step body, a rollback), so an interruption can wait for it to record itself. */
+  current: InFlight | undefined
+  /** The interruption handler (SIGINT, SIGTERM, and Ctrl-C at a prompt call it). */
+  readonly onInterrupt: (sig: NodeJS.Signals) => void
   /** The target's checks by id (ConfigError for unknown ids). */
   checksById(ids?: readonly string[]): CheckSpec[]
   /** Sends a notification (not in a dry run); a failure becomes a warning of the run. */
   notify(event: NotifyEvent, text: string): Promise<void>
-  /** Writes the reports and state.json, closes the environment; once. */
+  /** Ends the run: after an interruption, once its handling (waiting, undo) is done; otherwise now. Once. */
   finish(): Promise<number>
+  /** Writes the reports and state.json and closes the environment, now; once. */
+  finishNow(): Promise<number>
 }
 
 /** How the run is going: what decides its verdict. */
@@ -65,4 +69,6 @@ export interface Outcome {
   warnings: string[]
   /** Set once finishing has started: nothing more is run or recorded. */
   finishing: Promise<number> | undefined
+  /** Set while an interruption is handled (waiting for the step, the undo): ends with the run's exit code. */
+  stopping: Promise<number> | undefined
 }

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path'
-import { ConfigError, errorMessage, InvalidArgumentError, UsageError } from '../errors.ts'
+import { ConfigError, errorMessage, InterruptedError, InvalidArgumentError, UsageError } from '../errors.ts'
 import { redactor as globalRedactor, type Redactor } from '../redact.ts'
+import { prepareReportDir } from '../report/folder.ts'
 import { detectOperator } from '../report/meta.ts'
 import { timed } from '../result.ts'
 import type { CheckSpec } from '../runner.ts'
@@ -13,7 +14,7 @@ import { judgePreflight, observeTools } from './preflight.ts'
 import { processIo, type PromptIo } from './prompt.ts'
 import { StepSelection } from './resume.ts'
 import { UndoRegistry } from './rollback.ts'
-import { installInterruptHandlers, Interruption } from './signals.ts'
+import { installInterruptHandlers, interruptHandler, Interruption, type InFlight } from './signals.ts'
 import { refuse, runStep } from './steps.ts'
 import type { Runbook, RunbookEnvironment, RunbookOptions, StepContext, StepOptions } from './types.ts'
 import { RunbookView } from './view.ts'
@@ -81,11 +82,12 @@ class Engine implements RunCore {
   readonly selection: StepSelection
   readonly undo = new UndoRegistry()
   readonly interruption = new Interruption()
-  readonly outcome: Outcome = { failed: false, changesStarted: false, fatal: undefined, verdictOverride: undefined, warnings: [], finishing: undefined }
+  readonly outcome: Outcome = { failed: false, changesStarted: false, fatal: undefined, verdictOverride: undefined, warnings: [], finishing: undefined, stopping: undefined }
   reportDir = ''
   targetLabel: string
   environment: RunbookEnvironment | undefined
-  current: Promise<unknown> | undefined
+  current: InFlight | undefined
+  readonly onInterrupt: (sig: NodeJS.Signals) => void
   #notifyUrl: string | undefined
 
   constructor(opts: RunbookOptions, name: string, flags: RunbookFlags, redactor: Redactor, view: RunbookView, exit: (code: number) => void) {
@@ -101,13 +103,28 @@ class Engine implements RunCore {
     this.view = view
     this.selection = new StepSelection(flags)
     this.targetLabel = (flags.target ?? opts.target ?? '').replace(/^.*[\\/]/, '').replace(/\.ya?ml$/i, '')
+    this.onInterrupt = interruptHandler(this)
   }
 
-  /** Refuses what cannot run, reads the state to resume, opens the target and prints the header. */
+  /**
+   * Proves the report folder writable, installs the interruption handlers, refuses what cannot run,
+   * reads the state to resume, opens the target (a signal meanwhile stops it) and prints the header.
+   */
   async open(): Promise<void> {
     const target = this.flags.target ?? this.opts.target
     const stamp = this.startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
     this.reportDir = resolve(this.cwd, this.flags.reportDir ?? join('reports', `${this.name}-${this.targetLabel || 'target'}-${stamp}`))
+    // Before anything runs or starts: a report folder that cannot be written is a usage error (exit 2).
+    // No report can be written there, so none is; the message says why.
+    try {
+      await prepareReportDir(this.reportDir)
+    } catch (err) {
+      this.view.emit({ kind: 'error', message: `${this.name}: ${errorMessage(err)}; nothing was run` })
+      this.exit(2)
+      throw err
+    }
+    // Before the target opens: a signal while the sandbox starts is an interruption like any other.
+    if (this.opts.installHandlers !== false) installInterruptHandlers(this, this.onInterrupt)
     if (!target) return refuse(this, '--target is required (a name from smoke/targets/ or a path to a target file)')
     // Refuse before anything is started or changed when nobody can answer the questions.
     if (!this.dryRun && !this.flags.yes && !this.io.isTTY && this.opts.needsConfirmation !== false) {
@@ -115,16 +132,28 @@ class Engine implements RunCore {
     }
     try {
       await this.selection.load({ cwd: this.cwd, name: this.name, targetLabel: this.targetLabel })
-      this.environment = await this.opts.openEnvironment({ target, cwd: this.cwd, reportDir: this.reportDir, faults: this.flags.faults, env: this.envVars, redactor: this.redactor })
+      const opening = this.opts.openEnvironment({ target, cwd: this.cwd, reportDir: this.reportDir, faults: this.flags.faults, env: this.envVars, redactor: this.redactor, signal: this.interruption.signal })
+      this.current = { what: 'start', promise: opening }
+      this.environment = await opening
       this.targetLabel = this.environment.loaded.name
       this.#notifyUrl = this.opts.notifyUrl?.(this.environment)
       if (this.#notifyUrl) this.redactor.add(this.#notifyUrl)
     } catch (err) {
+      if (this.interruption.interrupted) return this.stopInterrupted()
       return refuse(this, errorMessage(err))
+    } finally {
+      this.current = undefined
     }
-    if (this.opts.installHandlers !== false) installInterruptHandlers(this)
+    if (this.interruption.interrupted) return this.stopInterrupted()
     this.view.emit({ kind: 'begin', title: this.opts.title, target: this.targetLabel, dryRun: this.dryRun, reportDir: this.reportDir, faults: this.environment.faults })
     await this.notify('start', `${this.opts.title} started on ${this.targetLabel} by ${detectOperator(this.envVars as NodeJS.ProcessEnv)}${this.dryRun ? ' (dry run)' : ''}`)
+  }
+
+  /** Interrupted before the first step: the report (verdict interrupted), the environment closed, exit 130. */
+  async stopInterrupted(): Promise<never> {
+    const code = await this.finish()
+    this.exit(code)
+    throw new InterruptedError(`interrupted by ${this.interruption.by ?? 'a signal'} before the first step`)
   }
 
   checksById(ids?: readonly string[]): CheckSpec[] {
@@ -137,7 +166,8 @@ class Engine implements RunCore {
 
   async notify(event: NotifyEvent, text: string): Promise<void> {
     if (!this.#notifyUrl || this.dryRun) return
-    const warning = await notify(event, text, { url: this.#notifyUrl, redactor: this.redactor })
+    // A second Ctrl-C does not wait for the chat server.
+    const warning = await notify(event, text, { url: this.#notifyUrl, redactor: this.redactor, signal: this.interruption.hurry })
     if (warning) {
       this.outcome.warnings.push(warning)
       this.view.emit({ kind: 'warning', message: warning })
@@ -145,6 +175,11 @@ class Engine implements RunCore {
   }
 
   finish(): Promise<number> {
+    // The runbook's own rb.finish() after an interruption waits for the undo the handler runs.
+    return this.outcome.stopping ?? this.finishNow()
+  }
+
+  finishNow(): Promise<number> {
     this.outcome.finishing ??= finishRun(this)
     return this.outcome.finishing
   }
@@ -197,6 +232,10 @@ class Engine implements RunCore {
           this.redactor.addUrlCredentials(v)
         }
         return v || undefined
+      },
+      registerSecret: (value) => {
+        this.redactor.add(value)
+        this.redactor.addUrlCredentials(value)
       },
       checks: (ids) => this.checksById(ids),
       finish: () => this.finish(),

@@ -34,16 +34,22 @@ export class StepSelection {
     if (!from) return
     const dir = state ? resolve(opts.cwd, state) : await findLatestState(resolve(opts.cwd, 'reports'), opts.name, opts.targetLabel)
     if (!dir) throw new ConfigError(`--from ${from}: no earlier run of ${opts.name} for target ${opts.targetLabel} with a state.json under reports/ (give --state DIR)`)
-    this.previous = await readState(dir)
-    // When the saved run lists the step, every earlier one can be judged now, before anything starts;
-    // otherwise (a run cut short) each earlier step is judged as the runbook reaches it.
-    const at = this.previous.steps.find((s) => matchesStep(from, s.index, s.title))
-    if (at) {
-      for (let i = 1; i < at.index; i++) {
-        const prev = this.previous.steps.find((s) => s.index === i)
-        const blocker = resumeBlocker(from, this.previous.runId, i, prev?.title, prev)
-        if (blocker) throw new ConfigError(blocker)
-      }
+    const previous = (this.previous = await readState(dir))
+    // A run that ended normally (passed or failed) recorded every step of the runbook, run or not; an
+    // interrupted or refused one may have been cut short, and lists only the steps it reached.
+    const complete = previous.verdict === 'passed' || previous.verdict === 'failed'
+    const at = previous.steps.find((s) => matchesStep(from, s.index, s.title))
+    if (!at && complete) {
+      const list = previous.steps.map((s) => `${s.index} ${s.title}`).join('; ')
+      throw new ConfigError(`--from ${from}: this runbook has no such step (run ${previous.runId} had ${previous.steps.length}: ${list}); nothing was run`)
+    }
+    // Every step before it must be done in the saved run: judged now, before anything starts. A step
+    // number names them all; a title the saved run never reached leaves them to be judged as reached.
+    const before = at ? at.index : /^\d+$/.test(from.trim()) ? Number(from.trim()) : 0
+    for (let i = 1; i < before; i++) {
+      const prev = previous.steps.find((s) => s.index === i)
+      const blocker = resumeBlocker(from, previous.runId, i, prev?.title, prev)
+      if (blocker) throw new ConfigError(blocker)
     }
   }
 
@@ -73,6 +79,16 @@ export class StepSelection {
     const doneIn = prev.doneIn ?? previous.runId
     const message = prev.status === 'pass' ? `done in run ${doneIn} (resuming --from ${from})` : `skipped in run ${doneIn} (resuming --from ${from})`
     return { status: prev.status, doneIn, message, data: prev.data }
+  }
+
+  /** `--only` selectors that name no step of `steps` (the runbook's, as recorded): the configuration error to report. */
+  unknownOnly(steps: readonly { index: number; title: string; label?: string; status: string; message: string }[]): string | undefined {
+    const procedure = steps.filter((s) => !s.label)
+    const unknown = this.#flags.only.filter((sel) => !procedure.some((s) => matchesStep(sel, s.index, s.title)))
+    if (unknown.length === 0) return undefined
+    const ran = procedure.filter((s) => !/^not (selected|run)\b/.test(s.message)).map((s) => s.index)
+    const list = procedure.map((s) => `${s.index} ${s.title}`).join('; ')
+    return `--only ${unknown.join(',')}: this runbook has no such step (its steps: ${list}); ${ran.length ? `only step(s) ${ran.join(', ')} ran` : 'nothing was run'}`
   }
 
   /** When every step was passed over without reaching `--from`: the configuration error to report. */

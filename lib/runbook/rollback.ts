@@ -35,21 +35,23 @@ export async function rollback(run: RunCore, reason: string, force: boolean): Pr
     view.emit({ kind: 'warning', message: `--no-rollback: leaving the target as it is (${undo.entries.length} undo handler(s) not run)` })
     return
   }
-  if (undo.entries.length === 0) return
-  view.emit({ kind: 'rollback', reason, count: undo.entries.length })
+  // Taken now, so a rollback started while this one runs (Ctrl-C with --undo-on-interrupt) finds nothing left to undo.
+  const entries = undo.entries
+  undo.entries = []
+  if (entries.length === 0) return
+  view.emit({ kind: 'rollback', reason, count: entries.length })
   await run.notify('rollback', `${run.opts.title} on ${run.targetLabel}: rolling back (${reason})`)
-  // Undo must run even after Ctrl-C when asked to: it gets a fresh signal of its own.
-  const undoController = new AbortController()
+  // Undo must run even after Ctrl-C: its commands, actions and checks stop only on a second one.
+  const signal = run.interruption.hurry
   const savedFailed = outcome.failed
-  for (const u of [...undo.entries].reverse()) {
+  for (const u of [...entries].reverse()) {
     // An undo points at the step it undoes (CI annotations land on the runbook line of that step).
     const undone = journal.procedureStep(u.stepIndex)
     const record = journal.openRollbackStep(`Undo: ${u.title}`, undone?.file ? { file: undone.file, ...(undone.line ? { line: undone.line } : {}) } : {})
     const started = begin(run, record)
-    const ctx = stepContext(run, record, u.data)
-    const bound: StepContext = { ...ctx, signal: undoController.signal }
+    const ctx = stepContext(run, record, u.data, signal)
     try {
-      await u.undo(bound)
+      await u.undo(ctx)
       record.status = run.dryRun ? 'dry-run' : 'pass'
       record.message = `undid step ${u.stepIndex}`
       const orig = journal.procedureStep(u.stepIndex)
@@ -67,11 +69,11 @@ export async function rollback(run: RunCore, reason: string, force: boolean): Pr
     }
     end(run, record, started)
   }
-  undo.entries = []
-  if (undo.afterChecks && !run.interruption.signal.aborted) {
+  // After an interruption too (with --undo-on-interrupt): the operator asked for the target back, and this shows whether it is.
+  if (undo.afterChecks && !signal.aborted) {
     const record = journal.openRollbackStep('Verify the state after rollback')
     const started = begin(run, record)
-    const ctx = stepContext(run, record, {})
+    const ctx = stepContext(run, record, {}, signal)
     try {
       const checks = undo.afterChecks().map((ch) => (typeof ch === 'string' ? run.checksById([ch])[0]! : ch))
       const results = await ctx.verify(checks.map((s) => ({ ...s, id: `after-rollback.${s.id}` })))

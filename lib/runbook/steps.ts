@@ -1,6 +1,6 @@
 import { ConfigError, errorMessage, InvalidArgumentError, UsageError } from '../errors.ts'
 import type { StepRecord } from '../report/model.ts'
-import { addConfirmation, DeclinedError, stepContext, StepSkipped } from './context.ts'
+import { addConfirmation, askOptions, DeclinedError, stepContext, StepSkipped } from './context.ts'
 import type { RunCore } from './core.ts'
 import { askYesNo } from './prompt.ts'
 import type { Selection } from './resume.ts'
@@ -44,7 +44,7 @@ export async function runStep<T>(run: RunCore, title: string, opts: StepOptions,
   const started = Date.now()
   const ctx = stepContext(run, record, data)
   const p = execute(run, record, opts, () => body(ctx)).finally(() => (record.durationMs = Date.now() - started))
-  run.current = p
+  run.current = { what: 'step', promise: p }
   const value = await p
   run.current = undefined
   journal.stateOf.set(index, { status: record.status })
@@ -52,7 +52,13 @@ export async function runStep<T>(run: RunCore, title: string, opts: StepOptions,
   view.emit({ kind: 'step-end', step: record })
   if ((record.status === 'fail' || record.status === 'error') && !interruption.interrupted) {
     outcome.failed = true
-    if (outcome.verdictOverride !== 'config-error') await rollback(run, `step ${index} "${title}" failed: ${record.message}`, false)
+    if (outcome.verdictOverride !== 'config-error') {
+      // A Ctrl-C during the rollback lets it finish (a second one stops it): it is restoring the target.
+      const undoing = rollback(run, `step ${index} "${title}" failed: ${record.message}`, false)
+      run.current = { what: 'rollback', promise: undoing }
+      await undoing
+      run.current = undefined
+    }
   }
   return value
 }
@@ -63,9 +69,13 @@ async function execute<T>(run: RunCore, record: StepRecord, opts: StepOptions, b
   const { journal, outcome, interruption } = run
   try {
     if (opts.destructive && !run.dryRun) {
-      if (run.flags.yes) addConfirmation(run, record, `Run destructive step "${title}"?`, 'confirmed by flag')
-      else if (!(await askYesNo(run.io, `Step ${index} "${title}" changes the target. Proceed?`, interruption.signal))) throw new DeclinedError(`operator declined destructive step "${title}"`)
-      else addConfirmation(run, record, `Run destructive step "${title}"?`, 'yes')
+      const question = `Run destructive step "${title}"?`
+      if (run.flags.yes) addConfirmation(run, record, question, 'confirmed by flag', 'yes')
+      else if (await askYesNo(run.io, `Step ${index} "${title}" changes the target. Proceed?`, askOptions(run, interruption.signal))) addConfirmation(run, record, question, 'yes', 'yes')
+      else {
+        addConfirmation(run, record, question, 'no', 'no')
+        throw new DeclinedError(`operator declined destructive step "${title}"`)
+      }
     }
     if (opts.undo) run.undo.register({ stepIndex: index, title, undo: opts.undo, data: journal.data.get(index)! })
     if ((opts.destructive || opts.undo) && !run.dryRun) outcome.changesStarted = true

@@ -37,6 +37,8 @@ export interface OpenRunbookEnvironmentOptions {
   faults: string[]
   env: Record<string, string | undefined>
   redactor: Redactor
+  /** Aborted when the run is interrupted while the target opens: stop what was started and reject. */
+  signal: AbortSignal
 }
 
 export interface RunbookOptions<E extends RunbookEnvironment = RunbookEnvironment> {
@@ -151,6 +153,8 @@ export interface Runbook<E extends RunbookEnvironment = RunbookEnvironment> {
   afterRollback(checks: () => readonly (CheckSpec<any> | string)[]): void
   /** Reads an environment variable that holds a secret and registers it for redaction; undefined when unset. */
   secret(name: string): string | undefined
+  /** Registers a secret value the runbook obtained itself (e.g. a sensitive terraform output) for redaction. */
+  registerSecret(value: string): void
   /** The target's checks by id (throws ConfigError for unknown ids). */
   checks(ids?: readonly string[]): CheckSpec[]
   /** Writes reports and state.json, notifies, sets the exit code; returns it. Idempotent. */

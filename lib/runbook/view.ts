@@ -17,13 +17,18 @@ export type RunbookEvent =
   | { kind: 'command'; command: string; dryRun: boolean }
   | { kind: 'command-end'; record: CommandRecord }
   | { kind: 'check'; result: CheckResult }
-  | { kind: 'confirmation'; question: string; answer: string; by: string }
+  | { kind: 'confirmation'; question: string; answer: string; by: string; mark: ConfirmationMark }
   | { kind: 'log'; text: string }
   | { kind: 'step-end'; step: StepRecord }
   | { kind: 'rollback'; reason: string; count: number }
   | { kind: 'warning'; message: string }
   | { kind: 'error'; message: string }
   | { kind: 'end'; verdict: RunVerdict; exitCode: number; line: string; reports?: WrittenReports }
+
+/** How a question was answered: confirmed (☑), declined or not confirmed (☒), not asked (☐). */
+export type ConfirmationMark = 'yes' | 'no' | 'not-asked'
+
+const BOX: Record<ConfirmationMark, string> = { yes: '☑', no: '☒', 'not-asked': '☐' }
 
 type Formatters = { [K in RunbookEvent['kind']]: (e: Extract<RunbookEvent, { kind: K }>, c: ChalkInstance) => string | undefined }
 
@@ -39,7 +44,7 @@ export const FORMAT: Formatters = {
     const col = { pass: c.green, fail: c.red, error: c.magenta, skip: c.gray }[e.result.status]
     return `    ${col(e.result.status.toUpperCase().padEnd(5))} ${e.result.id}: ${e.result.title}${e.result.status === 'pass' ? '' : `\n          ${col(e.result.message)}`}`
   },
-  confirmation: (e, c) => c.gray(`    ☑ ${e.question} — ${e.answer} (${e.by})`),
+  confirmation: (e, c) => (e.mark === 'no' ? c.red : c.gray)(`    ${BOX[e.mark]} ${e.question} — ${e.answer} (${e.by})`),
   log: (e) => `    ${e.text}`,
   'step-end': (e, c) => {
     const s = e.step

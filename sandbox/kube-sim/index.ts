@@ -25,6 +25,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
+import { removeDir, trackDir } from '../cleanup.ts'
 import { type ControllerTiming, Controllers } from './controllers.ts'
 import { type ServerOptions, SimServer } from './server.ts'
 import { type KObj, SimStore } from './store.ts'
@@ -43,7 +44,7 @@ export interface KubeSimOptions extends ServerOptions {
   tickMs?: number
   /** Namespaces that exist at start. Default: default, kube-system. */
   namespaces?: string[]
-  /** Folder for the kubeconfig file; default a new temp folder. */
+  /** Folder for the kubeconfig file; default a new temp folder, removed by `close()`. */
   dir?: string
 }
 
@@ -97,7 +98,10 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   })
   const { port } = server.address() as AddressInfo
   const url = `http://127.0.0.1:${port}`
+  // A folder of its own (the default) is removed on close; a folder the caller gave is the caller's.
+  const ownDir = opts.dir === undefined
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'kube-sim-')))
+  if (ownDir) trackDir(dir)
   const kubeconfigPath = join(dir, 'kubeconfig')
   const user: KObj = opts.token !== undefined ? { token: opts.token } : {}
   await writeFile(
@@ -145,6 +149,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       sim.closeWatches()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      if (ownDir) removeDir(dir)
     },
   }
 }

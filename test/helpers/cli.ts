@@ -18,7 +18,14 @@ export interface CliRun {
  */
 export function runCli(
   args: string[],
-  opts: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; onStdout?: (soFar: string, child: import('node:child_process').ChildProcess) => void } = {},
+  opts: {
+    env?: Record<string, string | undefined>
+    cwd?: string
+    timeoutMs?: number
+    onStdout?: (soFar: string, child: import('node:child_process').ChildProcess) => void
+    /** Called once the child is spawned (e.g. to watch the file system and signal it). */
+    onSpawn?: (child: import('node:child_process').ChildProcess) => void
+  } = {},
 ): Promise<CliRun> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
@@ -26,6 +33,7 @@ export function runCli(
       env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: undefined, GITHUB_STEP_SUMMARY: undefined, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
+    opts.onSpawn?.(child)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => {

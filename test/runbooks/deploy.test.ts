@@ -33,7 +33,7 @@ function deploy(args: string[]): Promise<{ code: number | null; out: string; rep
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       fail(new Error(`deploy did not finish:\n${out}`))
-    }, 60_000)
+    }, 110_000)
     child.on('close', (code) => {
       clearTimeout(timer)
       done({ code, out, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport })
@@ -42,6 +42,10 @@ function deploy(args: string[]): Promise<{ code: number | null; out: string; rep
 }
 
 const status = (r: RunReport, title: string) => r.steps.find((s) => s.title.startsWith(title))?.status
+
+// Each test starts the whole sandbox (and the smoke suite runs ~30 checks): on a loaded 2-core
+// machine that takes more than vitest's default 30 s.
+const E2E_TIMEOUT_MS = 120_000
 
 describe('runbooks/deploy.mts on the sandbox', () => {
   it('deploys, verifies and passes', async () => {
@@ -55,7 +59,7 @@ describe('runbooks/deploy.mts on the sandbox', () => {
     expect(report.results.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => `${r.id}: ${r.message}`)).toEqual([])
     // The secrets step sent both keys; the smoke suite's secret-keys check reads them back from the cluster.
     expect(report.results.find((r) => r.id === 'kube.secret-keys')?.status).toBe('pass')
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('a crash-looping release fails the rollout and is rolled back to the previous revision', async () => {
     const { code, out, report } = await deploy(['--target', 'sandbox', '--fault', 'crashloop'])
@@ -81,14 +85,14 @@ describe('runbooks/deploy.mts on the sandbox', () => {
     // Procedure steps keep their numbers 1..N; the rollback's steps are R1, R2.
     expect(report.steps.filter((s) => !s.label).map((s) => s.index)).toEqual(report.steps.filter((s) => !s.label).map((_s, i) => i + 1))
     expect(report.steps.filter((s) => s.label).map((s) => s.label)).toEqual(['R1', 'R2'])
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('an expired certificate fails validation (already in the checklist, before anything changes)', async () => {
     const { code, out, report } = await deploy(['--target', 'sandbox', '--fault', 'expired-cert'])
     expect(code, out).toBe(1)
     expect(report.results.some((r) => r.status === 'fail' && /expired|CERT_HAS_EXPIRED/i.test(r.message)), JSON.stringify(report.results.map((r) => r.message))).toBe(true)
     expect(status(report, 'Apply manifests')).toBe('skip')
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('--dry-run sends every change as a server-side dry run and skips verifying what was not applied', async () => {
     const { code, out, report } = await deploy(['--target', 'sandbox', '--dry-run'])
@@ -99,7 +103,7 @@ describe('runbooks/deploy.mts on the sandbox', () => {
     expect(apply.commands.every((c) => c.dryRun === true && c.exitCode === 0)).toBe(true)
     expect(status(report, 'Watch rollouts')).toBe('skip')
     expect(report.steps.some((s) => s.title.startsWith('Undo'))).toBe(false)
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('an unknown ${NAME} in a manifest is a configuration error naming the file and the variable, before anything changes', async () => {
     const { code, out, report } = await deploy(['--target', 'test/fixtures/runbooks/sandbox-typo.yaml'])
@@ -112,7 +116,7 @@ describe('runbooks/deploy.mts on the sandbox', () => {
     for (const t of ['Create or update secrets', 'Apply manifests']) expect(status(report, t)).toBe('skip')
     expect(report.steps.flatMap((s) => s.commands)).toEqual([])
     expect(report.steps.some((s) => s.label)).toBe(false)
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('a secret missing from the environment is caught in the checklist before anything changes', async () => {
     const { code, out, report } = await deploy(['--target', 'test/fixtures/runbooks/sandbox-missing-secret.yaml'])
@@ -120,5 +124,5 @@ describe('runbooks/deploy.mts on the sandbox', () => {
     expect(report.results.find((r) => r.id.startsWith('preflight'))?.message).toContain('environment variable RBK_TEST_UNSET_API_KEY is not set')
     for (const t of ['Create or update secrets', 'Apply manifests']) expect(status(report, t)).toBe('skip')
     expect(report.steps.flatMap((s) => s.commands)).toEqual([])
-  })
+  }, E2E_TIMEOUT_MS)
 })

@@ -31,7 +31,7 @@ function rollback(args: string[], extraEnv: Record<string, string> = {}): Promis
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       fail(new Error(`rollback did not finish:\n${out}`))
-    }, 60_000)
+    }, 110_000)
     child.on('close', (code) => {
       clearTimeout(timer)
       done({ code, out, dir, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport })
@@ -41,6 +41,10 @@ function rollback(args: string[], extraEnv: Record<string, string> = {}): Promis
 
 const step = (r: RunReport, title: string) => r.steps.find((s) => s.title.startsWith(title))
 const failures = (r: RunReport) => r.results.filter((x) => x.status === 'fail' || x.status === 'error').map((x) => `${x.id}: ${x.message}`)
+
+// Each test starts the whole sandbox (and the smoke suite runs ~30 checks): on a loaded 2-core
+// machine that takes more than vitest's default 30 s.
+const E2E_TIMEOUT_MS = 120_000
 
 describe('runbooks/rollback.mts on the sandbox', () => {
   it('undoes every deployment to the previous revision and verifies it (the full sandbox suite)', async () => {
@@ -65,7 +69,7 @@ describe('runbooks/rollback.mts on the sandbox', () => {
     ])
     expect(step(report, 'Database downgrade')).toMatchObject({ message: '--allow-db-downgrade not given', commands: [] })
     expect(step(report, 'Database downgrade')?.confirmations ?? []).toEqual([])
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('--to-version redeploys that version with set image', async () => {
     const { code, out, report } = await rollback(['--target', fixture, '--yes', '--to-version', 'v1.0.0'])
@@ -76,7 +80,7 @@ describe('runbooks/rollback.mts on the sandbox', () => {
     ])
     expect(report.results.find((r) => r.id === 'rollout.ai-agents-api')?.status).toBe('pass')
     expect(report.results.find((r) => r.id === 'release.version')?.status).toBe('pass')
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('undo replaces a crash-looping release; --allow-db-downgrade without a terminal cannot be confirmed, so nothing is downgraded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rb-marker-'))
@@ -93,7 +97,7 @@ describe('runbooks/rollback.mts on the sandbox', () => {
     expect(db?.commands).toEqual([])
     expect(db?.confirmations?.find((c) => c.question.includes('Downgrade the database'))?.answer).toMatch(/not confirmed \(no terminal/)
     expect(existsSync(marker)).toBe(false)
-  })
+  }, E2E_TIMEOUT_MS)
 
   it('--dry-run leaves the release running: undo is a server-side dry run and nothing is verified as changed', async () => {
     const { code, out, report } = await rollback(['--target', fixture, '--dry-run'])
@@ -102,5 +106,5 @@ describe('runbooks/rollback.mts on the sandbox', () => {
     expect(step(report, 'Undo to the previous revision')?.commands.every((c) => c.dryRun && c.command.endsWith('(server-side dry run)'))).toBe(true)
     // Still revision 2 / v1.1.0 afterwards: the rollout check reports the running revision.
     expect(report.results.find((r) => r.id === 'rollout.ai-agents-api')?.evidence).toMatchObject({ revision: '2' })
-  })
+  }, E2E_TIMEOUT_MS)
 })

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fetchRaw } from './helpers.ts'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'runbook-kit.js')
 
 interface Child {
-  /** Resolves with the stdout seen so far once `pattern` appears in it (10 s bound). */
+  /** Resolves with the stdout seen so far once `pattern` appears in it (30 s bound: the full sandbox starts PostgreSQL, Redis and Prometheus, slow on a loaded machine). */
   waitFor(pattern: RegExp): Promise<string>
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>
   kill(signal: NodeJS.Signals): void
@@ -22,14 +22,14 @@ function run(args: string[], env: Record<string, string> = {}): Child {
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   )
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+  const killer = setTimeout(() => child.kill('SIGKILL'), 45_000)
   void exit.then(() => clearTimeout(killer))
   return {
     exit,
     kill: (s) => child.kill(s),
     waitFor: (pattern) =>
       new Promise((resolve, reject) => {
-        const deadline = Date.now() + 10_000
+        const deadline = Date.now() + 30_000
         const poll = () => {
           if (pattern.test(stdout)) return resolve(stdout)
           if (child.exitCode !== null || Date.now() > deadline) return reject(new Error(`no ${pattern} in output:\n${stdout}\n${stderr}`))
@@ -74,7 +74,9 @@ describe('runbook-kit sandbox', () => {
     expect(done.code).toBe(0)
     expect(done.stdout).toContain(`sandbox stopped (${signal})`)
     expect(existsSync(env.SANDBOX_CA_FILE!)).toBe(false)
-  })
+    // The simulator's kube-sim-* folder (its kubeconfig) goes too.
+    if (env.SANDBOX_KUBECONFIG) expect(existsSync(dirname(env.SANDBOX_KUBECONFIG))).toBe(false)
+  }, 60_000)
 
   it.each([
     [['sandbox', '--fault', 'nope'], /unknown sandbox fault "nope"; valid faults: readiness-503/],

@@ -105,7 +105,8 @@ function journal(work: string): string[] {
   return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n') : []
 }
 
-describe('runbook engine', () => {
+// Every test runs the fixture through the zx CLI, some several times: slow on a loaded 2-core machine.
+describe('runbook engine', { timeout: 120_000 }, () => {
   it('runs steps in order and records every command with its exit code', async () => {
     const work = tempDir()
     const rep = join(work, 'rep')
