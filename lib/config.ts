@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
-import { ConfigError, type ConfigProblem } from './errors.ts'
+import { ConfigError, errorMessage, type ConfigProblem } from './errors.ts'
 import { ANNOTATION_KEYWORDS } from './schema.ts'
 
 // ajv-formats is CommonJS; its default export arrives as the module object under NodeNext.
@@ -16,16 +16,50 @@ export interface LoadedYaml {
   lineOf(path: (string | number)[]): number | undefined
 }
 
-/** Reads and parses a YAML file. Syntax errors become a ConfigError naming the file, line and column. */
+/** Largest configuration file read (a target with 100,000 checks is ~7 MB). */
+export const MAX_CONFIG_BYTES = 64 * 1024 * 1024
+
+/**
+ * Reads and parses a YAML file. Syntax errors, bytes that are not UTF-8, NUL bytes, alias bombs and
+ * oversized files become a ConfigError naming the file (and the line where there is one).
+ */
 export async function loadYamlFile(file: string): Promise<LoadedYaml> {
+  let bytes: Buffer
+  try {
+    const st = await stat(file)
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
+    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(`the file is ${(st.size / 1048576).toFixed(1)} MiB: larger than ${MAX_CONFIG_BYTES / 1048576} MiB, the most runbook-kit reads (split it into several target files)`, { file })
+    bytes = await readFile(file)
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ConfigError(code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read file (${code ?? String(err)})`, { file, cause: err })
+  }
+  return parseYaml(decodeText(bytes, file), file)
+}
+
+/** UTF-8 text of a configuration file; a ConfigError at the first byte that is not UTF-8, or a NUL. */
+export function decodeText(bytes: Uint8Array, file: string): string {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw new ConfigError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`, { file, cause: err })
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    // Find the first offending byte for the message (the decoder does not say where).
+    let good = 0
+    for (let end = 1; end <= bytes.length; end++) {
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(good, end))
+        good = end
+      } catch {
+        if (end - good >= 4) break
+      }
+    }
+    const line = new TextDecoder().decode(bytes.subarray(0, good)).split('\n').length
+    throw new ConfigError(`the file is not UTF-8 text: invalid byte 0x${(bytes[good] ?? 0).toString(16).padStart(2, '0')} at offset ${good} (line ${line}); save it as UTF-8`, { file })
   }
-  return parseYaml(text, file)
+  const nul = text.indexOf('\u0000')
+  if (nul >= 0) throw new ConfigError(`the file contains a NUL byte at line ${text.slice(0, nul).split('\n').length}: it is not a text file`, { file })
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
 }
 
 export function parseYaml(text: string, file: string): LoadedYaml {
@@ -44,7 +78,7 @@ export function parseYaml(text: string, file: string): LoadedYaml {
   }
   return {
     file,
-    data: doc.toJS(),
+    data: toData(doc, file),
     lineOf(path) {
       let node: unknown = doc.contents
       for (const seg of path) {
@@ -140,4 +174,16 @@ export function compileSchema(schema: object): ValidateFunction {
     compiled.set(schema, v)
   }
   return v
+}
+
+/** Aliases a document may expand: more is an alias bomb (a few lines that expand to gigabytes). */
+const MAX_ALIAS_COUNT = 100
+
+function toData(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (err) {
+    // yaml: "Excessive alias count indicates a resource exhaustion attack".
+    throw new ConfigError(`invalid YAML: ${errorMessage(err)} (at most ${MAX_ALIAS_COUNT} alias expansions)`, { file, cause: err })
+  }
 }

@@ -206,6 +206,9 @@ export class Redactor {
 
   /** Registers the password (and a user name that looks like a token, e.g. `https://<token>@host`) of a URL with credentials. */
   addUrlCredentials(url: string): void {
+    // Credentials need an `@` after the scheme: skip the URL parser for everything else (a large
+    // target file resolves hundreds of thousands of strings).
+    if (!url.includes('@') || !url.includes(':')) return
     let u: URL
     try {
       u = new URL(url)

@@ -157,8 +157,9 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeOutcome> {
 /** Each result with the file and line of its entry in the target file, for CI annotations. */
 function withLocations(results: readonly CheckResult[], loaded: LoadedTarget, cwd: string): ResultRecord[] {
   const file = relativeFile(loaded.file, cwd)
+  const position = new Map(loaded.target.checks.map((c, i) => [c.id, i] as const))
   return results.map((r) => {
-    const line = loaded.yaml.lineOf(['checks', loaded.target.checks.findIndex((c) => c.id === r.id)])
+    const line = loaded.yaml.lineOf(['checks', position.get(r.id) ?? -1])
     return { ...r, file, ...(line ? { line } : {}) }
   })
 }
