@@ -88,6 +88,16 @@ export const HTTP_DEFAULTS = Object.freeze({
 export async function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
   const given = { ...HTTP_DEFAULTS, ...stripUndefined(options) }
   const url = parseHttpUrl(given.url)
+  // Credentials in the URL travel as Basic auth, as curl sends them (registered for redaction first);
+  // the request line never carries them.
+  let headers = given.headers
+  if (url.username || url.password) {
+    processRedactor.addUrlCredentials(given.url)
+    const hasAuth = Object.keys(headers ?? {}).some((h) => h.toLowerCase() === 'authorization')
+    if (!hasAuth) headers = { ...headers, authorization: basicAuthorization(safeDecode(url.username), safeDecode(url.password)) }
+    url.username = ''
+    url.password = ''
+  }
   for (const name of ['connectTimeout', 'headersTimeout', 'bodyTimeout'] as const) {
     const v = given[name]
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`${name} must be a positive number of ms, got ${String(v)}`)
@@ -167,7 +177,7 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
     const res = await request(url, {
       dispatcher: agent,
       method: opts.method.toUpperCase() as 'GET',
-      headers: opts.headers,
+      headers,
       body: opts.body,
       signal,
     })
@@ -361,4 +371,12 @@ export function readCa(ca: string | Buffer): string | Buffer {
     caFiles.set(ca, pem)
   }
   return pem
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
 }

@@ -3,7 +3,14 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
 import { ConfigError, errorMessage, type ConfigProblem } from './errors.ts'
-import { ANNOTATION_KEYWORDS } from './schema.ts'
+import { ANNOTATION_KEYWORDS, FIELD_KEYWORD } from './schema.ts'
+
+/** What an annotated field takes, for a value it refuses. */
+const FIELD_MESSAGES: Readonly<Record<string, string>> = Object.freeze({
+  duration: 'must be a duration: 500ms, 10s, 2m, 1m30s, or a number of milliseconds (0 or more)',
+  'positive-duration': 'must be a duration: 500ms, 10s, 2m, 1m30s, or a number of milliseconds (more than 0)',
+  bytes: 'must be a byte count: 400MB, 512MiB, 1.5GB, or a number of bytes',
+})
 
 // ajv-formats is CommonJS; its default export arrives as the module object under NodeNext.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
@@ -128,7 +135,21 @@ export function ajvProblems(errors: ErrorObject[] | null | undefined, prefix: (s
   const problems: ConfigProblem[] = []
   const seen = new Set<string>()
   const typeMessages = new Set<ConfigProblem>()
+  // A duration or byte-count field is an anyOf of a number and a pattern: say what it takes, once.
+  const annotated = new Map<string, string>()
   for (const e of errors ?? []) {
+    const field = (e.parentSchema as Record<string, unknown> | undefined)?.[FIELD_KEYWORD]
+    if (e.keyword === 'anyOf' && typeof field === 'string' && FIELD_MESSAGES[field]) annotated.set(e.schemaPath, FIELD_MESSAGES[field]!)
+  }
+  const underAnnotated = (e: ErrorObject) => [...annotated.keys()].some((p) => e.schemaPath.startsWith(`${p}/`))
+  for (const e of errors ?? []) {
+    if (e.keyword === 'anyOf' && annotated.has(e.schemaPath)) {
+      const segs: (string | number)[] = [...prefix, ...pointerSegments(e.instancePath)]
+      const line = lineOf?.(segs)
+      problems.push({ path: (formatPath(segs) || '(document)') + (line ? ` (line ${line})` : ''), message: annotated.get(e.schemaPath)! })
+      continue
+    }
+    if (underAnnotated(e)) continue
     if (e.keyword === 'if' || e.keyword === 'anyOf' || e.keyword === 'oneOf') continue
     const segs: (string | number)[] = [...prefix, ...pointerSegments(e.instancePath)]
     let message = e.message ?? 'is invalid'

@@ -80,7 +80,9 @@ function decodeValue(schema: Annotated, value: unknown, path: (string | number)[
       return checked(problems, path, () => requireReadableDir(entryPath(field, String(value), ctx), schema[WHAT_KEYWORD] ?? 'folder'))
     case 'url':
       return checked(problems, path, () => {
-        const url = resolveUrl(String(value), ctx.baseUrl).toString()
+        const parsed = resolveUrl(String(value), ctx.baseUrl)
+        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`must be an http:// or https:// URL (or a path under the target's baseUrl), got ${parsed.protocol}//…`)
+        const url = parsed.toString()
         ctx.redactor?.addUrlCredentials(url)
         return url
       })

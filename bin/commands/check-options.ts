@@ -125,7 +125,7 @@ const types = (s: Schema): string[] => (Array.isArray(s.type) ? s.type : s.type 
 /** A scalar value as the schema wants it: numbers and booleans parsed, strings kept as typed. */
 function coerceScalar(raw: string, schema: Schema): unknown {
   const t = types(schema)
-  if (schema[FIELD_KEYWORD] === 'duration' || schema[FIELD_KEYWORD] === 'positive-duration' || schema[FIELD_KEYWORD] === 'bytes') return /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw
+  if (schema[FIELD_KEYWORD] === 'duration' || schema[FIELD_KEYWORD] === 'positive-duration' || schema[FIELD_KEYWORD] === 'bytes') return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw
   if (t.includes('string') && t.length === 1) return raw
   if ((t.includes('integer') || t.includes('number')) && t.length === 1) return /^-?\d+(\.\d+)?(e-?\d+)?$/i.test(raw.trim()) ? Number(raw) : raw
   if (t.includes('boolean') && t.length === 1) return raw === 'true' ? true : raw === 'false' ? false : raw

@@ -99,6 +99,8 @@ describe('runbook-kit check <kind> (one-off checks from a terminal)', () => {
   it.each([
     [['check', 'nosuchkind'], /unknown check kind "nosuchkind"/],
     [['check', 'http'], /--url: required/],
+    [['check', 'http', 'ftp://127.0.0.1:9/'], /--url: must be an http:\/\/ or https:\/\/ URL/],
+    [['check', 'http', 'https://127.0.0.1:9/', '--connect-timeout', '-5'], /^\s+- --connect-timeout: must be a duration: 500ms, 10s, 2m, 1m30s, or a number of milliseconds \(more than 0\)$/m],
     [['check', 'webhook', 'https://127.0.0.1:9/x', '--secret-env', 'RBK_TEST_UNSET_VAR'], /environment variable RBK_TEST_UNSET_VAR is not set/],
     [['check', 'http', 'https://127.0.0.1:9/', '--status', 'ok'], /--status|expect\.status/],
   ])('usage and configuration errors exit 2: %j', async (args, message) => {

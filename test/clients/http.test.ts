@@ -280,3 +280,29 @@ describe('Authorization headers', () => {
     expect(offenders).toEqual([])
   })
 })
+
+describe('credentials in the URL', () => {
+  it('travel as Basic auth (as curl sends them), never in the request line, and are registered for redaction', async () => {
+    const { createServer } = await import('node:http')
+    const { redactor } = await import('../../lib/redact.ts')
+    const seen: { auth?: string; url?: string }[] = []
+    const server = createServer((q, r) => {
+      seen.push({ auth: q.headers.authorization, url: q.url })
+      r.end('ok')
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const port = (server.address() as { port: number }).port
+      const { httpRequest: send } = await import('../../clients/http.ts')
+      const res = await send({ url: `http://ops:p%40ss%2Fw0rd@127.0.0.1:${port}/x?y=1` })
+      expect(res.status).toBe(200)
+      expect(seen[0]).toEqual({ auth: `Basic ${Buffer.from('ops:p@ss/w0rd').toString('base64')}`, url: '/x?y=1' })
+      // An explicit Authorization header wins over the URL's credentials.
+      await send({ url: `http://ops:pw12345@127.0.0.1:${port}/`, headers: { Authorization: 'Bearer given-token-1' } })
+      expect(seen[1]!.auth).toBe('Bearer given-token-1')
+      expect(redactor.redact('user:p@ss/w0rd and pw12345')).toBe('user:*** and ***')
+    } finally {
+      server.close()
+    }
+  })
+})
