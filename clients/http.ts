@@ -256,6 +256,9 @@ const TLS_CODES = new Set([
   'CERT_SIGNATURE_FAILURE',
 ])
 
+/** OpenSSL's reasons when the peer's first bytes are not a TLS record. */
+const NOT_TLS = /wrong version number|packet length too long|http request|unknown protocol/i
+
 /** The first string `code` on the error, its causes or (AggregateError from happy eyeballs) its members. */
 function findCode(err: unknown, depth = 0): string | undefined {
   if (!err || typeof err !== 'object' || depth > 5) return undefined
@@ -304,7 +307,10 @@ function mapError(err: unknown, ctx: ErrorContext): Error {
   else if (code === 'EAI_AGAIN') message = `DNS lookup failed (temporary) for ${host}`
   else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') message = `${address} is unreachable`
   else if (code === 'ETIMEDOUT') message = `connection to ${address} timed out (${code})`
-  else if (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')) message = `TLS error from ${address}: ${detail}`
+  else if (NOT_TLS.test(detail)) {
+    // OpenSSL's words for "that was not TLS": the usual cause is https:// to a plain-HTTP port.
+    message = `TLS error from ${address}: the server did not answer with TLS (OpenSSL: ${NOT_TLS.exec(detail)![0]}): it probably speaks plain HTTP on this port; use http://, or the port that serves TLS`
+  } else if (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')) message = `TLS error from ${address}: ${detail}`
   else if (code.startsWith('HPE_')) message = `invalid HTTP response from ${address}: ${detail}`
   else message = `request to ${address} failed: ${detail}`
   return new HttpConnectionError(message, code, { address, cause: err })

@@ -306,3 +306,18 @@ describe('credentials in the URL', () => {
     }
   })
 })
+
+describe('https:// to a plain-HTTP port', () => {
+  it('says in plain words that the server did not answer with TLS, not just OpenSSL\'s "wrong version number"', async () => {
+    const { createServer } = await import('node:http')
+    const server = createServer((_q, r) => r.end('plain'))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const { httpRequest: send } = await import('../../clients/http.ts')
+      const err = await send({ url: `https://127.0.0.1:${(server.address() as { port: number }).port}/` }).catch((e: unknown) => e as Error)
+      expect((err as Error).message).toMatch(/the server did not answer with TLS \(OpenSSL: wrong version number\): it probably speaks plain HTTP on this port; use http:\/\//)
+    } finally {
+      server.close()
+    }
+  })
+})
