@@ -34,6 +34,7 @@ const LOADERS: Readonly<Record<string, () => Promise<AnyCheckKind>>> = Object.fr
   'kube-hpa': async () => (await import('./kube-hpa.ts')).kubeHpaKind,
   'kube-events': async () => (await import('./kube-events.ts')).kubeEventsKind,
   'dns': async () => (await import('./dns.ts')).dnsKind,
+  'tcp': async () => (await import('./tcp.ts')).tcpKind,
 })
 
 /** The kind names, in documentation order. */
