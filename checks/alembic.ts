@@ -26,7 +26,7 @@ export type AlembicVersionOptions = Static<typeof AlembicOptions> & RunContext
 
 export const alembicKind = defineKind({
   kind: 'alembic',
-  description: "the database's alembic_version rows equal the expected revision(s) or the head(s) of a migrations folder",
+  description: "the database's alembic_version rows equal the expected revision(s) or the head(s) of a migrations folder, as alembic current/heads define it (depends_on, merges, branch labels); says what is wrong: table missing, behind by N and which, unknown revision, several heads, a stale row",
   options: AlembicOptions,
   preload: preloadPostgres,
   positional: 'url',

@@ -91,7 +91,7 @@ type Workload = { metadata?: any; spec?: any; status?: any }
 
 export const kubeRolloutKind = defineKind({
   kind: 'kube-rollout',
-  description: 'waits (watch) until a Deployment/StatefulSet/DaemonSet has rolled out, judged as `kubectl rollout status`; fails early on crash loops and unpullable images',
+  description: 'waits (a watch that backs off, relists on 410 and resyncs when silent, like client-go) until a Deployment/StatefulSet/DaemonSet has rolled out, judged as `kubectl rollout status`; fails early on crash loops and unpullable images; at the deadline, says the last pod problem',
   options: KubeRolloutOptions,
   preload: kubeLibrary,
   positional: 'name',

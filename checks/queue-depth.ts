@@ -52,7 +52,7 @@ export type QueueDepthOptions = Static<typeof QueueDepthOptions> & RunContext
 
 export const queueDepthKind = defineKind({
   kind: 'queue-depth',
-  description: 'messages waiting in a Redis-backed queue (Celery/kombu, BullMQ or a stream consumer group) are at most max; max 0 with eventually = wait until drained',
+  description: 'messages waiting in a Redis-backed queue (Celery/kombu with priorities and unacked apart, BullMQ, or a stream consumer group) are at most max; max 0 with eventually = wait until drained; warns about priority lists under another separator, says a BullMQ queue is paused',
   options: QueueDepthOptions,
   preload: preloadRedis,
   prepare: prepareRedisConnection,

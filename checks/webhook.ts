@@ -133,7 +133,7 @@ const AT_FILE = Options({ payload: FilePath({ what: 'payload file', description:
 
 export const webhookKind = defineKind({
   kind: 'webhook',
-  description: 'signed webhook delivery: valid accepted, forged/missing/replayed signatures rejected',
+  description: 'signed webhook deliveries (hmac-sha256-hex, github, stripe, slack, standard-webhooks, shopify): a valid one accepted, forged, missing or replayed signatures rejected; sends real deliveries (each rejects-* check first sends a correctly signed control delivery, since a rejection proves nothing if everything is rejected)',
   options: WebhookOptions,
   positional: 'url',
   prepare(o, ctx) {
